@@ -1,0 +1,21 @@
+//! `fido.blink`: makes the key's light blink so the user knows which one is meant.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::action::{Action, Output};
+
+pub struct Blink;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Params {}
+
+impl Action for Blink {
+    type Params = Params;
+    const NAME: &'static str = "fido.blink";
+    const SUMMARY: &'static str =
+        "Makes the security key blink (CTAPHID wink), to tell it apart from others.";
+    const MUTATING: bool = false;
+    const OUTPUTS: &'static [Output] = &[];
+}

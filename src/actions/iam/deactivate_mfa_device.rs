@@ -1,0 +1,45 @@
+//! `iam.deactivate-mfa-device`: detaches an MFA device from its user.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{check_name, check_serial};
+use crate::action::{Action, AwsCli, Output, Problem};
+
+pub struct DeactivateMfaDevice;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// The IAM user the device belongs to.
+    pub user: String,
+    /// The device's serial number (ARN).
+    pub serial_number: String,
+}
+
+impl Action for DeactivateMfaDevice {
+    type Params = Params;
+    const NAME: &'static str = "iam.deactivate-mfa-device";
+    const SUMMARY: &'static str =
+        "Deactivates an MFA device, so the user no longer signs in with it.";
+    const MUTATING: bool = true;
+    const OUTPUTS: &'static [Output] = &[];
+
+    fn aws_cli(params: &Params) -> Option<AwsCli> {
+        Some(
+            AwsCli::new("iam", "deactivate-mfa-device")
+                .arg("--user-name", &params.user)
+                .arg("--serial-number", &params.serial_number),
+        )
+    }
+
+    fn check(params: &Params) -> Vec<Problem> {
+        [
+            check_name("user", &params.user),
+            check_serial("serial_number", &params.serial_number),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}

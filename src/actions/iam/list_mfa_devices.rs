@@ -1,0 +1,59 @@
+//! `iam.list-mfa-devices`: the MFA devices assigned to a user, virtual and security keys.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::check_name;
+use crate::action::{Action, AwsCli, Output, OutputType, Problem};
+
+pub struct ListMfaDevices;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// The IAM user (default: the caller).
+    pub user: Option<String>,
+}
+
+impl Action for ListMfaDevices {
+    type Params = Params;
+    const NAME: &'static str = "iam.list-mfa-devices";
+    const SUMMARY: &'static str =
+        "Lists the MFA devices assigned to a user, counting virtual devices and security keys.";
+    const MUTATING: bool = false;
+    const OUTPUTS: &'static [Output] = &[
+        Output::new(
+            "devices",
+            OutputType::List,
+            "Each device's `serial_number`, `kind` (`virtual`, `security-key` or `hardware`) and `enable_date`.",
+        ),
+        Output::new(
+            "count",
+            OutputType::Integer,
+            "How many devices are assigned (AWS allows 8 per user).",
+        ),
+        Output::new(
+            "virtual_count",
+            OutputType::Integer,
+            "How many are virtual devices (`arn:…:mfa/…`).",
+        ),
+        Output::new(
+            "security_key_count",
+            OutputType::Integer,
+            "How many are FIDO security keys (`arn:…:u2f/…`).",
+        ),
+    ];
+
+    fn aws_cli(params: &Params) -> Option<AwsCli> {
+        Some(AwsCli::new("iam", "list-mfa-devices").opt("--user-name", params.user.as_ref()))
+    }
+
+    fn check(params: &Params) -> Vec<Problem> {
+        params
+            .user
+            .as_deref()
+            .and_then(|user| check_name("user", user))
+            .into_iter()
+            .collect()
+    }
+}

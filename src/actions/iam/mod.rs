@@ -1,0 +1,91 @@
+//! `iam.*`: AWS Identity and Access Management calls for MFA devices.
+
+use crate::action::{ActionDef, Problem, Typed};
+use crate::template;
+
+pub mod create_virtual_mfa_device;
+pub mod deactivate_mfa_device;
+pub mod delete_virtual_mfa_device;
+pub mod enable_mfa_device;
+pub mod get_account_summary;
+pub mod get_mfa_device;
+pub mod list_mfa_devices;
+pub mod list_virtual_mfa_devices;
+pub mod resync_mfa_device;
+
+pub const ACTIONS: &[&dyn ActionDef] = &[
+    &Typed::<create_virtual_mfa_device::CreateVirtualMfaDevice>::DEF,
+    &Typed::<deactivate_mfa_device::DeactivateMfaDevice>::DEF,
+    &Typed::<delete_virtual_mfa_device::DeleteVirtualMfaDevice>::DEF,
+    &Typed::<enable_mfa_device::EnableMfaDevice>::DEF,
+    &Typed::<get_account_summary::GetAccountSummary>::DEF,
+    &Typed::<get_mfa_device::GetMfaDevice>::DEF,
+    &Typed::<list_mfa_devices::ListMfaDevices>::DEF,
+    &Typed::<list_virtual_mfa_devices::ListVirtualMfaDevices>::DEF,
+    &Typed::<resync_mfa_device::ResyncMfaDevice>::DEF,
+];
+
+/// IAM's rule for user and MFA device names: 1–64 of letters, digits and `+=,.@_-`.
+/// Template values are checked once resolved, at run time.
+pub fn check_name(param: &'static str, value: &str) -> Option<Problem> {
+    if template::is_template(value) {
+        return None;
+    }
+    let valid = (1..=64).contains(&value.chars().count())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    (!valid).then(|| {
+        Problem::new(
+            param,
+            format!("`{value}` is not a valid IAM name: use 1 to 64 letters, digits or `+=,.@_-` (no spaces)"),
+        )
+    })
+}
+
+/// MFA serial numbers are ARNs (`arn:aws:iam::<account>:mfa/<name>`), or a hardware
+/// device's serial. Template values are checked at run time.
+pub fn check_serial(param: &'static str, value: &str) -> Option<Problem> {
+    if template::is_template(value) {
+        return None;
+    }
+    let valid = (9..=256).contains(&value.len()) && value.chars().all(|c| c.is_ascii_graphic());
+    (!valid).then(|| {
+        Problem::new(
+            param,
+            format!("`{value}` is not an MFA serial number or ARN"),
+        )
+    })
+}
+
+/// One MFA code: six digits. Template values are checked at run time.
+pub fn check_code(param: &'static str, value: &str) -> Option<Problem> {
+    if template::is_template(value) {
+        return None;
+    }
+    Some(Problem::new(
+        param,
+        "MFA codes change every 30 seconds; write a reference such as `{{ codes.code1 }}`, never a literal code",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_iam_rules() {
+        assert!(check_name("name", "DuoMobile").is_none());
+        assert!(check_name("name", "duo-mobile@team.example").is_none());
+        assert!(check_name("name", "{{ device_name }}").is_none());
+        assert!(check_name("name", "Duo Mobile").is_some());
+        assert!(check_name("name", "").is_some());
+        assert!(check_name("name", &"x".repeat(65)).is_some());
+    }
+
+    #[test]
+    fn codes_must_be_references() {
+        assert!(check_code("code1", "{{ codes.code1 }}").is_none());
+        assert!(check_code("code1", "123456").is_some());
+    }
+}

@@ -1,0 +1,54 @@
+//! `iam.resync-mfa-device`: brings a device whose clock drifted back in sync.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{check_code, check_name, check_serial};
+use crate::action::{Action, AwsCli, Output, Problem};
+use crate::template::SecretTemplate;
+
+pub struct ResyncMfaDevice;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// The IAM user the device belongs to.
+    pub user: String,
+    /// The device's serial number (ARN).
+    pub serial_number: String,
+    /// A current code from the device.
+    pub code1: SecretTemplate,
+    /// The next code from the device.
+    pub code2: SecretTemplate,
+}
+
+impl Action for ResyncMfaDevice {
+    type Params = Params;
+    const NAME: &'static str = "iam.resync-mfa-device";
+    const SUMMARY: &'static str =
+        "Resynchronises an MFA device with AWS using two consecutive codes.";
+    const MUTATING: bool = true;
+    const OUTPUTS: &'static [Output] = &[];
+
+    fn aws_cli(params: &Params) -> Option<AwsCli> {
+        Some(
+            AwsCli::new("iam", "resync-mfa-device")
+                .arg("--user-name", &params.user)
+                .arg("--serial-number", &params.serial_number)
+                .arg("--authentication-code1", &params.code1.0)
+                .arg("--authentication-code2", &params.code2.0),
+        )
+    }
+
+    fn check(params: &Params) -> Vec<Problem> {
+        [
+            check_name("user", &params.user),
+            check_serial("serial_number", &params.serial_number),
+            check_code("code1", &params.code1.0),
+            check_code("code2", &params.code2.0),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}

@@ -1,0 +1,62 @@
+//! `sts.get-session-token`: proves a virtual MFA device works by signing in with a code.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::action::{Action, AwsCli, Output, OutputType, Problem};
+use crate::template::SecretTemplate;
+
+pub struct GetSessionToken;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// The ARN of the virtual MFA device (`arn:aws:iam::<account>:mfa/<name>`).
+    pub serial_number: String,
+    /// A current code from the device; a code cannot be reused within its 30-second window.
+    pub code: SecretTemplate,
+    /// How long the temporary credentials last, 900 to 129600 seconds (default 900).
+    pub duration_seconds: Option<u32>,
+}
+
+impl Action for GetSessionToken {
+    type Params = Params;
+    const NAME: &'static str = "sts.get-session-token";
+    const SUMMARY: &'static str =
+        "Requests temporary credentials with an MFA code, proving the device works at sign-in.";
+    const MUTATING: bool = false;
+    const OUTPUTS: &'static [Output] = &[
+        Output::new(
+            "expiration",
+            OutputType::Timestamp,
+            "When the temporary credentials expire.",
+        ),
+        Output::new(
+            "access_key_id",
+            OutputType::String,
+            "The temporary access key id (not a secret on its own).",
+        ),
+    ];
+
+    fn aws_cli(params: &Params) -> Option<AwsCli> {
+        Some(
+            AwsCli::new("sts", "get-session-token")
+                .arg("--serial-number", &params.serial_number)
+                .arg("--token-code", &params.code.0)
+                .opt(
+                    "--duration-seconds",
+                    params.duration_seconds.map(|s| s.to_string()),
+                ),
+        )
+    }
+
+    fn check(params: &Params) -> Vec<Problem> {
+        match params.duration_seconds {
+            Some(seconds) if !(900..=129_600).contains(&seconds) => vec![Problem::new(
+                "duration_seconds",
+                format!("{seconds} is outside 900 to 129600 seconds"),
+            )],
+            _ => Vec::new(),
+        }
+    }
+}

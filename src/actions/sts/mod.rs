@@ -1,0 +1,11 @@
+//! `sts.*`: AWS Security Token Service calls.
+
+use crate::action::{ActionDef, Typed};
+
+pub mod get_caller_identity;
+pub mod get_session_token;
+
+pub const ACTIONS: &[&dyn ActionDef] = &[
+    &Typed::<get_caller_identity::GetCallerIdentity>::DEF,
+    &Typed::<get_session_token::GetSessionToken>::DEF,
+];

@@ -1,0 +1,74 @@
+//! Load, parse and bind one runbook file: what `runbook check` and `runbook plan` share.
+
+use std::path::Path;
+
+use crate::binder;
+use crate::diagnostic::{self, Diagnostic};
+use crate::parser;
+use crate::runbook::Runbook;
+use crate::source::Source;
+
+/// A checked runbook: the bound runbook when it has no errors, and every diagnostic.
+#[derive(Debug)]
+pub struct Checked {
+    pub path: String,
+    /// The text diagnostics point into (for a non-UTF-8 file, with bad bytes replaced).
+    pub source: Option<Source>,
+    pub runbook: Option<Runbook>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+
+    /// Every diagnostic, rendered rustc-style.
+    pub fn render_diagnostics(&self, styled: bool) -> String {
+        self.diagnostics
+            .iter()
+            .map(|d| d.render(self.source.as_ref(), styled, &self.path) + "\n")
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+pub fn check_file(path: &Path) -> Checked {
+    match Source::read(path) {
+        Ok(source) => check_source(source),
+        Err(error) => {
+            let (diagnostic, lossy) = Diagnostic::from_load_error(&error);
+            Checked {
+                path: path.display().to_string(),
+                source: lossy.cloned(),
+                runbook: None,
+                diagnostics: vec![diagnostic],
+            }
+        }
+    }
+}
+
+/// Parse and bind text that is already in memory; every problem is reported in one pass.
+pub fn check_source(source: Source) -> Checked {
+    let parsed = parser::parse(&source);
+    let mut diagnostics = parsed.diagnostics;
+    let parse_failed = diagnostics.iter().any(Diagnostic::is_error);
+    let empty = source.text().trim().is_empty();
+    let bound = (!empty).then(|| binder::bind(&source, &parsed.document));
+    let mut runbook = None;
+    if let Some(bound) = bound {
+        diagnostics.extend(bound.diagnostics);
+        runbook = bound.runbook.filter(|_| !parse_failed);
+    }
+    diagnostic::sort(&mut diagnostics);
+    Checked {
+        path: source.name(),
+        source: Some(source),
+        runbook,
+        diagnostics,
+    }
+}

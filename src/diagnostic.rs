@@ -1,0 +1,267 @@
+//! Diagnostics: what is wrong with a runbook, where, and what to do about it, rendered
+//! rustc-style (`--> runbooks/aws-mfa.md:14:4` and a caret under the exact bytes).
+
+use std::fmt;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
+use serde::Serialize;
+
+use crate::source::{LoadError, Source, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// A labelled byte range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub text: String,
+}
+
+/// One problem found in a runbook.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// A stable, kebab-case name for the kind of problem (`unknown-action`).
+    pub code: &'static str,
+    pub message: String,
+    /// Where the problem is; `None` for problems with the file as a whole.
+    pub primary: Option<Label>,
+    /// Related places (e.g. the first definition of a duplicate id).
+    pub secondary: Vec<Label>,
+    pub notes: Vec<String>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            primary: None,
+            secondary: Vec::new(),
+            notes: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    pub fn label(mut self, span: Span, text: impl Into<String>) -> Diagnostic {
+        self.primary = Some(Label {
+            span,
+            text: text.into(),
+        });
+        self
+    }
+
+    pub fn secondary(mut self, span: Span, text: impl Into<String>) -> Diagnostic {
+        self.secondary.push(Label {
+            span,
+            text: text.into(),
+        });
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Diagnostic {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// Byte offset used to order diagnostics by their place in the file.
+    pub fn offset(&self) -> usize {
+        self.primary.as_ref().map_or(0, |label| label.span.start)
+    }
+
+    /// A diagnostic for a file that could not be read, and the source to show it against.
+    pub fn from_load_error(error: &LoadError) -> (Diagnostic, Option<&Source>) {
+        let message = error.to_string();
+        match error {
+            LoadError::NotFound { .. } => (
+                Diagnostic::error("file-not-found", message)
+                    .help("check the path; `runbook check runbooks/*.md` checks every runbook"),
+                None,
+            ),
+            LoadError::IsDirectory { .. } => (
+                Diagnostic::error("file-is-directory", message)
+                    .help("pass the Markdown files themselves, e.g. `runbooks/*.md`"),
+                None,
+            ),
+            LoadError::NotUtf8 { lossy, offset } => {
+                let end = lossy.text()[*offset..]
+                    .chars()
+                    .next()
+                    .map_or(*offset, |c| offset + c.len_utf8());
+                (
+                    Diagnostic::error("not-utf8", message)
+                        .label(Span::new(*offset, end), "first byte that is not UTF-8")
+                        .help("save the file as UTF-8"),
+                    Some(lossy.as_ref()),
+                )
+            }
+            LoadError::Io { .. } => (Diagnostic::error("io", message), None),
+        }
+    }
+
+    /// Render for a terminal (`styled`) or for plain text (files, snapshots, pipes).
+    pub fn render(&self, source: Option<&Source>, styled: bool, path: &str) -> String {
+        let level = match self.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let title = level.primary_title(&self.message).id(self.code);
+        let mut group: Group<'_> = match (source, &self.primary) {
+            (Some(source), Some(primary)) => {
+                let mut snippet = Snippet::source(source.text()).path(path).fold(true);
+                snippet = snippet.annotation(
+                    AnnotationKind::Primary
+                        .span(clamp(primary.span, source))
+                        .label(non_empty(&primary.text)),
+                );
+                for label in &self.secondary {
+                    snippet = snippet.annotation(
+                        AnnotationKind::Context
+                            .span(clamp(label.span, source))
+                            .label(non_empty(&label.text)),
+                    );
+                }
+                title.element(snippet)
+            }
+            _ => title.element(Origin::path(path)),
+        };
+        for note in &self.notes {
+            group = group.element(Level::NOTE.message(note));
+        }
+        if let Some(help) = &self.help {
+            group = group.element(Level::HELP.message(help));
+        }
+        let renderer = if styled {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
+        renderer.render(&[group])
+    }
+}
+
+fn non_empty(text: &str) -> Option<&str> {
+    (!text.is_empty()).then_some(text)
+}
+
+/// Keep a span inside the text and on character boundaries, so rendering never panics.
+fn clamp(span: Span, source: &Source) -> std::ops::Range<usize> {
+    let text = source.text();
+    let mut start = span.start.min(text.len());
+    let mut end = span.end.clamp(start, text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
+/// Sort by place in the file, errors before warnings at the same place.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by_key(|d| (d.offset(), d.severity));
+}
+
+/// The closest candidate to `word`, for "did you mean" help.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|candidate| (strsim::jaro_winkler(word, candidate), candidate))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
+/// `a`, `b` and `c` — a readable list of names in backticks.
+pub fn list(names: impl IntoIterator<Item = impl AsRef<str>>) -> String {
+    let names: Vec<String> = names
+        .into_iter()
+        .map(|name| format!("`{}`", name.as_ref()))
+        .collect();
+    match names.as_slice() {
+        [] => "none".to_string(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn did_you_mean_finds_close_names_only() {
+        let names = ["iam.create-virtual-mfa-device", "iam.enable-mfa-device"];
+        assert_eq!(
+            did_you_mean("iam.create-virtual-mfa-devise", names),
+            Some("iam.create-virtual-mfa-device")
+        );
+        assert_eq!(did_you_mean("s3.copy", names), None);
+    }
+
+    #[test]
+    fn list_reads_as_english() {
+        assert_eq!(list(["a"]), "`a`");
+        assert_eq!(list(["a", "b", "c"]), "`a`, `b` and `c`");
+        assert_eq!(list(Vec::<&str>::new()), "none");
+    }
+
+    #[test]
+    fn render_points_at_line_and_column() {
+        let source = Source::new("r.md", "# T\n\n```iam.nope\n```\n");
+        let diagnostic = Diagnostic::error("unknown-action", "unknown action `iam.nope`")
+            .label(Span::new(8, 16), "not an action")
+            .help("run `runbook actions`");
+        let text = diagnostic.render(Some(&source), false, "r.md");
+        assert!(
+            text.contains("error[unknown-action]: unknown action `iam.nope`"),
+            "{text}"
+        );
+        assert!(text.contains("--> r.md:3:4"), "{text}");
+        assert!(text.contains("^^^^^^^^ not an action"), "{text}");
+        assert!(text.contains("help: run `runbook actions`"), "{text}");
+    }
+
+    #[test]
+    fn render_never_panics_on_bad_spans() {
+        let source = Source::new("r.md", "é");
+        let diagnostic = Diagnostic::error("x", "y").label(Span::new(1, 99), "");
+        diagnostic.render(Some(&source), false, "r.md");
+    }
+}

@@ -1,0 +1,119 @@
+//! The syntax tree of a runbook, as written: headings, prose blocks, images and action
+//! blocks, each with its [`Span`]. Nothing here knows what an action means; that is the
+//! binder's job.
+
+use crate::source::Span;
+
+/// A parsed Markdown runbook.
+#[derive(Clone, Debug, Default)]
+pub struct Document {
+    /// The first level-1 heading.
+    pub title: Option<Heading>,
+    /// Blocks before the first section (under the title).
+    pub intro: Vec<Block>,
+    /// Top-level sections (level 2 and deeper), each with its sub-sections.
+    pub sections: Vec<Section>,
+}
+
+/// A heading and everything up to the next heading of the same or a higher level.
+#[derive(Clone, Debug)]
+pub struct Section {
+    pub heading: Heading,
+    /// Blocks between this heading and the first sub-heading (or the section's end).
+    pub blocks: Vec<Block>,
+    pub children: Vec<Section>,
+    /// From the heading to the end of the section.
+    pub span: Span,
+}
+
+impl Section {
+    /// A section with no sub-sections is a step; one with sub-sections is a part.
+    pub fn is_leaf(&self) -> bool {
+        self.children.is_empty()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Heading {
+    /// 1 for `#`, 2 for `##`, …
+    pub level: u8,
+    /// The heading's text without markup (`Open My Security Credentials`).
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum Block {
+    /// Any Markdown block that is shown as written: paragraph, list, quote, table, code…
+    Prose(Prose),
+    Action(ActionBlock),
+}
+
+impl Block {
+    pub fn span(&self) -> Span {
+        match self {
+            Block::Prose(prose) => prose.span,
+            Block::Action(action) => action.span,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Prose {
+    pub kind: ProseKind,
+    pub span: Span,
+    /// Images anywhere inside this block.
+    pub images: Vec<Image>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProseKind {
+    Paragraph,
+    List,
+    Quote,
+    Code,
+    Table,
+    Html,
+    Rule,
+    Other,
+}
+
+#[derive(Clone, Debug)]
+pub struct Image {
+    pub alt: String,
+    pub url: String,
+    /// The whole `![alt](url)`.
+    pub span: Span,
+}
+
+/// A fenced block whose info string names an action: ```` ```iam.enable-mfa-device id=x ````.
+#[derive(Clone, Debug)]
+pub struct ActionBlock {
+    /// The action name and where it is in the info string.
+    pub name: String,
+    pub name_span: Span,
+    pub attributes: Vec<Attribute>,
+    /// The TOML body, exactly as in the file.
+    pub body: String,
+    /// Where the body starts in the file; body offsets plus this are file offsets.
+    pub body_span: Span,
+    /// The whole block, fences included.
+    pub span: Span,
+}
+
+/// `key=value` or a bare `key` after the action name.
+#[derive(Clone, Debug)]
+pub struct Attribute {
+    pub key: String,
+    pub value: Option<String>,
+    /// The whole `key=value`.
+    pub span: Span,
+}
+
+impl ActionBlock {
+    pub fn attribute(&self, key: &str) -> Option<&Attribute> {
+        self.attributes
+            .iter()
+            .find(|attribute| attribute.key == key)
+    }
+}

@@ -1,0 +1,26 @@
+//! `runbook` executes documentation: a Markdown guide is parsed into steps, annotated
+//! code blocks are bound to typed actions, and the same file is checked, planned, run
+//! and rendered.
+//!
+//! The pipeline, one module per stage:
+//!
+//! ```text
+//! parse:  Markdown ─(pulldown-cmark, offsets)→ Document   syntax only, every node has a Span
+//! bind:   Document + action registry → Runbook | Vec<Diagnostic>
+//! plan:   Runbook → a deterministic description of what a run will do
+//! ```
+
+pub mod action;
+pub mod actions;
+pub mod binder;
+pub mod catalog;
+pub mod check;
+pub mod cli;
+pub mod diagnostic;
+pub mod document;
+pub mod markdown;
+pub mod parser;
+pub mod plan;
+pub mod runbook;
+pub mod source;
+pub mod template;

@@ -1,0 +1,195 @@
+//! The plan: a deterministic description of what `runbook run` will do, as text for
+//! people and JSON for tools and snapshot tests. Nothing in it depends on the machine,
+//! the clock or the account.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use crate::action::Output;
+use crate::runbook::{Runbook, StepKind};
+
+/// Bumped when the JSON plan changes incompatibly.
+pub const PLAN_VERSION: u32 = 1;
+
+#[derive(Debug, Serialize)]
+pub struct Plan {
+    pub plan_version: u32,
+    pub title: String,
+    pub inputs: Vec<PlanInput>,
+    pub steps: Vec<PlanStep>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlanInput {
+    pub id: String,
+    pub prompt: serde_json::Value,
+    pub default: serde_json::Value,
+    pub step: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlanStep {
+    pub id: String,
+    pub title: String,
+    pub part: Option<String>,
+    pub line: usize,
+    pub kind: StepKind,
+    pub actions: Vec<PlanAction>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlanAction {
+    pub id: String,
+    pub action: &'static str,
+    pub line: usize,
+    pub mutating: bool,
+    pub summary: &'static str,
+    pub params: serde_json::Value,
+    pub outputs: &'static [Output],
+    /// Runs only when this expression is true.
+    pub when: Option<String>,
+    pub expect: Vec<String>,
+    pub confirm: bool,
+    /// The AWS CLI command doing the same by hand, template values as `<placeholders>`.
+    pub aws_cli: Option<String>,
+}
+
+impl Plan {
+    pub fn new(runbook: &Runbook) -> Plan {
+        let steps = runbook
+            .steps
+            .iter()
+            .map(|step| PlanStep {
+                id: step.id.clone(),
+                title: step.title.clone(),
+                part: step.part.clone(),
+                line: step.line,
+                kind: step.kind(),
+                actions: step
+                    .actions
+                    .iter()
+                    .map(|action| PlanAction {
+                        id: action.id.clone(),
+                        action: action.def.name(),
+                        line: action.line,
+                        mutating: action.def.mutating(),
+                        summary: action.def.summary(),
+                        params: action.params.clone(),
+                        outputs: action.def.outputs(),
+                        when: action.when.clone(),
+                        expect: action.expect.clone(),
+                        confirm: action.confirm,
+                        aws_cli: action.aws_cli(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let inputs = runbook
+            .actions()
+            .filter(|(_, action)| action.def.namespace() == "input")
+            .map(|(step, action)| PlanInput {
+                id: action.id.clone(),
+                prompt: action.params["prompt"].clone(),
+                default: action.params["default"].clone(),
+                step: step.id.clone(),
+            })
+            .collect();
+        Plan {
+            plan_version: PLAN_VERSION,
+            title: runbook.title.clone(),
+            inputs,
+            steps,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a plan always serialises") + "\n"
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let actions: Vec<&PlanAction> = self.steps.iter().flat_map(|s| &s.actions).collect();
+        let manual = self
+            .steps
+            .iter()
+            .filter(|s| s.kind == StepKind::Manual)
+            .count();
+        let mutating = actions.iter().filter(|a| a.mutating).count();
+        let _ = writeln!(out, "{}", self.title);
+        let _ = writeln!(
+            out,
+            "{} steps ({} manual, {} automated), {} actions, {} of them change AWS",
+            self.steps.len(),
+            manual,
+            self.steps.len() - manual,
+            actions.len(),
+            mutating
+        );
+        if !self.inputs.is_empty() {
+            let _ = writeln!(out, "\nInputs (set with --var ID=VALUE):");
+            for input in &self.inputs {
+                let _ = write!(
+                    out,
+                    "  {}: {}",
+                    input.id,
+                    input.prompt.as_str().unwrap_or("")
+                );
+                if let Some(default) = input.default.as_str() {
+                    let _ = write!(out, " [default: {default}]");
+                }
+                let _ = writeln!(out);
+            }
+        }
+        let mut part: Option<&str> = None;
+        for step in &self.steps {
+            if step.part.as_deref() != part {
+                part = step.part.as_deref();
+                if let Some(part) = part {
+                    let _ = writeln!(out, "\n{part}");
+                }
+            }
+            let kind = match step.kind {
+                StepKind::Manual => "manual: you do this and confirm",
+                StepKind::Automated => "automated",
+            };
+            let indent = if step.part.is_some() { "  " } else { "" };
+            let _ = writeln!(
+                out,
+                "\n{indent}* {}  [step {}, line {}] {kind}",
+                step.title, step.id, step.line
+            );
+            for action in &step.actions {
+                let change = if action.mutating { "  CHANGES AWS" } else { "" };
+                let _ = writeln!(
+                    out,
+                    "{indent}  - {} {} (line {}){change}",
+                    action.action, action.id, action.line
+                );
+                let pad = format!("{indent}    ");
+                let _ = writeln!(out, "{pad}{}", action.summary);
+                if let Some(when) = &action.when {
+                    let _ = writeln!(out, "{pad}only when: {when}");
+                }
+                if let Some(cli) = &action.aws_cli {
+                    let _ = writeln!(out, "{pad}$ {cli}");
+                }
+                if !action.outputs.is_empty() {
+                    let outputs: Vec<String> = action
+                        .outputs
+                        .iter()
+                        .map(|o| {
+                            let secret = if o.secret { " (secret)" } else { "" };
+                            format!("{}{secret}", o.name)
+                        })
+                        .collect();
+                    let _ = writeln!(out, "{pad}outputs: {}", outputs.join(", "));
+                }
+                for expect in &action.expect {
+                    let _ = writeln!(out, "{pad}expects: {expect}");
+                }
+            }
+        }
+        out
+    }
+}

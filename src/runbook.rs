@@ -1,0 +1,92 @@
+//! The bound runbook: steps in run order, each action resolved to its definition with
+//! typed, checked parameters. What `plan`, `run` and `render` work from.
+
+use serde::Serialize;
+
+use crate::action::{ActionDef, BoundParams};
+use crate::source::Span;
+
+#[derive(Debug)]
+pub struct Runbook {
+    pub title: String,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepKind {
+    /// Shown to the user, who confirms it is done.
+    Manual,
+    /// Has action blocks that do or verify the work.
+    Automated,
+}
+
+#[derive(Debug)]
+pub struct Step {
+    /// The heading's GitHub slug without numbering: `choose-authenticator-app`.
+    pub id: String,
+    /// The heading text: `2. Choose Authenticator App`.
+    pub title: String,
+    /// The enclosing part's heading, if any.
+    pub part: Option<String>,
+    pub line: usize,
+    /// The whole section, heading to the next heading.
+    pub span: Span,
+    pub actions: Vec<BoundAction>,
+}
+
+impl Step {
+    pub fn kind(&self) -> StepKind {
+        if self.actions.is_empty() {
+            StepKind::Manual
+        } else {
+            StepKind::Automated
+        }
+    }
+}
+
+pub struct BoundAction {
+    /// The block's `id=`, or `<step-id>-<n>` when it has none.
+    pub id: String,
+    /// Whether `id` was written in the runbook (and so can be referred to).
+    pub explicit_id: bool,
+    pub def: &'static dyn ActionDef,
+    pub line: usize,
+    pub span: Span,
+    /// The body as written, as JSON (templates unresolved).
+    pub params: serde_json::Value,
+    /// The body deserialised into the action's `Params` type.
+    pub typed: BoundParams,
+    /// Run only when this expression is true.
+    pub when: Option<String>,
+    /// Assertions on the outputs, checked after the action runs.
+    pub expect: Vec<String>,
+    /// Ask before running even if the action does not mutate anything.
+    pub confirm: bool,
+}
+
+impl std::fmt::Debug for BoundAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BoundAction")
+            .field("id", &self.id)
+            .field("action", &self.def.name())
+            .field("line", &self.line)
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BoundAction {
+    /// The equivalent AWS CLI command, with template values as placeholders.
+    pub fn aws_cli(&self) -> Option<String> {
+        self.def.aws_cli(&self.typed).map(|cli| cli.to_string())
+    }
+}
+
+impl Runbook {
+    pub fn actions(&self) -> impl Iterator<Item = (&Step, &BoundAction)> {
+        self.steps
+            .iter()
+            .flat_map(|step| step.actions.iter().map(move |action| (step, action)))
+    }
+}

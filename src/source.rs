@@ -1,0 +1,207 @@
+//! Source text of a runbook: where it came from, and the mapping from byte offsets to
+//! 1-based line:column positions that every diagnostic uses.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// A byte range in a [`Source`]. Every node of the parsed document carries one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        debug_assert!(start <= end, "span {start}..{end} is reversed");
+        Span { start, end }
+    }
+
+    /// A zero-width span at `offset`.
+    pub fn point(offset: usize) -> Span {
+        Span::new(offset, offset)
+    }
+
+    /// This span moved right by `offset` bytes (from body-relative to file-relative).
+    pub fn shift(self, offset: usize) -> Span {
+        Span::new(self.start + offset, self.end + offset)
+    }
+
+    pub fn range(self) -> Range<usize> {
+        self.start..self.end
+    }
+
+    pub fn len(self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}
+
+impl From<Range<usize>> for Span {
+    fn from(range: Range<usize>) -> Span {
+        Span::new(range.start, range.end)
+    }
+}
+
+/// A 1-based line and column (counted in characters) in a source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// The text of one runbook and the name it is reported under.
+#[derive(Clone, Debug)]
+pub struct Source {
+    path: PathBuf,
+    text: String,
+    line_starts: Vec<usize>,
+}
+
+impl Source {
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Source {
+        let text = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Source {
+            path: path.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The path as shown in diagnostics (`runbooks/aws-mfa.md`).
+    pub fn name(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        &self.text[span.range()]
+    }
+
+    /// 1-based line and column of a byte offset. Offsets past the end map to the end.
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let start = self.line_starts[line];
+        let column = self.text[start..floor_char_boundary(&self.text, offset)]
+            .chars()
+            .count()
+            + 1;
+        Position {
+            line: line + 1,
+            column,
+        }
+    }
+
+    /// 1-based line number of a byte offset.
+    pub fn line(&self, offset: usize) -> usize {
+        self.position(offset).line
+    }
+
+    /// Byte offset where the line holding `offset` starts.
+    pub fn line_start(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        self.line_starts[line]
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let source = Source::new("x.md", "ab\nc–d\n\nlast");
+        assert_eq!(source.position(0), Position { line: 1, column: 1 });
+        assert_eq!(source.position(2), Position { line: 1, column: 3 });
+        assert_eq!(source.position(3), Position { line: 2, column: 1 });
+        // The en dash is three bytes but one column.
+        let d = source.text().find('d').unwrap();
+        assert_eq!(source.position(d), Position { line: 2, column: 3 });
+        assert_eq!(source.position(source.text().len()).line, 4);
+        assert_eq!(source.position(usize::MAX).line, 4);
+    }
+
+    #[test]
+    fn line_start_finds_the_beginning_of_the_line() {
+        let source = Source::new("x.md", "one\ntwo\n");
+        assert_eq!(source.line_start(5), 4);
+        assert_eq!(source.line_start(0), 0);
+    }
+}
+
+/// Why a runbook file could not be read as text.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("`{}` does not exist", path.display())]
+    NotFound { path: PathBuf },
+    #[error("`{}` is a directory, not a runbook file", path.display())]
+    IsDirectory { path: PathBuf },
+    /// The file is not UTF-8. `lossy` holds the text with invalid bytes replaced, so the
+    /// diagnostic can still show the line; `offset` is the first invalid byte, which is the
+    /// same in both texts because everything before it is valid.
+    #[error("`{}` is not valid UTF-8 text", lossy.name())]
+    NotUtf8 { lossy: Box<Source>, offset: usize },
+    #[error("cannot read `{}`: {error}", path.display())]
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+}
+
+impl Source {
+    /// Read a runbook file. Empty files load fine; the parser reports them.
+    pub fn read(path: &Path) -> Result<Source, LoadError> {
+        if path.is_dir() {
+            return Err(LoadError::IsDirectory { path: path.into() });
+        }
+        let bytes = std::fs::read(path).map_err(|error| match error.kind() {
+            std::io::ErrorKind::NotFound => LoadError::NotFound { path: path.into() },
+            _ => LoadError::Io {
+                path: path.into(),
+                error,
+            },
+        })?;
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(Source::new(path, text)),
+            Err(error) => {
+                let offset = error.utf8_error().valid_up_to();
+                let lossy = String::from_utf8_lossy(error.as_bytes()).into_owned();
+                Err(LoadError::NotUtf8 {
+                    lossy: Box::new(Source::new(path, lossy)),
+                    offset,
+                })
+            }
+        }
+    }
+}
