@@ -251,6 +251,9 @@ fn params_from_schema(schema: &serde_json::Value) -> Vec<Param> {
 }
 
 fn type_name(property: &serde_json::Value) -> String {
+    if let Some(constant) = property.get("const") {
+        return constant.to_string();
+    }
     if let Some(values) = property["enum"].as_array() {
         return values
             .iter()

@@ -352,10 +352,10 @@ impl Binder<'_> {
             .and_then(|value| self.expression_strings(EXPECT, value, base))
             .unwrap_or_default();
 
-        let params = def.params();
-        let complete = self.check_keys(def, &params, block, table.get_ref());
+        let params = actions::params(def);
+        let complete = self.check_keys(def, params, block, table.get_ref());
         let json = to_json(table.get_ref());
-        self.check_references(index, def, &params, block, table.get_ref());
+        self.check_references(index, def, params, block, table.get_ref());
         let visible = VisibleThrough::Before(index);
         if let Some((expr, span)) = &when {
             self.check_expression(expr, *span, visible, None);
@@ -445,6 +445,8 @@ impl Binder<'_> {
         let base = block.body_span.start;
         let mut complete = true;
         let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+        // A misspelt required parameter is reported once, as misspelt, not also as missing.
+        let mut suggested = Vec::new();
         for (key, _) in table.iter() {
             let name = key.get_ref().as_ref();
             if names.contains(&name) {
@@ -465,11 +467,13 @@ impl Binder<'_> {
                 did_you_mean(name, names.iter().copied().chain([WHEN, EXPECT]))
             {
                 diagnostic = diagnostic.help(format!("did you mean `{suggestion}`?"));
+                suggested.push(suggestion);
             }
             self.diagnostics.push(diagnostic);
         }
         for param in params.iter().filter(|p| p.required) {
-            if table.get(param.name.as_str()).is_none() {
+            if table.get(param.name.as_str()).is_none() && !suggested.contains(&param.name.as_str())
+            {
                 complete = false;
                 self.diagnostics.push(
                     Diagnostic::error(

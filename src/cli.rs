@@ -146,10 +146,12 @@ fn run(command: Command) -> Exit {
                         n => format!(", {n} warnings"),
                     };
                     let line = format!(
-                        "ok: {} ({} steps, {} actions{warnings})",
+                        "ok: {} ({} step{}, {} action{}{warnings})",
                         checked.path,
                         runbook.steps.len(),
-                        actions
+                        plural(runbook.steps.len()),
+                        actions,
+                        plural(actions),
                     );
                     if !print(&line) {
                         return Exit::Usage;

@@ -195,17 +195,24 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by_key(|d| (d.offset(), d.severity));
 }
 
-/// The closest candidate to `word`, for "did you mean" help.
+/// The closest candidate to `word`, for "did you mean" help: a small edit away (a typo,
+/// a swapped pair of letters), or very alike for long names.
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
     candidates
         .into_iter()
-        .map(|candidate| (strsim::jaro_winkler(word, candidate), candidate))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, candidate)| candidate)
+        .filter(|candidate| *candidate != word)
+        .map(|candidate| {
+            let distance = strsim::damerau_levenshtein(word, candidate);
+            let close = distance <= limit || strsim::jaro_winkler(word, candidate) >= 0.9;
+            (close, distance, candidate)
+        })
+        .filter(|(close, _, _)| *close)
+        .min_by_key(|(_, distance, candidate)| (*distance, *candidate))
+        .map(|(_, _, candidate)| candidate)
 }
 
 /// `a`, `b` and `c` — a readable list of names in backticks.
@@ -233,6 +240,9 @@ mod tests {
             Some("iam.create-virtual-mfa-device")
         );
         assert_eq!(did_you_mean("s3.copy", names), None);
+        assert_eq!(did_you_mean("dou", ["duo", "me"]), Some("duo"));
+        assert_eq!(did_you_mean("confrim", ["id", "confirm"]), Some("confirm"));
+        assert_eq!(did_you_mean("xyz", ["id", "confirm"]), None);
     }
 
     #[test]

@@ -247,7 +247,7 @@ fn finish(
                         format!("action block `{name}` must start at column 0"),
                     )
                     .label(
-                        Span::new(fence.range.start, name_span.end),
+                        Span::new(source.line_start(fence.range.start), name_span.end),
                         "indented fence",
                     )
                     .help("remove the spaces before the opening fence"),
@@ -304,7 +304,10 @@ fn check_fence_closed(
     let fence_len = opening.len() - opening.trim_start_matches(fence_char).len();
     let closed = block.lines().count() > 1
         && block.lines().last().is_some_and(|last| {
-            let last = last.trim();
+            // Inside a block quote every line keeps its `>` markers.
+            let last = last
+                .trim_start_matches(|c: char| c == '>' || c.is_whitespace())
+                .trim_end();
             last.len() >= fence_len && last.chars().all(|c| c == fence_char)
         });
     if !closed {
@@ -316,7 +319,9 @@ fn check_fence_closed(
                     Span::new(range.start, line_end),
                     "opened here, runs to the end of the file",
                 )
-                .help(format!("add a line with `{fence}` where the block ends")),
+                .help(format!(
+                    "add a closing line of {fence} where the block ends"
+                )),
         );
     }
     closed
@@ -540,6 +545,6 @@ mod tests {
             panic!("not an action block");
         };
         assert_eq!(action.body, "");
-        assert_eq!(action.body_span.start, text.find("```\n").unwrap() + 0);
+        assert_eq!(action.body_span.start, text.find("```\n").unwrap());
     }
 }

@@ -1,7 +1,10 @@
 //! The action registry: every namespace's list of actions, in one static slice each.
 //! Adding an action is one file in its namespace's folder plus one line in its list.
 
-use crate::action::ActionDef;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::action::{ActionDef, Param};
 
 pub mod console;
 pub mod fido;
@@ -36,6 +39,15 @@ pub fn find(name: &str) -> Option<&'static dyn ActionDef> {
         .iter()
         .flat_map(|namespace| namespace.iter().copied())
         .find(|action| action.name() == name)
+}
+
+/// An action's parameters, computed from its schema once per process.
+pub fn params(action: &dyn ActionDef) -> &'static [Param] {
+    static PARAMS: OnceLock<HashMap<&'static str, Vec<Param>>> = OnceLock::new();
+    PARAMS
+        .get_or_init(|| all().into_iter().map(|a| (a.name(), a.params())).collect())
+        .get(action.name())
+        .map_or(&[], Vec::as_slice)
 }
 
 #[cfg(test)]

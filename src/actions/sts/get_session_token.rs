@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::action::{Action, AwsCli, Output, OutputType, Problem};
+use crate::actions::iam::{check_code, check_serial};
 use crate::template::SecretTemplate;
 
 pub struct GetSessionToken;
@@ -51,12 +52,21 @@ impl Action for GetSessionToken {
     }
 
     fn check(params: &Params) -> Vec<Problem> {
-        match params.duration_seconds {
-            Some(seconds) if !(900..=129_600).contains(&seconds) => vec![Problem::new(
+        let mut problems: Vec<Problem> = [
+            check_serial("serial_number", &params.serial_number),
+            check_code("code", &params.code.0),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if let Some(seconds) = params.duration_seconds
+            && !(900..=129_600).contains(&seconds)
+        {
+            problems.push(Problem::new(
                 "duration_seconds",
                 format!("{seconds} is outside 900 to 129600 seconds"),
-            )],
-            _ => Vec::new(),
+            ));
         }
+        problems
     }
 }

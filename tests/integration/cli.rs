@@ -1,0 +1,66 @@
+//! The command line itself: help that teaches, usage errors exit 2.
+
+use crate::harness::Test;
+
+#[test]
+fn help_teaches_with_examples() {
+    let output = Test::new().args(["--help"]).run();
+    output.assert_code(0);
+    for needle in [
+        "check",
+        "plan",
+        "actions",
+        "Examples:",
+        "runbook plan runbooks/aws-mfa.md",
+        "Exit codes",
+    ] {
+        assert!(
+            output.stdout.contains(needle),
+            "--help lacks `{needle}`:\n{}",
+            output.stdout
+        );
+    }
+}
+
+#[test]
+fn subcommand_help_explains_what_it_does() {
+    let output = Test::new().args(["check", "--help"]).run();
+    output.assert_code(0);
+    assert!(
+        output.stdout.contains("rustc-style diagnostics"),
+        "{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    Test::new().args(["check"]).run().assert_code(2);
+    Test::new().args(["frobnicate"]).run().assert_code(2);
+    Test::new()
+        .args(["plan", "x.md", "--format", "yaml"])
+        .run()
+        .assert_code(2);
+}
+
+#[test]
+fn version_is_printed() {
+    let output = Test::new().args(["--version"]).run();
+    output.assert_code(0);
+    assert!(output.stdout.starts_with("runbook "), "{}", output.stdout);
+}
+
+#[test]
+fn plan_of_an_invalid_runbook_fails_with_diagnostics() {
+    let output = Test::new()
+        .file("r.md", "# T\n\n## S\n\n```iam.nope\n```\n")
+        .args(["plan", "r.md"])
+        .run();
+    output.assert_code(1);
+    assert!(output.stdout.is_empty(), "{}", output.stdout);
+    assert!(
+        output.stderr.contains("error[unknown-action]"),
+        "{}",
+        output.stderr
+    );
+}
