@@ -20,10 +20,16 @@ fn expectations(text: &str) -> Vec<(String, String)> {
 #[test]
 fn invalid_runbooks_are_rejected_where_the_problem_is() {
     let dir = root().join("tests/fixtures/invalid");
-    let mut seen = 0;
-    insta::glob!("../fixtures/invalid", "*.md", |path| {
+    let mut fixtures: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "md"))
+        .collect();
+    fixtures.sort();
+    assert!(fixtures.len() >= 20, "only {} fixtures", fixtures.len());
+    for path in fixtures {
         let name = path.file_name().unwrap().to_str().unwrap();
-        let text = std::fs::read_to_string(path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
         let expected = expectations(&text);
         assert!(
             !expected.is_empty(),
@@ -56,10 +62,10 @@ fn invalid_runbooks_are_rejected_where_the_problem_is() {
             "{name}: check printed to stdout: {}",
             output.stdout
         );
-        insta::assert_snapshot!(output.stderr);
-        seen += 1;
-    });
-    assert!(seen >= 20, "only {seen} fixtures");
+        insta::with_settings!({ snapshot_suffix => name, input_file => &path }, {
+            insta::assert_snapshot!(output.stderr);
+        });
+    }
 }
 
 #[test]
