@@ -4,7 +4,7 @@
 set -euo pipefail
 
 # Debian packages the build and the tests use. Grows with the features that need them.
-packages=(pkg-config)
+packages=(pkg-config oathtool)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -22,5 +22,7 @@ pub mod markdown;
 pub mod parser;
 pub mod plan;
 pub mod runbook;
+pub mod secret;
 pub mod source;
 pub mod template;
+pub mod totp;

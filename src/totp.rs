@@ -1,0 +1,1 @@
+//! TOTP (RFC 6238) for virtual MFA devices. (Being written.)
