@@ -1,0 +1,219 @@
+//! A step's prose for the terminal: headings, lists, emphasis, quotes and code, with
+//! images shown as their caption and path. Action blocks are not shown: they run.
+
+use anstyle::{Effects, Style};
+use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
+
+use crate::document::{Block, Section};
+use crate::markdown;
+use crate::source::Source;
+
+const BOLD: Style = Style::new().effects(Effects::BOLD);
+const ITALIC: Style = Style::new().effects(Effects::ITALIC);
+const CODE: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(anstyle::AnsiColor::Cyan)));
+const DIM: Style = Style::new().effects(Effects::DIMMED);
+
+/// The prose blocks of a section (not its action blocks), as styled terminal text.
+/// Styles are ANSI escapes; the writer strips them when colours are off.
+pub fn section_prose(source: &Source, section: &Section) -> String {
+    let mut out = String::new();
+    for block in &section.blocks {
+        if let Block::Prose(prose) = block {
+            out.push_str(&markdown_to_terminal(source.slice(prose.span)));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Render a Markdown fragment for a terminal.
+pub fn markdown_to_terminal(text: &str) -> String {
+    let mut out = String::new();
+    let mut lists: Vec<Option<u64>> = Vec::new();
+    let mut quote = 0usize;
+    let mut styles: Vec<Style> = Vec::new();
+    let mut image_url = String::new();
+    let mut code_block = false;
+    // A blank line goes between top-level blocks.
+    let mut blank = false;
+    let line_start = |out: &mut String, quote: usize| {
+        if !out.ends_with('\n') && !out.is_empty() {
+            out.push('\n');
+        }
+        for _ in 0..quote {
+            out.push_str("│ ");
+        }
+    };
+    fn block_start(out: &mut String, blank: &mut bool, lists: &[Option<u64>], quote: usize) {
+        if lists.is_empty() && quote == 0 && std::mem::take(blank) {
+            out.push('\n');
+        }
+    }
+    for event in Parser::new_ext(text, markdown::options()) {
+        let top = lists.is_empty() && quote == 0;
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                block_start(&mut out, &mut blank, &lists, quote);
+                line_start(&mut out, quote);
+                let style = if level <= HeadingLevel::H2 {
+                    BOLD.underline()
+                } else {
+                    BOLD
+                };
+                styles.push(style);
+                out.push_str(&style.render().to_string());
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                styles.pop();
+                out.push_str(&anstyle::Reset.render().to_string());
+                out.push('\n');
+                blank = top;
+            }
+            Event::Start(Tag::Paragraph) => {
+                block_start(&mut out, &mut blank, &lists, quote);
+                if lists.is_empty() {
+                    line_start(&mut out, quote);
+                }
+            }
+            Event::End(TagEnd::Paragraph) => {
+                if lists.is_empty() {
+                    out.push('\n');
+                }
+                blank = top;
+            }
+            Event::Start(Tag::List(start)) => {
+                block_start(&mut out, &mut blank, &lists, quote);
+                lists.push(start);
+            }
+            Event::End(TagEnd::List(_)) => {
+                lists.pop();
+                if lists.is_empty() {
+                    line_start(&mut out, 0);
+                    blank = quote == 0;
+                }
+            }
+            Event::Start(Tag::Item) => {
+                line_start(&mut out, quote);
+                let depth = lists.len().saturating_sub(1);
+                out.push_str(&"   ".repeat(depth));
+                match lists.last_mut() {
+                    Some(Some(n)) => {
+                        out.push_str(&format!("{n}. "));
+                        *n += 1;
+                    }
+                    _ => out.push_str("• "),
+                }
+            }
+            Event::Start(Tag::BlockQuote(_)) => {
+                block_start(&mut out, &mut blank, &lists, quote);
+                quote += 1;
+            }
+            Event::End(TagEnd::BlockQuote(_)) => {
+                quote = quote.saturating_sub(1);
+                blank = lists.is_empty() && quote == 0;
+            }
+            Event::Start(Tag::CodeBlock(_)) => {
+                block_start(&mut out, &mut blank, &lists, quote);
+                code_block = true;
+                line_start(&mut out, 0);
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                code_block = false;
+                blank = top;
+            }
+            Event::Start(Tag::Strong) => push_style(&mut out, &mut styles, BOLD),
+            Event::Start(Tag::Emphasis) => push_style(&mut out, &mut styles, ITALIC),
+            Event::End(TagEnd::Strong | TagEnd::Emphasis) => pop_style(&mut out, &mut styles),
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                image_url = dest_url.to_string();
+                out.push_str(&DIM.render().to_string());
+                out.push_str("[figure: ");
+            }
+            Event::End(TagEnd::Image) => {
+                out.push_str(&format!(" — {image_url}]"));
+                out.push_str(&anstyle::Reset.render().to_string());
+                reapply(&mut out, &styles);
+            }
+            Event::Text(text) => {
+                if code_block {
+                    for line in text.lines() {
+                        out.push_str("    ");
+                        out.push_str(&CODE.render().to_string());
+                        out.push_str(line);
+                        out.push_str(&anstyle::Reset.render().to_string());
+                        out.push('\n');
+                    }
+                } else {
+                    out.push_str(&text);
+                }
+            }
+            Event::Code(code) => {
+                out.push_str(&CODE.render().to_string());
+                out.push_str(&code);
+                out.push_str(&anstyle::Reset.render().to_string());
+                reapply(&mut out, &styles);
+            }
+            Event::SoftBreak => out.push(' '),
+            Event::HardBreak => line_start(&mut out, quote),
+            Event::Rule => {
+                block_start(&mut out, &mut blank, &lists, quote);
+                line_start(&mut out, quote);
+                out.push_str("────────\n");
+                blank = top;
+            }
+            _ => {}
+        }
+    }
+    let trimmed = out.trim_end_matches('\n').to_string();
+    trimmed + "\n"
+}
+
+fn push_style(out: &mut String, styles: &mut Vec<Style>, style: Style) {
+    styles.push(style);
+    out.push_str(&style.render().to_string());
+}
+
+fn pop_style(out: &mut String, styles: &mut Vec<Style>) {
+    styles.pop();
+    out.push_str(&anstyle::Reset.render().to_string());
+    reapply(out, styles);
+}
+
+fn reapply(out: &mut String, styles: &[Style]) {
+    for style in styles {
+        out.push_str(&style.render().to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(text: &str) -> String {
+        let styled = markdown_to_terminal(text);
+        anstream::adapter::strip_str(&styled).to_string()
+    }
+
+    #[test]
+    fn lists_emphasis_and_images() {
+        let text = "1. Sign in to the **AWS Management Console**.\n2. Click *Assign MFA*.\n\n![QR code and codes](images2/step7.png)\n";
+        assert_eq!(
+            plain(text),
+            "1. Sign in to the AWS Management Console.\n2. Click Assign MFA.\n\n[figure: QR code and codes — images2/step7.png]\n"
+        );
+    }
+
+    #[test]
+    fn quotes_and_bullets() {
+        assert_eq!(
+            plain("> **Tip:** register two keys.\n"),
+            "│ Tip: register two keys.\n"
+        );
+        assert_eq!(plain("- one\n- two\n"), "• one\n• two\n");
+    }
+
+    #[test]
+    fn styles_are_ansi_until_stripped() {
+        assert!(markdown_to_terminal("**bold**").contains("\u{1b}["));
+    }
+}

@@ -1,0 +1,168 @@
+//! What a run shows: styled text for people (stdout), or one JSON event per line for
+//! tools (`--output json`), and a spinner on anything that waits. Nothing secret is ever
+//! passed here: events carry only plain values.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use anstyle::{AnsiColor, Effects, Style};
+use serde_json::json;
+
+/// How a run reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputMode {
+    Human,
+    Json,
+}
+
+const STEP: Style = Style::new().effects(Effects::BOLD);
+const OK: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+const WARN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+const ERR: Style = Style::new()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)))
+    .effects(Effects::BOLD);
+const DIM: Style = Style::new().effects(Effects::DIMMED);
+
+/// The run's output. Human text goes to stdout, except in JSON mode, where stdout carries
+/// only events and human text goes to stderr.
+pub struct Ui {
+    mode: OutputMode,
+    /// Captured output, for tests.
+    capture: Option<Vec<u8>>,
+}
+
+impl Ui {
+    pub fn new(mode: OutputMode) -> Ui {
+        Ui {
+            mode,
+            capture: None,
+        }
+    }
+
+    /// A UI that records everything it would print.
+    pub fn capturing(mode: OutputMode) -> Ui {
+        Ui {
+            mode,
+            capture: Some(Vec::new()),
+        }
+    }
+
+    /// What a capturing UI recorded, colours stripped.
+    pub fn captured(&self) -> String {
+        let bytes = self.capture.as_deref().unwrap_or_default();
+        anstream::adapter::strip_str(&String::from_utf8_lossy(bytes)).to_string()
+    }
+
+    pub fn mode(&self) -> OutputMode {
+        self.mode
+    }
+
+    fn write_human(&mut self, text: &str) {
+        if let Some(capture) = &mut self.capture {
+            if self.mode == OutputMode::Human {
+                capture.extend_from_slice(text.as_bytes());
+            }
+            return;
+        }
+        let result = match self.mode {
+            OutputMode::Human => write!(anstream::stdout(), "{text}"),
+            OutputMode::Json => write!(anstream::stderr(), "{text}"),
+        };
+        let _ = result;
+    }
+
+    /// One event line (JSON mode only).
+    pub fn event(&mut self, event: serde_json::Value) {
+        if self.mode != OutputMode::Json {
+            return;
+        }
+        let line = serde_json::to_string(&event).expect("events serialise") + "\n";
+        match &mut self.capture {
+            Some(capture) => capture.extend_from_slice(line.as_bytes()),
+            None => {
+                let mut stdout = std::io::stdout().lock();
+                let _ = stdout.write_all(line.as_bytes());
+                let _ = stdout.flush();
+            }
+        }
+    }
+
+    /// Plain text for people.
+    pub fn text(&mut self, text: &str) {
+        self.write_human(text);
+    }
+
+    pub fn step_header(&mut self, index: usize, total: usize, title: &str, part: Option<&str>) {
+        let part = part
+            .map(|p| format!("{}{p}{}\n", DIM.render(), DIM.render_reset()))
+            .unwrap_or_default();
+        self.write_human(&format!(
+            "\n{part}{}━━ {title}{}  {}(step {index} of {total}){}\n",
+            STEP.render(),
+            STEP.render_reset(),
+            DIM.render(),
+            DIM.render_reset()
+        ));
+    }
+
+    pub fn ok(&mut self, text: &str) {
+        self.write_human(&format!("  {}✓{} {text}\n", OK.render(), OK.render_reset()));
+    }
+
+    pub fn skipped(&mut self, text: &str) {
+        self.write_human(&format!(
+            "  {}–{} {text}\n",
+            DIM.render(),
+            DIM.render_reset()
+        ));
+    }
+
+    pub fn warn(&mut self, text: &str) {
+        self.write_human(&format!(
+            "  {}!{} {text}\n",
+            WARN.render(),
+            WARN.render_reset()
+        ));
+    }
+
+    pub fn error(&mut self, text: &str, next_step: Option<&str>) {
+        self.write_human(&format!(
+            "  {}✗ {text}{}\n",
+            ERR.render(),
+            ERR.render_reset()
+        ));
+        if let Some(next) = next_step {
+            self.write_human(&format!("    next: {next}\n"));
+        }
+    }
+
+    pub fn detail(&mut self, text: &str) {
+        for line in text.lines() {
+            self.write_human(&format!(
+                "    {}{line}{}\n",
+                DIM.render(),
+                DIM.render_reset()
+            ));
+        }
+    }
+
+    /// Run `work` with a spinner on stderr when it is a terminal.
+    pub fn wait<T>(&mut self, message: &str, work: impl FnOnce() -> T) -> T {
+        if self.capture.is_some() || !std::io::stderr().is_terminal() {
+            return work();
+        }
+        let spinner = indicatif::ProgressBar::new_spinner().with_message(message.to_string());
+        spinner.enable_steady_tick(Duration::from_millis(100));
+        let result = work();
+        spinner.finish_and_clear();
+        result
+    }
+
+    pub fn run_event(&mut self, event: &str, fields: serde_json::Value) {
+        let mut object = json!({ "event": event });
+        if let (Some(map), serde_json::Value::Object(fields)) = (object.as_object_mut(), fields) {
+            map.extend(fields);
+        }
+        self.event(object);
+    }
+}
