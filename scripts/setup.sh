@@ -1,10 +1,41 @@
 #!/usr/bin/env bash
 # Installs what building and testing runbook needs beyond the Rust toolchain.
 # As root it installs missing Debian packages itself; otherwise it says what to install.
+# It also puts the local AWS emulator (moto[server], the version in scripts/moto-version.txt)
+# into the project's virtualenv, .venv or $RUNBOOK_VENV, as `runbook run --sandbox` would.
+# Quiet when everything is present.
 set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+venv="${RUNBOOK_VENV:-$root/.venv}"
+moto_version="$(tr -d '[:space:]' <"$root/scripts/moto-version.txt")"
 
 # Debian packages the build and the tests use. Grows with the features that need them.
 packages=(pkg-config oathtool)
+
+# The same test as src/sandbox.rs: moto_server is there, and the marker names this version.
+emulator_installed() {
+  [ -x "$venv/bin/moto_server" ] &&
+    [ "$(cat "$venv/.runbook-moto-version" 2>/dev/null)" = "$moto_version" ]
+}
+
+# Python with venv and ensurepip, needed only while the emulator is not installed. Check the
+# capability, not the package: a python3 from pyenv or elsewhere has both built in, and
+# Debian's has `venv` (so `python3 -m venv --help` works) but no `ensurepip` until
+# python3-venv is installed.
+if ! emulator_installed; then
+  if ! command -v python3 >/dev/null; then
+    packages+=(python3 python3-venv)
+  elif ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    python="$(python3 -c 'import sys; print(sys.executable)')"
+    if dpkg -S "$python" >/dev/null 2>&1; then
+      packages+=(python3-venv)
+    else
+      echo "setup: $python lacks the venv and ensurepip modules the local AWS emulator needs; install a complete Python 3, or put Debian's python3 first on PATH" >&2
+      exit 2
+    fi
+  fi
+fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -24,3 +55,24 @@ fi
 for tool in cargo rustfmt cargo-clippy; do
   command -v "$tool" >/dev/null || { echo "setup: \`$tool\` is missing; install the Rust toolchain (rustup) with clippy and rustfmt" >&2; exit 2; }
 done
+
+# The local AWS emulator. The lock is the one src/sandbox.rs takes, so the two never
+# install at the same time.
+if ! emulator_installed; then
+  mkdir -p "$venv"
+  exec 9>"$venv/.runbook-install.lock"
+  flock 9
+  if ! emulator_installed; then
+    echo "setup: installing the local AWS emulator (moto $moto_version) into ${venv#"$root"/}" >&2
+    log="$venv/runbook-install.log"
+    if ! { python3 -m venv "$venv" &&
+      "$venv/bin/python" -m pip install --disable-pip-version-check --no-input "moto[server]==$moto_version"; } >"$log" 2>&1 ||
+      [ ! -x "$venv/bin/moto_server" ]; then
+      tail -n 8 "$log" | sed 's/^/  | /' >&2
+      echo "setup: installing the local AWS emulator failed; full output in $log. Check that PyPI is reachable (pip honours PIP_INDEX_URL and proxy settings), then run again" >&2
+      exit 2
+    fi
+    echo "$moto_version" >"$venv/.runbook-moto-version"
+  fi
+  exec 9>&-
+fi

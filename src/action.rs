@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::context::{Context, Outcome, RunError};
 use crate::template;
 
 /// What an action's output holds.
@@ -105,6 +106,13 @@ pub trait Action: Send + Sync + 'static {
     fn check(_params: &Self::Params) -> Vec<Problem> {
         Vec::new()
     }
+
+    /// Do it. Parameters are resolved through `ctx` (lazily, so an action can find out
+    /// first whether there is anything to do); a mutating action calls
+    /// [`Context::confirm_change`] before it changes anything.
+    fn run(_params: &Self::Params, _ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        Err(RunError::NotImplemented(Self::NAME))
+    }
 }
 
 /// A parameter value that has the right type but is still wrong.
@@ -156,6 +164,8 @@ pub trait ActionDef: Sync {
     fn aws_cli(&self, params: &BoundParams) -> Option<AwsCli>;
     /// [`Action::check`] on bound params.
     fn check(&self, params: &BoundParams) -> Vec<Problem>;
+    /// [`Action::run`] on bound params.
+    fn run(&self, params: &BoundParams, ctx: &mut Context<'_>) -> Result<Outcome, RunError>;
 
     fn namespace(&self) -> &'static str {
         self.name()
@@ -222,6 +232,13 @@ impl<A: Action> ActionDef for Typed<A> {
             .downcast_ref::<A::Params>()
             .map(A::check)
             .unwrap_or_default()
+    }
+
+    fn run(&self, params: &BoundParams, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        let params = params
+            .downcast_ref::<A::Params>()
+            .expect("bound params always have the action's own type");
+        A::run(params, ctx)
     }
 }
 
@@ -330,22 +347,38 @@ impl AwsCli {
     }
 }
 
-impl fmt::Display for AwsCli {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "aws {} {}", self.service, self.operation)?;
+impl AwsCli {
+    /// The command with template values resolved where `resolve` can (and shell-quoted);
+    /// the rest, secrets included, stay `<placeholders>`.
+    pub fn resolved(&self, resolve: impl Fn(&str) -> Option<String>) -> String {
+        let mut out = format!("aws {} {}", self.service, self.operation);
         for (flag, value) in &self.args {
-            write!(f, " {flag}")?;
+            out.push(' ');
+            out.push_str(flag);
             if let Some(value) = value {
-                if template::is_template(value) {
-                    write!(f, " {}", template::placeholder(value))?;
+                let resolved = if template::is_template(value) {
+                    resolve(value)
                 } else {
-                    let quoted =
-                        shlex::try_quote(value).unwrap_or(std::borrow::Cow::Borrowed(value));
-                    write!(f, " {quoted}")?;
+                    Some(value.clone())
+                };
+                out.push(' ');
+                match resolved {
+                    Some(text) => out.push_str(&quote(&text)),
+                    None => out.push_str(&template::placeholder(value)),
                 }
             }
         }
-        Ok(())
+        out
+    }
+}
+
+fn quote(text: &str) -> String {
+    shlex::try_quote(text).map_or_else(|_| text.to_string(), |quoted| quoted.into_owned())
+}
+
+impl fmt::Display for AwsCli {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.resolved(|_| None))
     }
 }
 

@@ -109,6 +109,13 @@ impl Binder<'_> {
                 part: step.part.clone(),
                 line: self.source.line(step.section.heading.span.start),
                 span: step.section.span,
+                prose: step
+                    .section
+                    .blocks
+                    .iter()
+                    .filter(|block| matches!(block, Block::Prose(_)))
+                    .map(Block::span)
+                    .collect(),
                 actions: Vec::new(),
             })
             .collect();

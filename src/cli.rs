@@ -8,7 +8,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::catalog;
 use crate::check::{self, Checked};
+use crate::executor::Selection;
 use crate::plan::Plan;
+use crate::providers::aws::AwsOptions;
+use crate::runner::{self, RunRequest, RunResult};
 
 /// Exit codes, the same for every command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,6 +22,8 @@ pub enum Exit {
     Failure = 1,
     /// The command line was wrong, or output could not be written.
     Usage = 2,
+    /// Stopped by Ctrl-C (the journal keeps what finished).
+    Interrupted = 130,
 }
 
 impl From<Exit> for ExitCode {
@@ -29,6 +34,8 @@ impl From<Exit> for ExitCode {
 
 const EXAMPLES: &str = "\
 Examples:
+  runbook run runbooks/aws-mfa.md --sandbox   try the guide on a local AWS emulator
+  runbook run runbooks/aws-mfa.md             set up MFA on your AWS account, step by step
   runbook check runbooks/*.md                 check every runbook; exit 1 on any error
   runbook plan runbooks/aws-mfa.md            what a run will do, step by step
   runbook plan runbooks/aws-mfa.md --format json > plan.json
@@ -37,7 +44,7 @@ Examples:
 
 A runbook is a Markdown guide: `##`/`###` headings are steps, and fenced code blocks whose
 info string names an action (```iam.enable-mfa-device id=x) are bound to typed actions.
-Exit codes: 0 ok, 1 invalid runbook or failed step, 2 usage or output error.";
+Exit codes: 0 ok, 1 invalid runbook or failed step, 2 usage or output error, 130 Ctrl-C.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -64,6 +71,15 @@ enum Color {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run a guide: show each step, do what its action blocks say, verify the result.
+    ///
+    /// Every change to AWS is shown first, with the equivalent AWS CLI command, and
+    /// confirmed (or previewed with --dry-run). A journal records what finished, without
+    /// any secret, so an interrupted run resumes where it stopped; a finished guide run
+    /// again reports that there is nothing to do. With --sandbox the whole guide runs
+    /// against a local AWS emulator with stand-ins for the phone: no account needed.
+    #[command(after_help = RUN_EXAMPLES)]
+    Run(RunArgs),
     /// Check runbooks for errors without running anything.
     ///
     /// Parses each file, binds every action block to its action, type-checks its TOML body
@@ -93,6 +109,73 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
         format: CatalogFormat,
     },
+}
+
+const RUN_EXAMPLES: &str = "\
+Examples:
+  runbook run runbooks/aws-mfa.md --sandbox --yes --to set-up-the-authenticator-app
+  runbook run runbooks/aws-mfa.md --profile dev --var device_name=AlicePhone
+  runbook run runbooks/aws-mfa.md --dry-run
+  runbook run runbooks/aws-mfa.md --output json --yes --sandbox | jq .event";
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// The runbook file.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Give an input's value instead of being asked (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+    /// Confirm every change without asking (unattended); inputs take --var or their default.
+    #[arg(long, short = 'y')]
+    yes: bool,
+    /// Change nothing: run the read-only checks and show what each change would be.
+    #[arg(long)]
+    dry_run: bool,
+    /// Start at this step (by id; `runbook plan` lists them).
+    #[arg(long, value_name = "STEP", conflicts_with = "only")]
+    from: Option<String>,
+    /// Stop after this step.
+    #[arg(long, value_name = "STEP", conflicts_with = "only")]
+    to: Option<String>,
+    /// Run just this step.
+    #[arg(long, value_name = "STEP")]
+    only: Option<String>,
+    /// `json` prints one event per line on stdout (no secrets in them).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    output: OutputFormat,
+    /// Use a local AWS emulator (moto, installed into .venv on first use) and stand-ins
+    /// for the phone and the console. Never touches real AWS.
+    #[arg(long, conflicts_with_all = ["profile", "endpoint_url"])]
+    sandbox: bool,
+    /// The AWS profile to use (SSO profiles work).
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// The AWS region (IAM is global; default: your configuration, else us-east-1).
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+    /// Send AWS calls here instead (also AWS_ENDPOINT_URL), e.g. a local emulator.
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// Forget the journal of an earlier run and start over.
+    #[arg(long)]
+    restart: bool,
+    /// Where journals are kept (default: $XDG_STATE_HOME/runbook or ~/.local/state/runbook).
+    #[arg(long, value_name = "DIR", env = "RUNBOOK_STATE_DIR")]
+    state_dir: Option<PathBuf>,
+}
+
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
+        _ => Err(format!("expected NAME=VALUE, got `{text}`")),
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum OutputFormat {
+    Human,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -131,6 +214,35 @@ pub fn main() -> ExitCode {
 
 fn run(command: Command) -> Exit {
     match command {
+        Command::Run(args) => {
+            let request = RunRequest {
+                file: args.file,
+                vars: args.vars.into_iter().collect(),
+                yes: args.yes,
+                dry_run: args.dry_run,
+                selection: Selection {
+                    from: args.from,
+                    to: args.to,
+                    only: args.only,
+                },
+                json: matches!(args.output, OutputFormat::Json),
+                sandbox: args.sandbox,
+                aws: AwsOptions {
+                    region: args.region,
+                    profile: args.profile,
+                    endpoint_url: args.endpoint_url,
+                    ..AwsOptions::default()
+                },
+                restart: args.restart,
+                state_dir: args.state_dir,
+            };
+            match runner::run(request) {
+                RunResult::Ok => Exit::Success,
+                RunResult::Invalid | RunResult::Failed => Exit::Failure,
+                RunResult::Interrupted => Exit::Interrupted,
+                RunResult::Usage(_) => Exit::Usage,
+            }
+        }
         Command::Check { files } => {
             let mut exit = Exit::Success;
             for file in files {

@@ -136,6 +136,7 @@ impl Plan {
                     input.prompt.as_str().unwrap_or("")
                 );
                 if let Some(default) = input.default.as_str() {
+                    let default = crate::template::placeholder(default);
                     let _ = write!(out, " [default: {default}]");
                 }
                 let _ = writeln!(out);

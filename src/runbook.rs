@@ -32,6 +32,8 @@ pub struct Step {
     pub line: usize,
     /// The whole section, heading to the next heading.
     pub span: Span,
+    /// The step's prose blocks (everything but its action blocks), in order.
+    pub prose: Vec<Span>,
     pub actions: Vec<BoundAction>,
 }
 

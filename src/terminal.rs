@@ -4,24 +4,21 @@
 use anstyle::{Effects, Style};
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 
-use crate::document::{Block, Section};
 use crate::markdown;
-use crate::source::Source;
+use crate::source::{Source, Span};
 
 const BOLD: Style = Style::new().effects(Effects::BOLD);
 const ITALIC: Style = Style::new().effects(Effects::ITALIC);
 const CODE: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(anstyle::AnsiColor::Cyan)));
 const DIM: Style = Style::new().effects(Effects::DIMMED);
 
-/// The prose blocks of a section (not its action blocks), as styled terminal text.
-/// Styles are ANSI escapes; the writer strips them when colours are off.
-pub fn section_prose(source: &Source, section: &Section) -> String {
+/// A step's prose blocks (not its action blocks), as styled terminal text. Styles are
+/// ANSI escapes; the writer strips them when colours are off.
+pub fn step_prose(source: &Source, prose: &[Span]) -> String {
     let mut out = String::new();
-    for block in &section.blocks {
-        if let Block::Prose(prose) = block {
-            out.push_str(&markdown_to_terminal(source.slice(prose.span)));
-            out.push('\n');
-        }
+    for span in prose {
+        out.push_str(&markdown_to_terminal(source.slice(*span)));
+        out.push('\n');
     }
     out
 }

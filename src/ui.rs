@@ -146,8 +146,24 @@ impl Ui {
         }
     }
 
+    /// Show something secret (the enrolment QR code, the manual-entry key) — only on a
+    /// terminal, never into a pipe, a file or a capture. Returns whether it was shown.
+    pub fn show_secret(&mut self, text: &str) -> bool {
+        if self.capture.is_some()
+            || self.mode != OutputMode::Human
+            || !std::io::stdout().is_terminal()
+        {
+            return false;
+        }
+        let mut stdout = std::io::stdout().lock();
+        let shown = stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush());
+        shown.is_ok()
+    }
+
     /// Run `work` with a spinner on stderr when it is a terminal.
-    pub fn wait<T>(&mut self, message: &str, work: impl FnOnce() -> T) -> T {
+    pub fn wait<T>(&self, message: &str, work: impl FnOnce() -> T) -> T {
         if self.capture.is_some() || !std::io::stderr().is_terminal() {
             return work();
         }

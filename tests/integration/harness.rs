@@ -12,6 +12,8 @@ pub fn root() -> PathBuf {
 
 pub struct Output {
     pub code: i32,
+    /// The signal that ended the process, if one did.
+    pub signal: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
@@ -34,6 +36,7 @@ pub struct Test {
     dir: tempfile::TempDir,
     cwd: Option<PathBuf>,
     args: Vec<String>,
+    env: Vec<(String, String)>,
 }
 
 impl Test {
@@ -42,6 +45,7 @@ impl Test {
             dir: tempfile::tempdir().expect("temp dir"),
             cwd: None,
             args: Vec::new(),
+            env: Vec::new(),
         }
     }
 
@@ -68,9 +72,16 @@ impl Test {
         self
     }
 
+    /// Set an environment variable for the run.
+    pub fn env(mut self, key: &str, value: impl Into<String>) -> Test {
+        self.env.push((key.to_string(), value.into()));
+        self
+    }
+
     pub fn run(&self) -> Output {
         let output = Command::new(BIN)
             .args(&self.args)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .current_dir(self.cwd.as_deref().unwrap_or(self.dir.path()))
             .env_remove("CLICOLOR_FORCE")
             .env("NO_COLOR", "1")
@@ -79,6 +90,7 @@ impl Test {
             .expect("run runbook");
         Output {
             code: output.status.code().unwrap_or(-1),
+            signal: std::os::unix::process::ExitStatusExt::signal(&output.status),
             stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
             stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
         }

@@ -1,9 +1,12 @@
 //! The one integration test binary: the `runbook` executable, run as a user would.
 
 mod actions_doc;
+mod aws_errors;
 mod cli;
 mod diagnostics;
 mod harness;
+mod moto;
 mod plan;
 mod robustness;
+mod run;
 mod runbooks;

@@ -5,6 +5,8 @@ use serde::Deserialize;
 
 use super::check_name;
 use crate::action::{Action, AwsCli, Output, OutputType, Problem};
+use crate::context::{Context, Outcome, RunError};
+use crate::providers::Assignment;
 
 pub struct CreateVirtualMfaDevice;
 
@@ -60,5 +62,104 @@ impl Action for CreateVirtualMfaDevice {
             ));
         }
         problems
+    }
+
+    /// Idempotent: a device of this name already assigned to the user means there is
+    /// nothing to do; an unassigned one (an orphan of an interrupted setup) is deleted,
+    /// after confirmation, and created anew; AWS's limit of 8 devices is checked first.
+    fn run(params: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        let name = ctx.text(&params.name)?;
+        if let Some(problem) = check_name("name", &name) {
+            return Err(RunError::failed(
+                problem.message,
+                "choose another name, e.g. --var device_name=DuoMobile",
+            ));
+        }
+        let path = ctx
+            .opt_text(params.path.as_ref())?
+            .unwrap_or_else(|| "/".to_string());
+        let user = ctx.opt_text(params.user.as_ref())?;
+        let suffix = super::serial_suffix(&path, &name);
+        if let Some(user) = &user {
+            let assigned = ctx.wait("Checking the user's MFA devices…", |ctx| {
+                ctx.iam().list_mfa_devices(Some(user))
+            })?;
+            if let Some(device) = assigned.iter().find(|d| d.serial_number.ends_with(&suffix)) {
+                return Ok(Outcome::new(format!(
+                    "{} is already enabled for {user} (since {}): nothing to create",
+                    device.serial_number, device.enable_date
+                ))
+                .output("serial_number", device.serial_number.clone())
+                .unavailable(
+                    "seed",
+                    "the device was set up earlier, and AWS shows a seed only once, when it is created",
+                ));
+            }
+            if assigned.len() >= 8 {
+                return Err(RunError::failed(
+                    format!(
+                        "{user} already has {} MFA devices, the most AWS allows",
+                        assigned.len()
+                    ),
+                    "remove a device you no longer use, then run again",
+                ));
+            }
+        }
+        let unassigned = ctx.wait("Looking for an unfinished earlier setup…", |ctx| {
+            ctx.iam().list_virtual_mfa_devices(Assignment::Unassigned)
+        })?;
+        let taken = ctx.wait("Checking the name is free…", |ctx| {
+            ctx.iam().list_virtual_mfa_devices(Assignment::Assigned)
+        })?;
+        if let Some(device) = taken.iter().find(|d| d.serial_number.ends_with(&suffix)) {
+            let owner = device.user_name.as_deref().unwrap_or("another user");
+            return Err(RunError::failed(
+                format!(
+                    "{} is already the device of {owner}: device names are unique in an account",
+                    device.serial_number
+                ),
+                "choose another name, e.g. --var device_name=<your-name>-DuoMobile",
+            ));
+        }
+        if let Some(orphan) = unassigned
+            .iter()
+            .find(|d| d.serial_number.ends_with(&suffix))
+        {
+            let serial = orphan.serial_number.clone();
+            let ours = ctx.created_by_us(&serial) || ctx.was_pending(&format!("create {suffix}"));
+            let origin = if ours {
+                "this guide's interrupted run"
+            } else {
+                "an unfinished setup"
+            };
+            ctx.ui().warn(&format!(
+                "{serial} exists but was never enabled: left by {origin}"
+            ));
+            if !ctx.confirm(&format!(
+                "Delete the unassigned {serial} and create it anew?"
+            ))? {
+                return Err(RunError::failed(
+                    format!("{serial} already exists, unassigned, and was kept"),
+                    "delete it yourself (`aws iam delete-virtual-mfa-device`) or choose another name with --var",
+                ));
+            }
+            ctx.pending(&format!("delete {serial}"))?;
+            ctx.wait("Deleting the unassigned device…", |ctx| {
+                ctx.iam().delete_virtual_mfa_device(&serial)
+            })?;
+            ctx.deleted_device(&serial)?;
+            ctx.ui().ok(&format!("deleted the unassigned {serial}"));
+        }
+        ctx.confirm_change(&format!("create the virtual MFA device `{name}`"))?;
+        ctx.pending(&format!("create {suffix}"))?;
+        let created = ctx.wait("Creating the virtual MFA device…", |ctx| {
+            ctx.iam()
+                .create_virtual_mfa_device(&name, params.path.as_ref().map(|_| path.as_str()))
+        })?;
+        ctx.created_device(&created.serial_number)?;
+        Ok(Outcome::new(format!("created {}", created.serial_number))
+            .changed()
+            .output("serial_number", created.serial_number)
+            .secret("seed", created.seed))
     }
 }

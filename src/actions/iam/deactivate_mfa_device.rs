@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::{check_name, check_serial};
 use crate::action::{Action, AwsCli, Output, Problem};
+use crate::context::{Context, Outcome, RunError};
 
 pub struct DeactivateMfaDevice;
 
@@ -41,5 +42,23 @@ impl Action for DeactivateMfaDevice {
         .into_iter()
         .flatten()
         .collect()
+    }
+
+    fn run(params: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        let user = ctx.text(&params.user)?;
+        let serial = ctx.text(&params.serial_number)?;
+        let assigned = ctx.wait("Checking the user's MFA devices…", |ctx| {
+            ctx.iam().list_mfa_devices(Some(&user))
+        })?;
+        if !assigned.iter().any(|d| d.serial_number == serial) {
+            return Ok(Outcome::new(format!(
+                "{serial} is not active for {user}: nothing to deactivate"
+            )));
+        }
+        ctx.confirm_change(&format!("deactivate {serial} for {user}"))?;
+        ctx.wait("Deactivating the MFA device…", |ctx| {
+            ctx.iam().deactivate_mfa_device(&user, &serial)
+        })?;
+        Ok(Outcome::new(format!("deactivated {serial}")).changed())
     }
 }

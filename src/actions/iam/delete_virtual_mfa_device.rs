@@ -5,6 +5,8 @@ use serde::Deserialize;
 
 use super::check_serial;
 use crate::action::{Action, AwsCli, Output, Problem};
+use crate::context::{Context, Outcome, RunError};
+use crate::providers::Assignment;
 
 pub struct DeleteVirtualMfaDevice;
 
@@ -33,5 +35,30 @@ impl Action for DeleteVirtualMfaDevice {
         check_serial("serial_number", &params.serial_number)
             .into_iter()
             .collect()
+    }
+
+    /// Never deletes an assigned device: that must be deactivated first, on purpose.
+    fn run(params: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        let serial = ctx.text(&params.serial_number)?;
+        let devices = ctx.wait("Looking up the device…", |ctx| {
+            ctx.iam().list_virtual_mfa_devices(Assignment::Any)
+        })?;
+        let Some(device) = devices.iter().find(|d| d.serial_number == serial) else {
+            return Ok(Outcome::new(format!(
+                "{serial} does not exist: nothing to delete"
+            )));
+        };
+        if let Some(user) = &device.user_name {
+            return Err(RunError::failed(
+                format!("{serial} is assigned to {user}; runbook never deletes an assigned device"),
+                "deactivate it first with `iam.deactivate-mfa-device`",
+            ));
+        }
+        ctx.confirm_change(&format!("delete the unassigned {serial}"))?;
+        ctx.wait("Deleting the virtual MFA device…", |ctx| {
+            ctx.iam().delete_virtual_mfa_device(&serial)
+        })?;
+        ctx.deleted_device(&serial)?;
+        Ok(Outcome::new(format!("deleted {serial}")).changed())
     }
 }

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::{check_code, check_name, check_serial};
 use crate::action::{Action, AwsCli, Output, OutputType, Problem};
+use crate::context::{Context, Outcome, RunError};
 use crate::template::SecretTemplate;
 
 pub struct EnableMfaDevice;
@@ -60,5 +61,43 @@ impl Action for EnableMfaDevice {
         .into_iter()
         .flatten()
         .collect()
+    }
+
+    /// Idempotent: a device already enabled for the user is left alone, without
+    /// touching the codes. If enabling fails, the run's cleanup deletes the device this
+    /// run created.
+    fn run(params: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        let user = ctx.text(&params.user)?;
+        let serial = ctx.text(&params.serial_number)?;
+        let assigned = ctx.wait("Checking the user's MFA devices…", |ctx| {
+            ctx.iam().list_mfa_devices(Some(&user))
+        })?;
+        if let Some(device) = assigned.iter().find(|d| d.serial_number == serial) {
+            ctx.enabled_device(&serial)?;
+            return Ok(
+                Outcome::new(format!("{serial} is already enabled for {user}"))
+                    .output("serial_number", serial)
+                    .output("enable_date", device.enable_date.clone()),
+            );
+        }
+        let code1 = ctx.secret(&params.code1)?;
+        let code2 = ctx.secret(&params.code2)?;
+        ctx.confirm_change(&format!("enable {serial} for {user} with the two codes"))?;
+        ctx.pending(&format!("enable {serial}"))?;
+        ctx.wait("Enabling the MFA device…", |ctx| {
+            ctx.iam().enable_mfa_device(&user, &serial, &code1, &code2)
+        })?;
+        ctx.enabled_device(&serial)?;
+        let enable_date = ctx
+            .iam()
+            .list_mfa_devices(Some(&user))?
+            .into_iter()
+            .find(|d| d.serial_number == serial)
+            .map(|d| d.enable_date)
+            .unwrap_or_default();
+        Ok(Outcome::new(format!("enabled {serial} for {user}"))
+            .changed()
+            .output("serial_number", serial)
+            .output("enable_date", enable_date))
     }
 }

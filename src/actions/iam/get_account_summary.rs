@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::action::{Action, AwsCli, Output, OutputType};
+use crate::context::{Context, Outcome, RunError};
 
 pub struct GetAccountSummary;
 
@@ -37,5 +38,23 @@ impl Action for GetAccountSummary {
 
     fn aws_cli(_: &Params) -> Option<AwsCli> {
         Some(AwsCli::new("iam", "get-account-summary"))
+    }
+
+    fn run(_: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        let summary = ctx.wait("Reading the account summary…", |ctx| {
+            ctx.iam().get_account_summary()
+        })?;
+        let root = if summary.account_mfa_enabled {
+            "has"
+        } else {
+            "does not have"
+        };
+        Ok(Outcome::new(format!(
+            "the root user {root} MFA; {} of {} MFA devices in use",
+            summary.mfa_devices_in_use, summary.mfa_devices
+        ))
+        .output("account_mfa_enabled", summary.account_mfa_enabled)
+        .output("mfa_devices", summary.mfa_devices)
+        .output("mfa_devices_in_use", summary.mfa_devices_in_use))
     }
 }

@@ -5,6 +5,8 @@ use serde::Deserialize;
 
 use super::{check_name, check_serial};
 use crate::action::{Action, AwsCli, Output, OutputType, Problem};
+use crate::context::{Context, Outcome, RunError};
+use crate::providers::ErrorKind;
 
 pub struct GetMfaDevice;
 
@@ -63,5 +65,42 @@ impl Action for GetMfaDevice {
             .into_iter()
             .flatten()
             .collect()
+    }
+
+    /// Where the service lacks GetMFADevice (the local emulator), says so and goes on.
+    fn run(params: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        let serial = ctx.text(&params.serial_number)?;
+        let user = ctx.opt_text(params.user.as_ref())?;
+        match ctx.wait("Reading the device's details…", |ctx| {
+            ctx.iam().get_mfa_device(&serial, user.as_deref())
+        }) {
+            Ok(details) => {
+                let certifications = details.certifications.join(", ");
+                let note = if certifications.is_empty() {
+                    format!("{serial}, enabled {}", details.enable_date)
+                } else {
+                    format!(
+                        "{serial}, enabled {}, certified {certifications}",
+                        details.enable_date
+                    )
+                };
+                Ok(Outcome::new(note)
+                    .output("serial_number", details.serial_number)
+                    .output("user_name", details.user_name)
+                    .output("enable_date", details.enable_date)
+                    .output("certifications", certifications))
+            }
+            Err(error) if error.kind == ErrorKind::NotImplemented => {
+                let reason = "this AWS endpoint does not implement GetMFADevice";
+                Ok(
+                    Outcome::new(format!("details not available: {reason} (real AWS does)"))
+                        .output("serial_number", serial)
+                        .unavailable("user_name", reason)
+                        .unavailable("enable_date", reason)
+                        .unavailable("certifications", reason),
+                )
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 }

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::check_name;
 use crate::action::{Action, AwsCli, Output, OutputType, Problem};
+use crate::context::{Context, Outcome, RunError};
 
 pub struct ListMfaDevices;
 
@@ -55,5 +56,38 @@ impl Action for ListMfaDevices {
             .and_then(|user| check_name("user", user))
             .into_iter()
             .collect()
+    }
+
+    fn run(params: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        let user = ctx.opt_text(params.user.as_ref())?;
+        let devices = ctx.wait("Listing MFA devices…", |ctx| {
+            ctx.iam().list_mfa_devices(user.as_deref())
+        })?;
+        let count = |kind: &str| {
+            devices
+                .iter()
+                .filter(|d| super::device_kind(&d.serial_number) == kind)
+                .count()
+        };
+        let (virtual_count, keys) = (count("virtual"), count("security-key"));
+        let list: Vec<serde_json::Value> = devices
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "serial_number": d.serial_number,
+                    "kind": super::device_kind(&d.serial_number),
+                    "enable_date": d.enable_date,
+                })
+            })
+            .collect();
+        let whose = user.as_deref().unwrap_or("the caller");
+        Ok(Outcome::new(format!(
+            "{whose} has {} MFA device(s): {virtual_count} virtual, {keys} security key(s)",
+            devices.len()
+        ))
+        .output("devices", list)
+        .output("count", devices.len())
+        .output("virtual_count", virtual_count)
+        .output("security_key_count", keys))
     }
 }

@@ -4,6 +4,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::action::{Action, AwsCli, Output, OutputType};
+use crate::context::{Context, Outcome, RunError};
+use crate::providers::Assignment;
 
 pub struct ListVirtualMfaDevices;
 
@@ -54,5 +56,31 @@ impl Action for ListVirtualMfaDevices {
             "--assignment-status",
             params.assignment_status.map(AssignmentStatus::as_str),
         ))
+    }
+
+    fn run(params: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        let assignment = match params.assignment_status.unwrap_or(AssignmentStatus::Any) {
+            AssignmentStatus::Assigned => Assignment::Assigned,
+            AssignmentStatus::Unassigned => Assignment::Unassigned,
+            AssignmentStatus::Any => Assignment::Any,
+        };
+        let devices = ctx.wait("Listing virtual MFA devices…", |ctx| {
+            ctx.iam().list_virtual_mfa_devices(assignment)
+        })?;
+        let list: Vec<serde_json::Value> = devices
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "serial_number": d.serial_number,
+                    "user_name": d.user_name.clone().unwrap_or_default(),
+                    "enable_date": d.enable_date.clone().unwrap_or_default(),
+                })
+            })
+            .collect();
+        Ok(
+            Outcome::new(format!("{} virtual MFA device(s)", devices.len()))
+                .output("devices", list)
+                .output("count", devices.len()),
+        )
     }
 }

@@ -25,6 +25,22 @@ pub const ACTIONS: &[&dyn ActionDef] = &[
     &Typed::<resync_mfa_device::ResyncMfaDevice>::DEF,
 ];
 
+/// What kind of MFA device a serial number names.
+pub fn device_kind(serial: &str) -> &'static str {
+    if serial.contains(":mfa/") {
+        "virtual"
+    } else if serial.contains(":u2f/") {
+        "security-key"
+    } else {
+        "hardware"
+    }
+}
+
+/// The end of a virtual device's serial ARN: `:mfa/<path-without-leading-slash><name>`.
+pub fn serial_suffix(path: &str, name: &str) -> String {
+    format!(":mfa{path}{name}")
+}
+
 /// IAM's rule for user and MFA device names: 1–64 of letters, digits and `+=,.@_-`.
 /// Template values are checked once resolved, at run time.
 pub fn check_name(param: &'static str, value: &str) -> Option<Problem> {

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::{check_code, check_name, check_serial};
 use crate::action::{Action, AwsCli, Output, Problem};
+use crate::context::{Context, Outcome, RunError};
 use crate::template::SecretTemplate;
 
 pub struct ResyncMfaDevice;
@@ -50,5 +51,17 @@ impl Action for ResyncMfaDevice {
         .into_iter()
         .flatten()
         .collect()
+    }
+
+    fn run(params: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        let user = ctx.text(&params.user)?;
+        let serial = ctx.text(&params.serial_number)?;
+        let code1 = ctx.secret(&params.code1)?;
+        let code2 = ctx.secret(&params.code2)?;
+        ctx.confirm_change(&format!("resynchronise {serial} for {user}"))?;
+        ctx.wait("Resynchronising the MFA device…", |ctx| {
+            ctx.iam().resync_mfa_device(&user, &serial, &code1, &code2)
+        })?;
+        Ok(Outcome::new(format!("resynchronised {serial}")).changed())
     }
 }

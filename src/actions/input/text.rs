@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::action::{Action, Exports, Output, OutputType, Problem};
+use crate::context::{Context, Outcome, RunError};
 
 pub struct Text;
 
@@ -12,7 +13,8 @@ pub struct Text;
 pub struct Params {
     /// The question asked on a terminal.
     pub prompt: String,
-    /// The value used when the user presses Enter, and in unattended runs.
+    /// The value used when the user presses Enter, and in unattended runs. May refer to
+    /// earlier outputs: `"{{ me.user_name }}-phone"`.
     pub default: Option<String>,
     /// A regular expression the whole value must match.
     pub pattern: Option<String>,
@@ -43,12 +45,66 @@ impl Action for Text {
                 format!("invalid regular expression: {error}"),
             )],
             Ok(regex) => match &params.default {
-                Some(default) if !regex.is_match(default) => vec![Problem::new(
-                    "default",
-                    format!("the default `{default}` does not match the pattern `{pattern}`"),
-                )],
+                Some(default)
+                    if !crate::template::is_template(default) && !regex.is_match(default) =>
+                {
+                    vec![Problem::new(
+                        "default",
+                        format!("the default `{default}` does not match the pattern `{pattern}`"),
+                    )]
+                }
                 _ => Vec::new(),
             },
         }
+    }
+
+    fn run(params: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        let id = ctx.action().id.clone();
+        let pattern = match &params.pattern {
+            Some(pattern) => Some(regex::Regex::new(&format!("^(?:{pattern})$")).map_err(
+                |error| RunError::failed(format!("invalid pattern: {error}"), "fix the runbook"),
+            )?),
+            None => None,
+        };
+        let matches = |value: &str| pattern.as_ref().is_none_or(|regex| regex.is_match(value));
+        let rule = || {
+            params.help.clone().unwrap_or_else(|| {
+                format!(
+                    "it must match `{}`",
+                    params.pattern.as_deref().unwrap_or("")
+                )
+            })
+        };
+        let default = ctx.opt_text(params.default.as_ref())?;
+        let (value, source) = if let Some(value) = ctx.mode().vars.get(&id).cloned() {
+            (value, "from --var")
+        } else if ctx.unattended() {
+            let value = default.clone().ok_or_else(|| {
+                RunError::failed(
+                    format!("input `{id}` has no value and no default"),
+                    format!("pass --var {id}=VALUE"),
+                )
+            })?;
+            (value, "default")
+        } else {
+            if let Some(help) = &params.help {
+                ctx.ui().detail(help);
+            }
+            loop {
+                let answer = ctx.prompt().text(&params.prompt, default.as_deref())?;
+                if matches(&answer) {
+                    break (answer, "answered");
+                }
+                ctx.ui()
+                    .warn(&format!("`{answer}` is not valid: {}", rule()));
+            }
+        };
+        if !matches(&value) {
+            return Err(RunError::failed(
+                format!("`{value}` is not a valid value for `{id}`"),
+                rule(),
+            ));
+        }
+        Ok(Outcome::new(format!("{id} = {value} ({source})")).output("value", value))
     }
 }

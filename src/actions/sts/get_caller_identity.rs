@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::action::{Action, AwsCli, Output, OutputType};
+use crate::context::{Context, Outcome, RunError};
 
 pub struct GetCallerIdentity;
 
@@ -42,5 +43,34 @@ impl Action for GetCallerIdentity {
 
     fn aws_cli(_: &Params) -> Option<AwsCli> {
         Some(AwsCli::new("sts", "get-caller-identity"))
+    }
+
+    fn run(_: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        let identity = ctx.wait("Asking AWS who the credentials belong to…", |ctx| {
+            ctx.sts().get_caller_identity()
+        })?;
+        let note = if identity.is_root() {
+            format!(
+                "the root user of account {} (root MFA is set up in the console; the guide shows how)",
+                identity.account
+            )
+        } else if identity.user_name().is_empty() {
+            format!(
+                "{} (not an IAM user: MFA devices belong to IAM users)",
+                identity.arn
+            )
+        } else {
+            format!(
+                "IAM user {} in account {}",
+                identity.user_name(),
+                identity.account
+            )
+        };
+        Ok(Outcome::new(note)
+            .output("account", identity.account.clone())
+            .output("arn", identity.arn.clone())
+            .output("user_id", identity.user_id.clone())
+            .output("user_name", identity.user_name())
+            .output("is_root", identity.is_root()))
     }
 }

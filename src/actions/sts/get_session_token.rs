@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use crate::action::{Action, AwsCli, Output, OutputType, Problem};
 use crate::actions::iam::{check_code, check_serial};
+use crate::context::{Context, Outcome, RunError};
 use crate::template::SecretTemplate;
 
 pub struct GetSessionToken;
@@ -68,5 +69,20 @@ impl Action for GetSessionToken {
             ));
         }
         problems
+    }
+
+    fn run(params: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        let serial = ctx.text(&params.serial_number)?;
+        let code = ctx.secret(&params.code)?;
+        let token = ctx.wait("Signing in with the MFA code…", |ctx| {
+            ctx.sts()
+                .get_session_token(&serial, &code, params.duration_seconds)
+        })?;
+        Ok(Outcome::new(format!(
+            "signed in with {serial}: temporary credentials until {}",
+            token.expiration
+        ))
+        .output("expiration", token.expiration)
+        .output("access_key_id", token.access_key_id))
     }
 }

@@ -4,7 +4,9 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::action::{Action, Output};
+use crate::context::{Context, Outcome, RunError};
 use crate::template::SecretTemplate;
+use crate::totp::{self, Seed};
 
 pub struct ConsecutiveCodes;
 
@@ -26,4 +28,59 @@ impl Action for ConsecutiveCodes {
         Output::secret("code1", "The code for window T."),
         Output::secret("code2", "The code for window T+1."),
     ];
+
+    /// Typed codes are checked against the seed (adjacent windows, in order) before AWS
+    /// sees them; unattended and sandbox runs compute the previous and the current code,
+    /// the pair a person would type.
+    fn run(params: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        let seed = super::seed(ctx, &params.seed)?;
+        let app = ctx
+            .opt_text(params.app.as_ref())?
+            .unwrap_or_else(|| "the authenticator app".to_string());
+        let now = ctx.clock().now();
+        if super::computed(ctx) {
+            let previous = now.saturating_sub(totp::STEP_SECONDS);
+            let (code1, code2) = seed.consecutive_codes(previous);
+            ctx.used_code_window(Seed::window(now));
+            let who = if ctx.mode().sandbox {
+                "[sandbox stand-in for the app]"
+            } else {
+                "unattended:"
+            };
+            return Ok(Outcome::new(format!(
+                "{who} two consecutive codes computed from the seed"
+            ))
+            .secret("code1", code1)
+            .secret("code2", code2));
+        }
+        for attempt in 1..=super::ATTEMPTS {
+            let code1 = ctx.prompt().secret(&format!("MFA code 1 (from {app})"))?;
+            let code2 = ctx.prompt().secret("MFA code 2 (wait for the next code)")?;
+            let now = ctx.clock().now();
+            match seed.verify_consecutive(&code1, &code2, now, super::SKEW) {
+                Ok((_, second)) => {
+                    ctx.used_code_window(second);
+                    let code1 = totp::normalize_code(code1.expose())
+                        .expect("verified codes are well formed");
+                    let code2 = totp::normalize_code(code2.expose())
+                        .expect("verified codes are well formed");
+                    return Ok(
+                        Outcome::new("two consecutive codes, checked against the seed")
+                            .secret("code1", code1)
+                            .secret("code2", code2),
+                    );
+                }
+                Err(error) if attempt < super::ATTEMPTS => {
+                    ctx.ui().warn(&format!("{error}; try again"))
+                }
+                Err(error) => {
+                    return Err(RunError::failed(
+                        format!("the codes did not match the device: {error}"),
+                        "make sure you scanned this run's QR code and that the phone's clock is set automatically",
+                    ));
+                }
+            }
+        }
+        unreachable!("the last attempt returns")
+    }
 }

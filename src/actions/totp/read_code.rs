@@ -3,8 +3,12 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use std::time::Duration;
+
 use crate::action::{Action, Output};
+use crate::context::{Context, Outcome, RunError};
 use crate::template::SecretTemplate;
+use crate::totp::{self, Seed};
 
 pub struct ReadCode;
 
@@ -27,4 +31,93 @@ impl Action for ReadCode {
         "Reads one code typed from the authenticator app and verifies it against the seed.";
     const MUTATING: bool = false;
     const OUTPUTS: &'static [Output] = &[Output::secret("code", "The six-digit code.")];
+
+    /// With `fresh`, a code from a window this run already used is refused (AWS rejects
+    /// a reused code): computed codes wait for the next window, with a countdown.
+    fn run(params: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        let seed = match &params.seed {
+            Some(template) => match super::seed(ctx, template) {
+                Ok(seed) => Some(seed),
+                Err(RunError::Resolve(_)) if !super::computed(ctx) => None,
+                Err(error) => return Err(error),
+            },
+            None => None,
+        };
+        let fresh = params.fresh.unwrap_or(false);
+        let used = ctx.last_code_window().filter(|_| fresh);
+        if super::computed(ctx) {
+            let Some(seed) = seed else {
+                return Err(RunError::failed(
+                    "no code: an unattended run computes codes from the seed, and this run has no seed",
+                    "run in a terminal and type a code from the app",
+                ));
+            };
+            let mut now = ctx.clock().now();
+            if let Some(used) = used {
+                while Seed::window(now) <= used {
+                    let left = (used + 1) * totp::STEP_SECONDS - now;
+                    ctx.wait(
+                        &format!("Waiting {left} s for a fresh code (a code can't be used twice)…"),
+                        |ctx| ctx.clock().sleep(Duration::from_secs(1)),
+                    );
+                    now = ctx.clock().now();
+                }
+            }
+            ctx.used_code_window(Seed::window(now));
+            let who = if ctx.mode().sandbox {
+                "[sandbox stand-in for the app]"
+            } else {
+                "unattended:"
+            };
+            return Ok(
+                Outcome::new(format!("{who} a fresh code computed from the seed"))
+                    .secret("code", seed.code_at(now)),
+            );
+        }
+        let question = params
+            .prompt
+            .clone()
+            .unwrap_or_else(|| "Code from the authenticator app".to_string());
+        for attempt in 1..=super::ATTEMPTS {
+            let typed = ctx.prompt().secret(&question)?;
+            let code = match totp::normalize_code(typed.expose()) {
+                Ok(code) => code,
+                Err(error) if attempt < super::ATTEMPTS => {
+                    ctx.ui().warn(&format!("{error}; try again"));
+                    continue;
+                }
+                Err(error) => {
+                    return Err(RunError::failed(
+                        error.to_string(),
+                        "type the 6 digits the app shows",
+                    ));
+                }
+            };
+            let Some(seed) = &seed else {
+                return Ok(Outcome::new(
+                    "code taken as typed (no seed in this run to check it; AWS will)",
+                )
+                .secret("code", code));
+            };
+            let now = ctx.clock().now();
+            let problem = match seed.verify(&code, now, super::SKEW) {
+                Ok(window) if used.is_some_and(|used| window <= used) => {
+                    "that code was already used in this run; wait for the next one".to_string()
+                }
+                Ok(window) => {
+                    ctx.used_code_window(window);
+                    return Ok(Outcome::new("code checked against the seed").secret("code", code));
+                }
+                Err(error) => error.to_string(),
+            };
+            if attempt == super::ATTEMPTS {
+                return Err(RunError::failed(
+                    problem,
+                    "check the phone's clock is set automatically",
+                ));
+            }
+            ctx.ui().warn(&format!("{problem}; try again"));
+        }
+        unreachable!("the last attempt returns")
+    }
 }

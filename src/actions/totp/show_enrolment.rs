@@ -4,7 +4,9 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::action::{Action, Output};
+use crate::context::{Context, Outcome, RunError};
 use crate::template::SecretTemplate;
+use crate::totp;
 
 pub struct ShowEnrolment;
 
@@ -25,4 +27,46 @@ impl Action for ShowEnrolment {
     const SUMMARY: &'static str = "Draws the enrolment QR code in the terminal for the authenticator app to scan; the manual-entry key on request.";
     const MUTATING: bool = false;
     const OUTPUTS: &'static [Output] = &[];
+
+    /// The QR code and the manual-entry key are written only to a terminal, never to a
+    /// pipe, a file, the journal or JSON events.
+    fn run(params: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        let seed = super::seed(ctx, &params.seed)?;
+        let account = ctx.text(&params.account)?;
+        let issuer = ctx
+            .opt_text(params.issuer.as_ref())?
+            .unwrap_or_else(|| totp::DEFAULT_ISSUER.to_string());
+        let uri = seed.otpauth_uri(&issuer, &account).map_err(|error| {
+            RunError::failed(
+                format!("cannot make the enrolment QR code: {error}"),
+                "check `account` and `issuer`",
+            )
+        })?;
+        let qr = totp::qr_terminal(&uri);
+        let intro = format!(
+            "\nScan this with Duo Mobile (or any authenticator app): “{issuer}: {account}”\n"
+        );
+        if !ctx.ui().show_secret(&format!("{intro}{qr}\n")) {
+            let note = if ctx.mode().sandbox {
+                "QR code not drawn (output is not a terminal); the sandbox stand-in app reads the seed directly"
+            } else {
+                "QR code not drawn: output is not a terminal, and the seed is never written anywhere else"
+            };
+            return Ok(Outcome::new(note));
+        }
+        if !ctx.unattended()
+            && ctx
+                .prompt()
+                .confirm("Can't scan it? Show the key for manual entry?", false)?
+        {
+            let key = seed.manual_entry_key();
+            ctx.ui().show_secret(&format!(
+                "\n  Key for manual entry (time-based, 6 digits): {}\n\n",
+                key.expose()
+            ));
+        }
+        Ok(Outcome::new(format!(
+            "enrolment QR code shown for {issuer}: {account}"
+        )))
+    }
 }

@@ -1,0 +1,340 @@
+//! What an action sees while it runs: its resolved parameters, the providers (AWS, clock,
+//! prompt), the run's mode, and a way to ask before changing anything.
+
+use std::collections::BTreeMap;
+
+use crate::journal::{Journal, Pending};
+use crate::providers::prompt::PromptError;
+use crate::providers::{AwsError, Clock, Iam, Prompt, Sts};
+use crate::runbook::BoundAction;
+use crate::secret::Secret;
+use crate::template::SecretTemplate;
+use crate::ui::Ui;
+use crate::values::{Outputs, ResolveError, Scope, Value};
+
+/// Why an action or a run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Aws(#[from] AwsError),
+    #[error("{0}")]
+    Resolve(#[from] ResolveError),
+    #[error("{0}")]
+    Prompt(#[from] PromptError),
+    #[error("{what} was not confirmed, so nothing was changed")]
+    Declined { what: String },
+    /// `--dry-run`: the action would change something, and so did not run.
+    #[error("would {what}")]
+    DryRun { what: String },
+    #[error("{message}")]
+    Failed {
+        message: String,
+        next_step: Option<String>,
+    },
+    #[error("expectation failed: `{expression}`")]
+    Expectation { expression: String },
+    #[error("{0}")]
+    Journal(#[from] crate::journal::JournalError),
+    #[error("`{0}` cannot run yet: its implementation comes with FIDO security-key support")]
+    NotImplemented(&'static str),
+    #[error("interrupted")]
+    Interrupted,
+}
+
+impl RunError {
+    pub fn failed(message: impl Into<String>, next_step: impl Into<String>) -> RunError {
+        RunError::Failed {
+            message: message.into(),
+            next_step: Some(next_step.into()),
+        }
+    }
+
+    /// What to do about it.
+    pub fn next_step(&self) -> Option<String> {
+        match self {
+            RunError::Aws(error) => Some(error.next_step().to_string()),
+            RunError::Failed { next_step, .. } => next_step.clone(),
+            RunError::Declined { .. } => Some("run again when ready; finished steps are not repeated".into()),
+            RunError::Expectation { .. } => {
+                Some("the account is not in the state this step of the guide promises; check it in the AWS console".into())
+            }
+            RunError::Prompt(PromptError::NotInteractive(_)) => {
+                Some("run in a terminal, or pass --yes (and --var for inputs) for an unattended run".into())
+            }
+            RunError::Resolve(ResolveError::Unavailable { .. }) => {
+                Some("run the whole guide (without --from/--only), or --restart".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// What the run was asked to do.
+#[derive(Clone, Debug, Default)]
+pub struct Mode {
+    /// `--yes`: confirm every change without asking.
+    pub yes: bool,
+    /// `--dry-run`: read, never change.
+    pub dry_run: bool,
+    /// `--sandbox`: the local emulator and software stand-ins.
+    pub sandbox: bool,
+    /// `--var NAME=VALUE`.
+    pub vars: BTreeMap<String, String>,
+}
+
+/// The result of one action.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub outputs: Outputs,
+    /// Whether anything outside the process changed.
+    pub changed: bool,
+    /// One line for people: what happened.
+    pub note: String,
+}
+
+impl Outcome {
+    pub fn new(note: impl Into<String>) -> Outcome {
+        Outcome {
+            note: note.into(),
+            ..Outcome::default()
+        }
+    }
+
+    pub fn changed(mut self) -> Outcome {
+        self.changed = true;
+        self
+    }
+
+    pub fn output(mut self, name: &str, value: impl Into<serde_json::Value>) -> Outcome {
+        self.outputs
+            .insert(name.to_string(), Value::Plain(value.into()));
+        self
+    }
+
+    pub fn secret(mut self, name: &str, secret: Secret) -> Outcome {
+        self.outputs.insert(name.to_string(), Value::Secret(secret));
+        self
+    }
+
+    pub fn unavailable(mut self, name: &str, reason: impl Into<String>) -> Outcome {
+        self.outputs
+            .insert(name.to_string(), Value::Unavailable(reason.into()));
+        self
+    }
+}
+
+/// The run's journal and where to save it (none in `--dry-run`), plus what the run
+/// remembers only in memory.
+pub struct JournalHandle {
+    pub journal: Journal,
+    pub path: Option<std::path::PathBuf>,
+    /// The latest TOTP window whose code this run used: a code can't be used twice.
+    pub last_code_window: Option<u64>,
+}
+
+impl JournalHandle {
+    pub fn save(&self) -> Result<(), RunError> {
+        if let Some(path) = &self.path {
+            self.journal.save(path)?;
+        }
+        Ok(())
+    }
+}
+
+pub struct Context<'r> {
+    pub(crate) iam: &'r dyn Iam,
+    pub(crate) sts: &'r dyn Sts,
+    pub(crate) clock: &'r dyn Clock,
+    pub(crate) prompt: &'r mut dyn Prompt,
+    pub(crate) ui: &'r mut Ui,
+    pub(crate) scope: &'r Scope,
+    pub(crate) mode: &'r Mode,
+    pub(crate) action: &'r BoundAction,
+    pub(crate) journal: &'r mut JournalHandle,
+}
+
+impl Context<'_> {
+    /// A plain parameter, templates resolved.
+    pub fn text(&self, template: &str) -> Result<String, RunError> {
+        Ok(self.scope.render(template)?)
+    }
+
+    /// An optional plain parameter; an empty result counts as absent.
+    pub fn opt_text(&self, template: Option<&String>) -> Result<Option<String>, RunError> {
+        match template {
+            Some(template) => Ok(Some(self.text(template)?).filter(|text| !text.is_empty())),
+            None => Ok(None),
+        }
+    }
+
+    /// A secret parameter.
+    pub fn secret(&self, template: &SecretTemplate) -> Result<Secret, RunError> {
+        Ok(self.scope.resolve_secret(&template.0)?)
+    }
+
+    pub fn iam(&self) -> &dyn Iam {
+        self.iam
+    }
+
+    pub fn sts(&self) -> &dyn Sts {
+        self.sts
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock
+    }
+
+    pub fn prompt(&mut self) -> &mut dyn Prompt {
+        self.prompt
+    }
+
+    pub fn ui(&mut self) -> &mut Ui {
+        self.ui
+    }
+
+    /// No one will answer questions: `--yes`, or no terminal.
+    pub fn unattended(&self) -> bool {
+        self.mode.yes || !self.prompt.interactive()
+    }
+
+    pub fn mode(&self) -> &Mode {
+        self.mode
+    }
+
+    pub fn action(&self) -> &BoundAction {
+        self.action
+    }
+
+    /// Run `work` with a spinner and this message.
+    pub fn wait<T>(&self, message: &str, work: impl FnOnce(&Self) -> T) -> T {
+        self.ui.wait(message, || work(self))
+    }
+
+    /// The CLI equivalent of this action with the values resolved so far (secrets and
+    /// unknown values stay `<placeholders>`).
+    pub fn aws_cli(&self) -> Option<String> {
+        self.action
+            .def
+            .aws_cli(&self.action.typed)
+            .map(|cli| cli.resolved(|value| self.scope.render(value).ok()))
+    }
+
+    /// Ask before changing something. In `--dry-run` this stops the action (it reports
+    /// what it would do); with `--yes` it proceeds; otherwise the person decides.
+    pub fn confirm_change(&mut self, what: &str) -> Result<(), RunError> {
+        let cli = self.aws_cli();
+        if self.mode.dry_run {
+            return Err(RunError::DryRun {
+                what: match cli {
+                    Some(cli) => format!("{what}\n$ {cli}"),
+                    None => what.to_string(),
+                },
+            });
+        }
+        self.ui.text(&format!("  → {what}\n"));
+        if let Some(cli) = &cli {
+            self.ui.detail(&format!("$ {cli}"));
+        }
+        if self.mode.yes {
+            return Ok(());
+        }
+        if self.prompt.confirm("Go ahead?", false)? {
+            Ok(())
+        } else {
+            Err(RunError::Declined {
+                what: what.to_string(),
+            })
+        }
+    }
+
+    /// Ask a yes/no question that `--yes` answers yes (e.g. deleting our own orphan).
+    pub fn confirm(&mut self, question: &str) -> Result<bool, RunError> {
+        if self.mode.dry_run {
+            return Err(RunError::DryRun {
+                what: question.to_string(),
+            });
+        }
+        if self.mode.yes {
+            return Ok(true);
+        }
+        Ok(self.prompt.confirm(question, false)?)
+    }
+
+    /// Record, before a mutating call, what is about to change: if the process dies
+    /// during the call, the resumed run knows the effect may have happened.
+    /// The latest TOTP window this run used a code from.
+    pub fn last_code_window(&self) -> Option<u64> {
+        self.journal.last_code_window
+    }
+
+    pub fn used_code_window(&mut self, window: u64) {
+        let last = self.journal.last_code_window.get_or_insert(window);
+        *last = (*last).max(window);
+    }
+
+    pub fn pending(&mut self, detail: &str) -> Result<(), RunError> {
+        self.journal.journal.pending = Some(Pending {
+            id: self.action.id.clone(),
+            action: self.action.def.name().to_string(),
+            detail: detail.to_string(),
+        });
+        self.journal.save()?;
+        fault(&format!("pending:{}", self.action.id));
+        Ok(())
+    }
+
+    /// The journal's record of a pending change, if it concerns `detail`.
+    pub fn was_pending(&self, detail: &str) -> bool {
+        self.journal
+            .journal
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.detail == detail)
+    }
+
+    /// A device this run created (and must delete again if it is never enabled).
+    pub fn created_device(&mut self, serial: &str) -> Result<(), RunError> {
+        fault(&format!("called:{}", self.action.id));
+        let journal = &mut self.journal.journal;
+        journal.pending = None;
+        if !journal.created.iter().any(|s| s == serial) {
+            journal.created.push(serial.to_string());
+        }
+        self.journal.save()
+    }
+
+    /// A device is now enabled: no longer ours to clean up.
+    pub fn enabled_device(&mut self, serial: &str) -> Result<(), RunError> {
+        fault(&format!("called:{}", self.action.id));
+        let journal = &mut self.journal.journal;
+        journal.pending = None;
+        journal.created.retain(|s| s != serial);
+        self.journal.save()
+    }
+
+    /// Whether this run (or the interrupted run it resumes) created the device.
+    pub fn created_by_us(&self, serial: &str) -> bool {
+        self.journal.journal.created.iter().any(|s| s == serial)
+    }
+
+    /// Forget a device we deleted.
+    pub fn deleted_device(&mut self, serial: &str) -> Result<(), RunError> {
+        let journal = &mut self.journal.journal;
+        journal.pending = None;
+        journal.created.retain(|s| s != serial);
+        self.journal.save()
+    }
+}
+
+/// Fault injection for the crash tests: `RUNBOOK_FAULT=<point>` makes the process kill
+/// itself with SIGKILL at that point (e.g. `pending:duo`, after the journal says a call is
+/// about to happen; `called:duo`, after AWS answered but before the result is recorded).
+/// Never set outside tests.
+pub fn fault(point: &str) {
+    if std::env::var("RUNBOOK_FAULT").is_ok_and(|wanted| wanted == point) {
+        // SAFETY: kill(2) on our own pid; nothing in this process observes the result.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
+    }
+}

@@ -1,0 +1,713 @@
+//! The run: steps in order, each action's `when`, run and `expect`, outputs into the
+//! scope, a journal entry after every action, and cleanup when a run fails after creating
+//! a device it never enabled. Side effects happen only through the providers.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde_json::json;
+
+use crate::action::Exports;
+use crate::context::{Context, JournalHandle, Mode, Outcome, RunError};
+use crate::journal::Entry;
+use crate::providers::{Assignment, Clock, Iam, Prompt, Sts};
+use crate::runbook::{BoundAction, Runbook, Step};
+use crate::source::Source;
+use crate::template;
+use crate::terminal;
+use crate::ui::Ui;
+use crate::values::{ResolveError, Scope, Value};
+
+/// Set by the Ctrl-C handler; checked between actions.
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Which steps to run.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// `--from STEP`: start here.
+    pub from: Option<String>,
+    /// `--to STEP`: stop after this one.
+    pub to: Option<String>,
+    /// `--only STEP`: just this one.
+    pub only: Option<String>,
+}
+
+impl Selection {
+    fn is_all(&self) -> bool {
+        self.from.is_none() && self.to.is_none() && self.only.is_none()
+    }
+}
+
+/// How a run ended, when it did not fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Finish {
+    /// Every selected step ran (or was already done).
+    Completed,
+    /// The journal says the whole guide already finished.
+    NothingToDo,
+}
+
+/// Everything a run needs.
+pub struct Executor<'r> {
+    pub runbook: &'r Runbook,
+    pub source: &'r Source,
+    pub iam: &'r dyn Iam,
+    pub sts: &'r dyn Sts,
+    pub clock: &'r dyn Clock,
+    pub prompt: &'r mut dyn Prompt,
+    pub ui: &'r mut Ui,
+    pub mode: Mode,
+    pub selection: Selection,
+    pub journal: JournalHandle,
+}
+
+impl<'r> Executor<'r> {
+    /// Run the selected steps. Every error is reported (human text or an `error` event)
+    /// before it is returned.
+    pub fn run(&mut self) -> Result<Finish, RunError> {
+        let mut failed_step = None;
+        let result = self.run_steps(&mut failed_step);
+        if let Err(error) = &result {
+            self.fail(failed_step, error);
+        }
+        result
+    }
+
+    fn run_steps<'s>(&mut self, failed_step: &mut Option<&'s Step>) -> Result<Finish, RunError>
+    where
+        'r: 's,
+    {
+        let selected = self.selected_steps()?;
+        let resumed = !self.journal.journal.actions.is_empty();
+        self.ui.run_event(
+            "run_started",
+            json!({
+                "runbook": self.journal.journal.runbook,
+                "title": self.runbook.title,
+                "resumed": resumed,
+                "dry_run": self.mode.dry_run,
+            }),
+        );
+        if nothing_to_do(self.runbook, &self.journal.journal, &self.selection) {
+            let what = if self.selection.is_all() {
+                format!(
+                    "all {} steps of “{}”",
+                    self.runbook.steps.len(),
+                    self.runbook.title
+                )
+            } else {
+                format!("the {} selected steps", selected.len())
+            };
+            self.ui.text(&format!(
+                "Nothing to do: {what} finished in an earlier run, and a finished step is never repeated. Use --restart to run again.\n"
+            ));
+            self.ui
+                .run_event("run_finished", json!({ "status": "nothing-to-do" }));
+            return Ok(Finish::NothingToDo);
+        }
+        if resumed {
+            self.check_identity()?;
+            self.ui.text(&format!(
+                "Resuming “{}”: {} actions finished in an earlier run are not repeated.\n",
+                self.runbook.title,
+                self.journal.journal.actions.len()
+            ));
+        }
+        let rerun = self.rerun_set(&selected);
+        let mut scope = Scope::default();
+        let total = self.runbook.steps.len();
+        for (index, step) in self.runbook.steps.iter().enumerate() {
+            if !selected.contains(&index) {
+                self.restore_step(step, &mut scope);
+                self.ui.run_event(
+                    "step_skipped",
+                    json!({ "step": step.id, "reason": "not selected" }),
+                );
+                continue;
+            }
+            if let Err(error) = self.run_step(index, total, step, &mut scope, &rerun) {
+                *failed_step = Some(step);
+                return Err(error);
+            }
+        }
+        if self.selection.is_all() && !self.mode.dry_run {
+            self.journal.journal.finished = true;
+            self.journal.journal.pending = None;
+            self.journal.save()?;
+        }
+        let status = if self.mode.dry_run { "dry-run" } else { "ok" };
+        self.ui
+            .run_event("run_finished", json!({ "status": status }));
+        if self.mode.dry_run {
+            self.ui.text("\nDry run: nothing was changed.\n");
+        } else if self.selection.is_all() {
+            self.ui
+                .text(&format!("\nDone: “{}”.\n", self.runbook.title));
+        } else {
+            let last = selected
+                .last()
+                .map(|&i| self.runbook.steps[i].id.as_str())
+                .unwrap_or_default();
+            self.ui.text(&format!(
+                "\nStopped after step `{last}`, as asked. Run again without --from/--to/--only to finish the guide.\n"
+            ));
+        }
+        Ok(Finish::Completed)
+    }
+
+    /// Indices of the steps to run; unknown step names are an error listing the valid ones.
+    fn selected_steps(&self) -> Result<BTreeSet<usize>, RunError> {
+        selected_steps(self.runbook, &self.selection)
+    }
+
+    /// Refuse to resume a journal written for someone else.
+    fn check_identity(&mut self) -> Result<(), RunError> {
+        let Some(expected) = self.journal.journal.identity.clone() else {
+            return Ok(());
+        };
+        let current = self
+            .ui
+            .wait("Checking who the credentials belong to…", || {
+                self.sts.get_caller_identity()
+            })?;
+        if current.arn != expected {
+            return Err(RunError::failed(
+                format!(
+                    "the interrupted run was made as `{expected}`, but these credentials are `{}`",
+                    current.arn
+                ),
+                "use the same credentials (--profile) to resume, or --restart to start over as the current user",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Journaled actions that must run again: their secret outputs (never journaled) are
+    /// needed by an action that has not finished. Transitive: re-running an action may
+    /// need the secrets of an earlier one.
+    fn rerun_set(&self, selected: &BTreeSet<usize>) -> BTreeSet<String> {
+        let actions: Vec<(usize, &BoundAction)> = self
+            .runbook
+            .steps
+            .iter()
+            .enumerate()
+            .flat_map(|(index, step)| step.actions.iter().map(move |action| (index, action)))
+            .collect();
+        let journaled = |id: &str| {
+            self.journal
+                .journal
+                .entry(id)
+                .is_some_and(|e| e.status != "skipped")
+        };
+        let mut rerun = BTreeSet::new();
+        for (index, (step, action)) in actions.iter().enumerate().rev() {
+            let pending =
+                selected.contains(step) && (!journaled(&action.id) || rerun.contains(&action.id));
+            if !pending {
+                continue;
+            }
+            for reference in references(action) {
+                let root = reference.split('.').next().unwrap_or_default();
+                let field = reference.split('.').nth(1);
+                let Some((_, producer)) = actions[..index].iter().find(|(_, a)| a.id == root)
+                else {
+                    continue;
+                };
+                let secret = field
+                    .and_then(|f| producer.def.output(f))
+                    .is_some_and(|o| o.secret);
+                if secret && journaled(&producer.id) {
+                    rerun.insert(producer.id.clone());
+                }
+            }
+        }
+        rerun
+    }
+
+    fn restore_step(&mut self, step: &Step, scope: &mut Scope) {
+        for action in &step.actions {
+            if let Some(entry) = self.journal.journal.entry(&action.id) {
+                restore(scope, action, entry);
+            }
+        }
+    }
+
+    fn run_step(
+        &mut self,
+        index: usize,
+        total: usize,
+        step: &Step,
+        scope: &mut Scope,
+        rerun: &BTreeSet<String>,
+    ) -> Result<(), RunError> {
+        let previous_part = index
+            .checked_sub(1)
+            .and_then(|i| self.runbook.steps[i].part.as_deref());
+        let new_part = step
+            .part
+            .as_deref()
+            .filter(|part| Some(*part) != previous_part || index == 0);
+        self.ui.step_header(index + 1, total, &step.title, new_part);
+        self.ui
+            .text(&terminal::step_prose(self.source, &step.prose));
+        self.ui.run_event(
+            "step_started",
+            json!({ "step": step.id, "title": step.title, "part": step.part }),
+        );
+        if step.actions.is_empty() {
+            self.manual_step(step)?;
+        }
+        for action in &step.actions {
+            if INTERRUPTED.load(Ordering::SeqCst) {
+                return Err(RunError::Interrupted);
+            }
+            if let Some(entry) = self.journal.journal.entry(&action.id).cloned()
+                && !rerun.contains(&action.id)
+            {
+                restore(scope, action, &entry);
+                self.ui.skipped(&format!(
+                    "{} {}: finished in an earlier run",
+                    action.def.name(),
+                    action.id
+                ));
+                self.action_event(
+                    step,
+                    action,
+                    "journaled",
+                    false,
+                    &entry.outputs,
+                    "finished in an earlier run",
+                );
+                continue;
+            }
+            self.run_action(step, action, scope)?;
+        }
+        self.ui
+            .run_event("step_finished", json!({ "step": step.id }));
+        Ok(())
+    }
+
+    fn manual_step(&mut self, step: &Step) -> Result<(), RunError> {
+        let id = format!("step:{}", step.id);
+        if self.journal.journal.entry(&id).is_some() {
+            self.ui.skipped("confirmed in an earlier run");
+            return Ok(());
+        }
+        if self.mode.dry_run {
+            self.ui
+                .skipped("manual step: you would do this and confirm");
+            return Ok(());
+        }
+        if self.mode.sandbox {
+            self.ui.ok("[sandbox stand-in] a manual step: marked done");
+        } else if self.mode.yes {
+            return Err(RunError::failed(
+                format!(
+                    "step `{}` is manual: a person must do it and confirm",
+                    step.id
+                ),
+                "run in a terminal without --yes, or leave the step out with --from/--to",
+            ));
+        } else {
+            self.prompt.wait(&format!("Done with “{}”?", step.title))?;
+        }
+        self.journal.journal.record(Entry {
+            id,
+            action: "manual".into(),
+            status: "done".into(),
+            outputs: Default::default(),
+            secrets: Vec::new(),
+            reason: None,
+        });
+        self.journal.save()
+    }
+
+    fn run_action(
+        &mut self,
+        step: &Step,
+        action: &BoundAction,
+        scope: &mut Scope,
+    ) -> Result<(), RunError> {
+        let name = action.def.name();
+        if let Some(when) = &action.when {
+            match scope.evaluate(when, None) {
+                Ok(true) => {}
+                Ok(false) => {
+                    let reason = format!("when: {when}");
+                    scope.set_skipped(&action.id, reason.clone());
+                    self.ui
+                        .skipped(&format!("{name} {}: skipped ({reason})", action.id));
+                    self.action_event(step, action, "skipped", false, &Default::default(), &reason);
+                    return self.record_skip(action, &reason);
+                }
+                Err(error) => return self.unavailable(step, action, scope, error),
+            }
+        }
+        let result = {
+            let mut context = Context {
+                iam: self.iam,
+                sts: self.sts,
+                clock: self.clock,
+                prompt: &mut *self.prompt,
+                ui: &mut *self.ui,
+                scope,
+                mode: &self.mode,
+                action,
+                journal: &mut self.journal,
+            };
+            action.def.run(&action.typed, &mut context)
+        };
+        let outcome = match result {
+            Ok(outcome) => outcome,
+            Err(RunError::DryRun { what }) => {
+                let mut lines = what.lines();
+                let first = lines.next().unwrap_or_default();
+                self.ui
+                    .skipped(&format!("{name} {}: would {first}", action.id));
+                for line in lines {
+                    self.ui.detail(line);
+                }
+                scope.set_skipped(&action.id, "--dry-run changes nothing");
+                self.action_event(step, action, "would-run", false, &Default::default(), &what);
+                return Ok(());
+            }
+            Err(RunError::Resolve(error)) => return self.unavailable(step, action, scope, error),
+            Err(RunError::NotImplemented(name)) if self.mode.dry_run => {
+                let reason = format!("`{name}` is not available yet");
+                self.ui
+                    .skipped(&format!("{name} {}: would run; {reason}", action.id));
+                scope.set_skipped(&action.id, reason.clone());
+                self.action_event(
+                    step,
+                    action,
+                    "would-run",
+                    false,
+                    &Default::default(),
+                    &reason,
+                );
+                return Ok(());
+            }
+            Err(error) => return Err(error),
+        };
+        for expression in &action.expect {
+            match scope.evaluate(expression, Some(&outcome.outputs)) {
+                Ok(true) => {}
+                Ok(false) if self.mode.dry_run => {
+                    self.ui.warn(&format!(
+                        "expects `{expression}`: not yet, since this dry run made none of the changes before it"
+                    ));
+                }
+                Ok(false) => {
+                    return Err(RunError::Expectation {
+                        expression: expression.clone(),
+                    });
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        self.finish_action(step, action, scope, outcome)
+    }
+
+    /// A value the action needs does not exist (its producer was skipped, or a secret was
+    /// not kept). A read-only action is then skipped with the reason; an action that
+    /// would change something fails, except in `--dry-run`, where it is shown as planned.
+    fn unavailable(
+        &mut self,
+        step: &Step,
+        action: &BoundAction,
+        scope: &mut Scope,
+        error: ResolveError,
+    ) -> Result<(), RunError> {
+        if action.def.mutating() && !self.mode.dry_run {
+            return Err(error.into());
+        }
+        let reason = error.to_string();
+        let (status, line) = if self.mode.dry_run {
+            (
+                "would-run",
+                format!("would run once earlier steps have: {reason}"),
+            )
+        } else {
+            ("skipped", format!("skipped: {reason}"))
+        };
+        scope.set_skipped(&action.id, reason.clone());
+        self.ui
+            .skipped(&format!("{} {}: {line}", action.def.name(), action.id));
+        self.action_event(step, action, status, false, &Default::default(), &reason);
+        if self.mode.dry_run {
+            Ok(())
+        } else {
+            self.record_skip(action, &reason)
+        }
+    }
+
+    fn finish_action(
+        &mut self,
+        step: &Step,
+        action: &BoundAction,
+        scope: &mut Scope,
+        outcome: Outcome,
+    ) -> Result<(), RunError> {
+        let plain = Scope::plain_outputs(&outcome.outputs);
+        let secrets: Vec<String> = outcome
+            .outputs
+            .iter()
+            .filter(|(_, value)| !matches!(value, Value::Plain(_)))
+            .map(|(name, _)| name.clone())
+            .collect();
+        if action.def.name() == "sts.get-caller-identity"
+            && let Some(arn) = plain.get("arn").and_then(|a| a.as_str())
+        {
+            self.journal.journal.identity = Some(arn.to_string());
+        }
+        let status = if outcome.changed || !action.def.mutating() {
+            "done"
+        } else {
+            "already-done"
+        };
+        self.ui.ok(&format!(
+            "{} {}: {}",
+            action.def.name(),
+            action.id,
+            outcome.note
+        ));
+        self.action_event(step, action, status, outcome.changed, &plain, &outcome.note);
+        if !self.mode.dry_run {
+            self.journal.journal.record(Entry {
+                id: action.id.clone(),
+                action: action.def.name().to_string(),
+                status: status.to_string(),
+                outputs: plain,
+                secrets,
+                reason: None,
+            });
+            self.journal.journal.pending = None;
+            self.journal.save()?;
+            crate::context::fault(&format!("journaled:{}", action.id));
+        }
+        match action.def.exports() {
+            Exports::Value => {
+                let value = outcome
+                    .outputs
+                    .get("value")
+                    .cloned()
+                    .unwrap_or(Value::Unavailable("no value".into()));
+                scope.set_value(&action.id, value);
+            }
+            Exports::Fields => scope.set_outputs(&action.id, outcome.outputs),
+        }
+        Ok(())
+    }
+
+    fn record_skip(&mut self, action: &BoundAction, reason: &str) -> Result<(), RunError> {
+        if self.mode.dry_run {
+            return Ok(());
+        }
+        self.journal.journal.record(Entry {
+            id: action.id.clone(),
+            action: action.def.name().to_string(),
+            status: "skipped".into(),
+            outputs: Default::default(),
+            secrets: Vec::new(),
+            reason: Some(reason.to_string()),
+        });
+        self.journal.save()
+    }
+
+    fn action_event(
+        &mut self,
+        step: &Step,
+        action: &BoundAction,
+        status: &str,
+        changed: bool,
+        outputs: &std::collections::BTreeMap<String, serde_json::Value>,
+        note: &str,
+    ) {
+        self.ui.run_event(
+            "action",
+            json!({
+                "step": step.id,
+                "id": action.id,
+                "action": action.def.name(),
+                "status": status,
+                "changed": changed,
+                "outputs": outputs,
+                "note": note,
+            }),
+        );
+    }
+
+    /// Report a failure, then delete any device this run created but never enabled.
+    fn fail(&mut self, step: Option<&Step>, error: &RunError) {
+        let next = error.next_step();
+        self.ui.error(&error.to_string(), next.as_deref());
+        self.ui.run_event(
+            "error",
+            json!({ "step": step.map(|s| &s.id), "message": error.to_string(), "next_step": next }),
+        );
+        if !self.mode.dry_run {
+            self.clean_up();
+        }
+        self.ui
+            .run_event("run_finished", json!({ "status": "failed" }));
+    }
+
+    fn clean_up(&mut self) {
+        let created = self.journal.journal.created.clone();
+        if created.is_empty() {
+            return;
+        }
+        let unassigned = match self.iam.list_virtual_mfa_devices(Assignment::Unassigned) {
+            Ok(devices) => devices,
+            Err(error) => {
+                self.ui
+                    .warn(&format!("could not check for devices to clean up: {error}"));
+                return;
+            }
+        };
+        for serial in created {
+            if !unassigned
+                .iter()
+                .any(|device| device.serial_number == serial)
+            {
+                continue;
+            }
+            match self.iam.delete_virtual_mfa_device(&serial) {
+                Ok(()) => {
+                    self.ui.warn(&format!(
+                        "deleted {serial}: this run created it but never enabled it"
+                    ));
+                    self.ui.run_event("cleanup", json!({ "deleted": serial }));
+                    self.journal.journal.created.retain(|s| s != &serial);
+                }
+                Err(error) => self.ui.warn(&format!(
+                    "could not delete {serial}, created by this run: {error}; next: {}",
+                    error.next_step()
+                )),
+            }
+        }
+        let _ = self.journal.save();
+    }
+}
+
+/// Indices of the steps `selection` picks; unknown step names are an error listing the
+/// valid ones.
+pub fn selected_steps(
+    runbook: &Runbook,
+    selection: &Selection,
+) -> Result<BTreeSet<usize>, RunError> {
+    let position = |name: &str| {
+        runbook
+            .steps
+            .iter()
+            .position(|step| step.id == name)
+            .ok_or_else(|| {
+                let ids: Vec<&str> = runbook.steps.iter().map(|s| s.id.as_str()).collect();
+                RunError::failed(
+                    format!("there is no step `{name}`"),
+                    format!("steps are: {}", ids.join(", ")),
+                )
+            })
+    };
+    let last = runbook.steps.len().saturating_sub(1);
+    if let Some(only) = &selection.only {
+        return Ok(BTreeSet::from([position(only)?]));
+    }
+    let from = selection
+        .from
+        .as_deref()
+        .map(position)
+        .transpose()?
+        .unwrap_or(0);
+    let to = selection
+        .to
+        .as_deref()
+        .map(position)
+        .transpose()?
+        .unwrap_or(last);
+    if from > to {
+        return Err(RunError::failed(
+            "--from comes after --to",
+            "steps run in document order; `runbook plan` lists them",
+        ));
+    }
+    Ok((from..=to).collect())
+}
+
+/// Whether the journal shows every selected step finished: then a run changes nothing,
+/// needs no AWS, and says so.
+pub fn nothing_to_do(
+    runbook: &Runbook,
+    journal: &crate::journal::Journal,
+    selection: &Selection,
+) -> bool {
+    if journal.finished && selection.is_all() {
+        return true;
+    }
+    let Ok(selected) = selected_steps(runbook, selection) else {
+        return false;
+    };
+    !journal.actions.is_empty()
+        && selected.iter().all(|&index| {
+            let step = &runbook.steps[index];
+            if step.actions.is_empty() {
+                return journal.entry(&format!("step:{}", step.id)).is_some();
+            }
+            step.actions
+                .iter()
+                .all(|action| journal.entry(&action.id).is_some())
+        })
+}
+
+/// Put a journaled action's outputs back into the scope. Secrets were never journaled:
+/// they come back as unavailable, with the reason.
+fn restore(scope: &mut Scope, action: &BoundAction, entry: &Entry) {
+    if entry.status == "skipped" {
+        scope.set_skipped(&action.id, entry.reason.clone().unwrap_or_default());
+        return;
+    }
+    let mut outputs: crate::values::Outputs = entry
+        .outputs
+        .iter()
+        .map(|(name, value)| (name.clone(), Value::Plain(value.clone())))
+        .collect();
+    for name in &entry.secrets {
+        outputs.insert(
+            name.clone(),
+            Value::Unavailable("secrets are never kept between runs".to_string()),
+        );
+    }
+    match action.def.exports() {
+        Exports::Value => {
+            let value = outputs
+                .remove("value")
+                .unwrap_or(Value::Unavailable("no value".into()));
+            scope.set_value(&action.id, value);
+        }
+        Exports::Fields => scope.set_outputs(&action.id, outputs),
+    }
+}
+
+/// Every reference an action's parameters and `when` make.
+fn references(action: &BoundAction) -> Vec<String> {
+    let mut strings = Vec::new();
+    collect_strings(&action.params, &mut strings);
+    let mut references: Vec<String> = strings
+        .iter()
+        .filter_map(|text| template::template_references(text).ok())
+        .flatten()
+        .collect();
+    if let Some(when) = &action.when {
+        references.extend(template::expression_references(when).unwrap_or_default());
+    }
+    references
+}
+
+fn collect_strings<'v>(value: &'v serde_json::Value, out: &mut Vec<&'v str>) {
+    match value {
+        serde_json::Value::String(text) => out.push(text),
+        serde_json::Value::Array(items) => items.iter().for_each(|item| collect_strings(item, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|item| collect_strings(item, out)),
+        _ => {}
+    }
+}

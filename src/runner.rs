@@ -1,0 +1,218 @@
+//! `runbook run`: check the runbook, pick the target (real AWS or the sandbox), load the
+//! journal, install the Ctrl-C handler, and hand over to the [`Executor`].
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+use crate::check;
+use crate::context::{JournalHandle, Mode, RunError};
+use crate::executor::{self, Executor, Finish, INTERRUPTED, Selection};
+use crate::journal::{self, Journal};
+use crate::providers::aws::{AwsOptions, AwsProvider};
+use crate::providers::{Clock, FixedClock, Prompt, ScriptedPrompt, SystemClock, TerminalPrompt};
+use crate::sandbox;
+use crate::ui::{OutputMode, Ui};
+
+/// Everything `runbook run` was asked.
+#[derive(Clone, Debug, Default)]
+pub struct RunRequest {
+    pub file: PathBuf,
+    pub vars: BTreeMap<String, String>,
+    pub yes: bool,
+    pub dry_run: bool,
+    pub selection: Selection,
+    pub json: bool,
+    pub sandbox: bool,
+    pub aws: AwsOptions,
+    pub restart: bool,
+    pub state_dir: Option<PathBuf>,
+}
+
+/// How `runbook run` ended.
+#[derive(Debug)]
+pub enum RunResult {
+    Ok,
+    /// The runbook did not check; diagnostics were printed.
+    Invalid,
+    Failed,
+    Interrupted,
+    /// The request itself was wrong (e.g. an unknown step); the message says why.
+    Usage(String),
+}
+
+pub fn run(request: RunRequest) -> RunResult {
+    let checked = check::check_file(&request.file);
+    if !checked.diagnostics.is_empty() {
+        anstream::eprint!("{}", checked.render_diagnostics(true));
+    }
+    let (Some(runbook), Some(source)) = (&checked.runbook, &checked.source) else {
+        return RunResult::Invalid;
+    };
+    let mut ui = Ui::new(if request.json {
+        OutputMode::Json
+    } else {
+        OutputMode::Human
+    });
+    install_interrupt_handler();
+
+    let target = target(&request);
+    let hash = journal::content_hash(source.text());
+    let state_dir = request
+        .state_dir
+        .clone()
+        .unwrap_or_else(journal::default_state_dir);
+    let journal_path = journal::path(&state_dir, &request.file, &hash, &target);
+    let mut journal = match Journal::load(&journal_path) {
+        Ok(Some(journal)) if !request.restart => journal,
+        Ok(_) => Journal::new(&checked.path, &hash, &target),
+        Err(error) => {
+            ui.error(
+                &error.to_string(),
+                Some("delete the file, or pass --restart"),
+            );
+            return RunResult::Failed;
+        }
+    };
+    // A finished guide needs no AWS at all, and no emulator.
+    let needs_aws = !executor::nothing_to_do(runbook, &journal, &request.selection);
+    if request.sandbox && needs_aws && !journal.actions.is_empty() {
+        ui.warn("the sandbox emulator of the earlier, unfinished run is gone with it: starting the sandbox run over");
+        journal = Journal::new(&checked.path, &hash, &target);
+    }
+    let mut emulator = None;
+    let options = if request.sandbox && needs_aws {
+        match start_sandbox(&mut ui) {
+            Ok((started, options)) => {
+                emulator = Some(started);
+                options
+            }
+            Err(message) => {
+                ui.error(
+                    &message,
+                    Some(
+                        "see the message above; `scripts/setup.sh` installs what the sandbox needs",
+                    ),
+                );
+                return RunResult::Failed;
+            }
+        }
+    } else {
+        request.aws.clone()
+    };
+    let provider = AwsProvider::connect(&options);
+    let clock = clock();
+    let mut prompt = prompt();
+    let mut executor = Executor {
+        runbook,
+        source,
+        iam: &provider,
+        sts: &provider,
+        clock: clock.as_ref(),
+        prompt: prompt.as_mut(),
+        ui: &mut ui,
+        mode: Mode {
+            yes: request.yes,
+            dry_run: request.dry_run,
+            sandbox: request.sandbox,
+            vars: request.vars.clone(),
+        },
+        selection: request.selection.clone(),
+        journal: JournalHandle {
+            journal,
+            path: (!request.dry_run).then_some(journal_path),
+            last_code_window: None,
+        },
+    };
+    let result = executor.run();
+    drop(emulator);
+    match result {
+        Ok(Finish::Completed | Finish::NothingToDo) => RunResult::Ok,
+        Err(
+            RunError::Interrupted
+            | RunError::Prompt(crate::providers::prompt::PromptError::Cancelled),
+        ) => RunResult::Interrupted,
+        Err(RunError::Failed { message, .. }) if message.starts_with("there is no step") => {
+            RunResult::Usage(message)
+        }
+        Err(_) => RunResult::Failed,
+    }
+}
+
+/// What the run talks to; part of the journal's key, so runs against different accounts
+/// or emulators never share a journal.
+fn target(request: &RunRequest) -> String {
+    if request.sandbox {
+        return "sandbox".to_string();
+    }
+    let endpoint = request
+        .aws
+        .endpoint_url
+        .clone()
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok());
+    let profile = request
+        .aws
+        .profile
+        .clone()
+        .or_else(|| std::env::var("AWS_PROFILE").ok());
+    match (endpoint, profile) {
+        (Some(endpoint), _) => format!("endpoint:{endpoint}"),
+        (None, Some(profile)) => format!("profile:{profile}"),
+        (None, None) => "default".to_string(),
+    }
+}
+
+/// Start the local emulator with a user of its own. Never touches real AWS: the options
+/// carry the emulator's endpoint and the sandbox user's keys.
+fn start_sandbox(ui: &mut Ui) -> Result<(sandbox::Emulator, AwsOptions), String> {
+    let venv = sandbox::venv_dir();
+    let moto =
+        sandbox::ensure_emulator_installed(&venv, &mut |message| ui.text(&format!("{message}\n")))
+            .map_err(|error| error.to_string())?;
+    let log = venv.join("moto-server.log");
+    let emulator = ui
+        .wait("Starting the local AWS emulator…", || {
+            sandbox::Emulator::start(&moto, &log)
+        })
+        .map_err(|error| error.to_string())?;
+    let user =
+        sandbox::create_user(&emulator, "runbook-sandbox").map_err(|error| error.to_string())?;
+    ui.text(&format!(
+        "[sandbox] local AWS emulator at {} (IAM user `{}`); real AWS is not used.\n",
+        emulator.endpoint(),
+        user.user_name
+    ));
+    let options = sandbox::sandbox_options(&emulator, &user);
+    Ok((emulator, options))
+}
+
+/// The real clock, or (tests only) a fixed one: `RUNBOOK_FAKE_CLOCK=<unix seconds>`.
+fn clock() -> Box<dyn Clock> {
+    match std::env::var("RUNBOOK_FAKE_CLOCK")
+        .ok()
+        .and_then(|t| t.parse().ok())
+    {
+        Some(start) => Box::new(FixedClock::new(start)),
+        None => Box::new(SystemClock),
+    }
+}
+
+/// The terminal, or (tests only) scripted answers: `RUNBOOK_ANSWERS` holds one answer
+/// per line.
+fn prompt() -> Box<dyn Prompt> {
+    match std::env::var("RUNBOOK_ANSWERS") {
+        Ok(answers) => Box::new(ScriptedPrompt::new(answers.lines().map(str::to_string))),
+        Err(_) => Box::new(TerminalPrompt),
+    }
+}
+
+/// First Ctrl-C: stop after the current action, clean up, keep the journal. Second:
+/// quit at once (the journal is already on disk; the emulator dies with us).
+fn install_interrupt_handler() {
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\nStopping after the current action… (Ctrl-C again to quit now)");
+    });
+}

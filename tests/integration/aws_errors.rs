@@ -1,0 +1,467 @@
+//! AWS error paths the local emulator cannot produce, through aws-smithy-mocks: each
+//! gives a message that says what happened and what to do, and leaves nothing behind.
+
+use std::time::Duration;
+
+use aws_sdk_iam::config::retry::RetryConfig;
+use aws_sdk_iam::operation::create_virtual_mfa_device::CreateVirtualMfaDeviceOutput;
+use aws_sdk_iam::operation::delete_virtual_mfa_device::DeleteVirtualMfaDeviceOutput;
+use aws_sdk_iam::operation::enable_mfa_device::EnableMfaDeviceOutput;
+use aws_sdk_iam::operation::list_mfa_devices::ListMfaDevicesOutput;
+use aws_sdk_iam::operation::list_virtual_mfa_devices::ListVirtualMfaDevicesOutput;
+use aws_sdk_iam::primitives::Blob;
+use aws_sdk_iam::types::{AssignmentStatusType, VirtualMfaDevice};
+use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use runbook::check::check_source;
+use runbook::context::{JournalHandle, Mode, RunError};
+use runbook::executor::{Executor, Selection};
+use runbook::journal::Journal;
+use runbook::providers::aws::AwsProvider;
+use runbook::providers::{FixedClock, ScriptedPrompt};
+use runbook::source::Source;
+use runbook::ui::{OutputMode, Ui};
+
+use crate::harness::root;
+
+const SERIAL: &str = "arn:aws:iam::123456789012:mfa/alice-DuoMobile";
+const SEED: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+fn iam_error(code: &str, message: &str) -> String {
+    format!(
+        "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type>\
+         <Code>{code}</Code><Message>{message}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>"
+    )
+}
+
+fn sts_error(code: &str, message: &str) -> String {
+    format!(
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>\
+         <Code>{code}</Code><Message>{message}</Message></Error><RequestId>r-2</RequestId></ErrorResponse>"
+    )
+}
+
+fn caller() -> Rule {
+    mock!(aws_sdk_sts::Client::get_caller_identity).then_output(|| {
+        GetCallerIdentityOutput::builder()
+            .account("123456789012")
+            .arn("arn:aws:iam::123456789012:user/alice")
+            .user_id("AIDAEXAMPLE")
+            .build()
+    })
+}
+
+fn no_devices() -> Rule {
+    mock!(aws_sdk_iam::Client::list_mfa_devices)
+        .sequence()
+        .output(|| {
+            ListMfaDevicesOutput::builder()
+                .set_mfa_devices(Some(vec![]))
+                .build()
+                .unwrap()
+        })
+        .repeatedly()
+        .build()
+}
+
+fn device() -> VirtualMfaDevice {
+    VirtualMfaDevice::builder()
+        .serial_number(SERIAL)
+        .base32_string_seed(Blob::new(SEED))
+        .build()
+        .unwrap()
+}
+
+/// `ListVirtualMFADevices` answers: nothing assigned; unassigned: first nothing, then
+/// (after creation) the device, so cleanup finds it.
+fn virtual_devices() -> (Rule, Rule) {
+    let assigned = mock!(aws_sdk_iam::Client::list_virtual_mfa_devices)
+        .match_requests(|r| r.assignment_status() == Some(&AssignmentStatusType::Assigned))
+        .sequence()
+        .output(|| {
+            ListVirtualMfaDevicesOutput::builder()
+                .set_virtual_mfa_devices(Some(vec![]))
+                .build()
+                .unwrap()
+        })
+        .repeatedly()
+        .build();
+    let unassigned = mock!(aws_sdk_iam::Client::list_virtual_mfa_devices)
+        .match_requests(|r| r.assignment_status() == Some(&AssignmentStatusType::Unassigned))
+        .sequence()
+        .output(|| {
+            ListVirtualMfaDevicesOutput::builder()
+                .set_virtual_mfa_devices(Some(vec![]))
+                .build()
+                .unwrap()
+        })
+        .output(|| {
+            ListVirtualMfaDevicesOutput::builder()
+                .set_virtual_mfa_devices(Some(vec![device()]))
+                .build()
+                .unwrap()
+        })
+        .repeatedly()
+        .build();
+    (assigned, unassigned)
+}
+
+fn create_ok() -> Rule {
+    mock!(aws_sdk_iam::Client::create_virtual_mfa_device).then_output(|| {
+        CreateVirtualMfaDeviceOutput::builder()
+            .virtual_mfa_device(device())
+            .build()
+    })
+}
+
+fn delete_ok() -> Rule {
+    mock!(aws_sdk_iam::Client::delete_virtual_mfa_device)
+        .then_output(|| DeleteVirtualMfaDeviceOutput::builder().build())
+}
+
+struct Outcome {
+    result: Result<(), RunError>,
+    output: String,
+}
+
+fn run(iam: aws_sdk_iam::Client, sts: aws_sdk_sts::Client) -> Outcome {
+    let text = std::fs::read_to_string(root().join("tests/fixtures/run/part1.md")).unwrap();
+    let checked = check_source(Source::new("part1.md", text));
+    let runbook = checked.runbook.as_ref().expect("the fixture checks");
+    let provider = AwsProvider::from_clients(iam, sts);
+    let clock = FixedClock::new(1_700_000_000);
+    let mut prompt = ScriptedPrompt::default();
+    let mut ui = Ui::capturing(OutputMode::Human);
+    let mut executor = Executor {
+        runbook,
+        source: checked.source.as_ref().unwrap(),
+        iam: &provider,
+        sts: &provider,
+        clock: &clock,
+        prompt: &mut prompt,
+        ui: &mut ui,
+        mode: Mode {
+            yes: true,
+            ..Mode::default()
+        },
+        selection: Selection::default(),
+        journal: JournalHandle {
+            journal: Journal::new("part1.md", "hash", "mock"),
+            path: None,
+            last_code_window: None,
+        },
+    };
+    let result = executor.run().map(|_| ());
+    Outcome {
+        result,
+        output: ui.captured(),
+    }
+}
+
+fn sts_client(rules: &[&Rule]) -> aws_sdk_sts::Client {
+    mock_client!(aws_sdk_sts, RuleMode::MatchAny, rules, |config| config
+        .retry_config(RetryConfig::disabled()))
+}
+
+#[test]
+fn invalid_authentication_code_deletes_the_new_device() {
+    let (assigned, unassigned) = virtual_devices();
+    let (caller, no_devices, create, delete) = (caller(), no_devices(), create_ok(), delete_ok());
+    let enable = mock!(aws_sdk_iam::Client::enable_mfa_device)
+        .sequence()
+        .http_status(
+            403,
+            Some(iam_error(
+                "InvalidAuthenticationCode",
+                "Authentication code for device is not valid.",
+            )),
+        )
+        .build();
+    let iam = mock_client!(
+        aws_sdk_iam,
+        RuleMode::MatchAny,
+        [
+            &no_devices,
+            &assigned,
+            &unassigned,
+            &create,
+            &enable,
+            &delete
+        ],
+        |c| c.retry_config(RetryConfig::disabled())
+    );
+    let outcome = run(iam, sts_client(&[&caller]));
+    let error = outcome.result.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "EnableMFADevice failed: AWS rejected the MFA codes (AWS: InvalidAuthenticationCode: Authentication code for device is not valid.) [HTTP 403]"
+    );
+    assert!(
+        error.next_step().unwrap().contains("clock"),
+        "{:?}",
+        error.next_step()
+    );
+    assert_eq!(enable.num_calls(), 1);
+    assert_eq!(
+        delete.num_calls(),
+        1,
+        "the device created by the run must be deleted:\n{}",
+        outcome.output
+    );
+    assert!(
+        outcome.output.contains(&format!(
+            "deleted {SERIAL}: this run created it but never enabled it"
+        )),
+        "{}",
+        outcome.output
+    );
+}
+
+#[test]
+fn entity_temporarily_unmodifiable_also_cleans_up() {
+    let (assigned, unassigned) = virtual_devices();
+    let (caller, no_devices, create, delete) = (caller(), no_devices(), create_ok(), delete_ok());
+    let enable = mock!(aws_sdk_iam::Client::enable_mfa_device)
+        .sequence()
+        .http_status(
+            409,
+            Some(iam_error(
+                "EntityTemporarilyUnmodifiable",
+                "The user is being modified.",
+            )),
+        )
+        .build();
+    let iam = mock_client!(
+        aws_sdk_iam,
+        RuleMode::MatchAny,
+        [
+            &no_devices,
+            &assigned,
+            &unassigned,
+            &create,
+            &enable,
+            &delete
+        ],
+        |c| c.retry_config(RetryConfig::disabled())
+    );
+    let outcome = run(iam, sts_client(&[&caller]));
+    let error = outcome.result.unwrap_err();
+    assert!(
+        error.to_string().contains("cannot be changed right now"),
+        "{error}"
+    );
+    assert!(error.next_step().unwrap().contains("wait a minute"));
+    assert_eq!(delete.num_calls(), 1);
+}
+
+#[test]
+fn limit_exceeded_creates_nothing() {
+    let (assigned, unassigned) = virtual_devices();
+    let (caller, no_devices, delete) = (caller(), no_devices(), delete_ok());
+    let create = mock!(aws_sdk_iam::Client::create_virtual_mfa_device)
+        .sequence()
+        .http_status(
+            409,
+            Some(iam_error(
+                "LimitExceeded",
+                "Cannot exceed quota for MFADevicesPerUser: 8",
+            )),
+        )
+        .build();
+    let enable = mock!(aws_sdk_iam::Client::enable_mfa_device)
+        .then_output(|| EnableMfaDeviceOutput::builder().build());
+    let iam = mock_client!(
+        aws_sdk_iam,
+        RuleMode::MatchAny,
+        [
+            &no_devices,
+            &assigned,
+            &unassigned,
+            &create,
+            &enable,
+            &delete
+        ],
+        |c| c.retry_config(RetryConfig::disabled())
+    );
+    let outcome = run(iam, sts_client(&[&caller]));
+    let error = outcome.result.unwrap_err();
+    assert!(
+        error.to_string().contains("at most 8 MFA devices per user"),
+        "{error}"
+    );
+    assert!(error.next_step().unwrap().contains("remove an MFA device"));
+    assert_eq!(create.num_calls(), 1);
+    assert_eq!(enable.num_calls(), 0);
+    assert_eq!(
+        delete.num_calls(),
+        0,
+        "nothing was created, so nothing is deleted"
+    );
+}
+
+#[test]
+fn delete_conflict_on_an_orphan_is_reported_and_nothing_is_created() {
+    let (caller, no_devices) = (caller(), no_devices());
+    let assigned = mock!(aws_sdk_iam::Client::list_virtual_mfa_devices)
+        .match_requests(|r| r.assignment_status() == Some(&AssignmentStatusType::Assigned))
+        .sequence()
+        .output(|| {
+            ListVirtualMfaDevicesOutput::builder()
+                .set_virtual_mfa_devices(Some(vec![]))
+                .build()
+                .unwrap()
+        })
+        .repeatedly()
+        .build();
+    // An unassigned device of the same name: an orphan, which the run offers to delete.
+    let unassigned = mock!(aws_sdk_iam::Client::list_virtual_mfa_devices)
+        .match_requests(|r| r.assignment_status() == Some(&AssignmentStatusType::Unassigned))
+        .sequence()
+        .output(|| {
+            ListVirtualMfaDevicesOutput::builder()
+                .set_virtual_mfa_devices(Some(vec![device()]))
+                .build()
+                .unwrap()
+        })
+        .repeatedly()
+        .build();
+    let delete = mock!(aws_sdk_iam::Client::delete_virtual_mfa_device)
+        .sequence()
+        .http_status(
+            409,
+            Some(iam_error("DeleteConflict", "MFA device is in use.")),
+        )
+        .build();
+    let create = create_ok();
+    let iam = mock_client!(
+        aws_sdk_iam,
+        RuleMode::MatchAny,
+        [&no_devices, &assigned, &unassigned, &delete, &create],
+        |c| c.retry_config(RetryConfig::disabled())
+    );
+    let outcome = run(iam, sts_client(&[&caller]));
+    let error = outcome.result.unwrap_err();
+    assert!(error.to_string().contains("DeleteConflict"), "{error}");
+    assert!(
+        error.to_string().contains("still assigned to a user"),
+        "{error}"
+    );
+    assert!(
+        error
+            .next_step()
+            .unwrap()
+            .contains("never deletes an assigned device")
+    );
+    assert_eq!(create.num_calls(), 0);
+}
+
+#[test]
+fn access_denied_stops_before_any_change() {
+    let (assigned, unassigned) = virtual_devices();
+    let (no_devices, create) = (no_devices(), create_ok());
+    let caller = mock!(aws_sdk_sts::Client::get_caller_identity)
+        .sequence()
+        .http_status(
+            403,
+            Some(sts_error(
+                "AccessDenied",
+                "User is not authorized to perform: sts:GetCallerIdentity",
+            )),
+        )
+        .build();
+    let iam = mock_client!(
+        aws_sdk_iam,
+        RuleMode::MatchAny,
+        [&no_devices, &assigned, &unassigned, &create],
+        |c| c.retry_config(RetryConfig::disabled())
+    );
+    let outcome = run(iam, sts_client(&[&caller]));
+    let error = outcome.result.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("GetCallerIdentity failed: access denied"),
+        "{error}"
+    );
+    assert!(error.next_step().unwrap().contains("--profile"));
+    assert_eq!(create.num_calls(), 0);
+    assert_eq!(no_devices.num_calls(), 0);
+}
+
+#[test]
+fn throttling_is_retried_with_backoff() {
+    let (assigned, unassigned) = virtual_devices();
+    let (caller, create, delete) = (caller(), create_ok(), delete_ok());
+    let throttled_then_ok = mock!(aws_sdk_iam::Client::list_mfa_devices)
+        .sequence()
+        .http_status(400, Some(iam_error("Throttling", "Rate exceeded")))
+        .output(|| {
+            ListMfaDevicesOutput::builder()
+                .set_mfa_devices(Some(vec![]))
+                .build()
+                .unwrap()
+        })
+        .repeatedly()
+        .build();
+    let enable = mock!(aws_sdk_iam::Client::enable_mfa_device)
+        .then_output(|| EnableMfaDeviceOutput::builder().build());
+    let retry = RetryConfig::standard()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(5));
+    let iam = mock_client!(
+        aws_sdk_iam,
+        RuleMode::MatchAny,
+        [
+            &throttled_then_ok,
+            &assigned,
+            &unassigned,
+            &create,
+            &enable,
+            &delete
+        ],
+        |c| c.retry_config(retry.clone())
+    );
+    let outcome = run(iam, sts_client(&[&caller]));
+    // The run gets past the throttled call; the mocked list never shows the device, so
+    // the final expectation fails, which is the point where the run proves its claim.
+    let error = outcome.result.unwrap_err();
+    assert!(
+        matches!(error, RunError::Expectation { .. }),
+        "{error}: {}",
+        outcome.output
+    );
+    assert!(
+        throttled_then_ok.num_calls() >= 2,
+        "the throttled call was retried"
+    );
+    assert_eq!(enable.num_calls(), 1);
+}
+
+#[test]
+fn throttling_without_retries_left_says_wait() {
+    let (assigned, unassigned) = virtual_devices();
+    let caller = caller();
+    let throttled = mock!(aws_sdk_iam::Client::list_mfa_devices)
+        .sequence()
+        .http_status(400, Some(iam_error("Throttling", "Rate exceeded")))
+        .repeatedly()
+        .build();
+    let iam = mock_client!(
+        aws_sdk_iam,
+        RuleMode::MatchAny,
+        [&throttled, &assigned, &unassigned],
+        |c| c.retry_config(RetryConfig::disabled())
+    );
+    let outcome = run(iam, sts_client(&[&caller]));
+    let error = outcome.result.unwrap_err();
+    assert!(
+        error.to_string().contains("AWS is throttling requests"),
+        "{error}"
+    );
+    assert!(
+        error
+            .next_step()
+            .unwrap()
+            .contains("resumes where it stopped")
+    );
+}

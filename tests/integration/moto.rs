@@ -1,0 +1,131 @@
+//! One real moto server for the whole test binary, on 127.0.0.1, and a fresh IAM user
+//! (with its own keys) for each test, so tests can run in parallel without sharing state.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use runbook::providers::aws::{AwsOptions, AwsProvider};
+use runbook::providers::{Assignment, Iam, MfaDevice};
+use runbook::sandbox::{self, SandboxUser};
+
+use crate::harness::{Output, Test, root};
+
+static ENDPOINT: OnceLock<String> = OnceLock::new();
+
+/// The emulator's endpoint, starting it on first use. It is started from a thread that
+/// never ends: the server is tied to its parent thread (PR_SET_PDEATHSIG) and so dies
+/// with the test process, not with the first test that needed it.
+pub fn endpoint() -> &'static str {
+    ENDPOINT.get_or_init(|| {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let venv = root().join(".venv");
+            let started = sandbox::ensure_emulator_installed(&venv, &mut |m| eprintln!("{m}"))
+                .and_then(|moto| {
+                    let log = std::env::temp_dir()
+                        .join(format!("runbook-tests-moto-{}.log", std::process::id()));
+                    sandbox::Emulator::start(&moto, &log)
+                });
+            match started {
+                Ok(emulator) => {
+                    sender.send(Ok(emulator.endpoint())).unwrap();
+                    loop {
+                        std::thread::park();
+                    }
+                }
+                Err(error) => sender.send(Err(error.to_string())).unwrap(),
+            }
+        });
+        match receiver.recv().unwrap() {
+            Ok(endpoint) => endpoint,
+            Err(error) => panic!("cannot start moto: {error}\nrun scripts/setup.sh first"),
+        }
+    })
+}
+
+/// A new IAM user on the emulator, named after the test.
+pub struct User {
+    pub name: String,
+    key: SandboxUser,
+}
+
+pub fn user(name: &str) -> User {
+    let endpoint = endpoint();
+    let emulator = sandbox::Emulator::attach(endpoint);
+    let key = sandbox::create_user(&emulator, name).expect("create the test user");
+    User {
+        name: name.to_string(),
+        key,
+    }
+}
+
+impl User {
+    pub fn provider(&self) -> AwsProvider {
+        AwsProvider::connect(&AwsOptions {
+            region: Some("us-east-1".into()),
+            endpoint_url: Some(endpoint().to_string()),
+            credentials: Some((
+                self.key.access_key_id.clone(),
+                self.key.secret_access_key.clone(),
+            )),
+            max_attempts: Some(1),
+            ..AwsOptions::default()
+        })
+    }
+
+    /// `runbook run FILE --endpoint-url … --state-dir STATE ARGS` as this user.
+    pub fn run(&self, file: &str, state: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut test = Test::new()
+            .current_dir(root())
+            .args(["run", file, "--endpoint-url", endpoint(), "--state-dir"])
+            .args([state.to_str().unwrap()])
+            .args(args.iter().copied())
+            .env("AWS_ACCESS_KEY_ID", self.key.access_key_id.clone())
+            .env("AWS_SECRET_ACCESS_KEY", self.key.secret_access_key.expose())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent");
+        for (key, value) in env {
+            test = test.env(key, *value);
+        }
+        test.run()
+    }
+
+    /// The user's assigned MFA devices.
+    pub fn devices(&self) -> Vec<MfaDevice> {
+        self.provider().list_mfa_devices(Some(&self.name)).unwrap()
+    }
+
+    /// Unassigned virtual devices whose name starts with this user's name.
+    pub fn orphans(&self) -> Vec<String> {
+        self.provider()
+            .list_virtual_mfa_devices(Assignment::Unassigned)
+            .unwrap()
+            .into_iter()
+            .map(|device| device.serial_number)
+            .filter(|serial| serial.contains(&format!(":mfa/{}-", self.name)))
+            .collect()
+    }
+
+    /// Exactly one virtual device enabled for the user, and no orphan of theirs.
+    #[track_caller]
+    pub fn assert_one_device(&self, context: &str) {
+        let devices = self.devices();
+        let virtual_devices: Vec<&MfaDevice> = devices
+            .iter()
+            .filter(|d| d.serial_number.contains(":mfa/"))
+            .collect();
+        assert_eq!(virtual_devices.len(), 1, "{context}: devices {devices:?}");
+        assert!(
+            virtual_devices[0]
+                .serial_number
+                .ends_with(&format!(":mfa/{}-DuoMobile", self.name)),
+            "{context}: {devices:?}"
+        );
+        assert_eq!(
+            self.orphans(),
+            Vec::<String>::new(),
+            "{context}: orphans left"
+        );
+    }
+}

@@ -1,0 +1,313 @@
+//! `runbook run` against a real local emulator (moto): Part 1 of the guide unattended,
+//! re-runs, orphans, dry runs, JSON events, and crashes at every boundary.
+
+use serde_json::Value;
+
+use crate::moto::user;
+
+const GUIDE: &str = "runbooks/aws-mfa.md";
+const PART1: &str = "tests/fixtures/run/part1.md";
+const TO_PART1_END: [&str; 3] = ["--yes", "--to", "set-up-the-authenticator-app"];
+
+#[test]
+fn part1_of_the_guide_enables_exactly_one_device() {
+    let user = user("part1");
+    let state = tempfile::tempdir().unwrap();
+    let output = user.run(GUIDE, state.path(), &TO_PART1_END, &[]);
+    output.assert_code(0);
+    assert!(
+        output
+            .stdout
+            .contains("created arn:aws:iam::123456789012:mfa/part1-DuoMobile"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output
+            .stdout
+            .contains("enabled arn:aws:iam::123456789012:mfa/part1-DuoMobile for part1"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output
+            .stdout
+            .contains("part1 has 1 MFA device(s): 1 virtual"),
+        "{}",
+        output.stdout
+    );
+    user.assert_one_device("after Part 1");
+}
+
+#[test]
+fn a_finished_guide_run_again_has_nothing_to_do() {
+    let user = user("again");
+    let state = tempfile::tempdir().unwrap();
+    user.run(PART1, state.path(), &["--yes"], &[])
+        .assert_code(0);
+    let second = user.run(PART1, state.path(), &["--yes", "--output", "json"], &[]);
+    second.assert_code(0);
+    let events: Vec<Value> = second
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        events.last().unwrap()["status"],
+        "nothing-to-do",
+        "{}",
+        second.stdout
+    );
+    assert!(second.stderr.contains("Nothing to do"), "{}", second.stderr);
+    user.assert_one_device("after the second run");
+}
+
+#[test]
+fn without_a_journal_a_rerun_changes_nothing() {
+    let user = user("rerun");
+    let state = tempfile::tempdir().unwrap();
+    user.run(PART1, state.path(), &["--yes"], &[])
+        .assert_code(0);
+    let again = user.run(
+        PART1,
+        state.path(),
+        &["--yes", "--restart", "--output", "json"],
+        &[],
+    );
+    again.assert_code(0);
+    let changed: Vec<Value> = again
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["event"] == "action" && e["changed"] == true)
+        .collect();
+    assert!(
+        changed.is_empty(),
+        "a re-run changed something: {changed:?}"
+    );
+    assert!(
+        again.stderr.contains("is already enabled for rerun"),
+        "{}",
+        again.stderr
+    );
+    user.assert_one_device("after --restart");
+}
+
+#[test]
+fn an_orphaned_device_is_deleted_and_created_anew() {
+    let user = user("orphan");
+    let provider = user.provider();
+    use runbook::providers::Iam;
+    let orphan = provider
+        .create_virtual_mfa_device("orphan-DuoMobile", None)
+        .unwrap();
+    assert_eq!(user.orphans(), std::slice::from_ref(&orphan.serial_number));
+    let state = tempfile::tempdir().unwrap();
+    let output = user.run(PART1, state.path(), &["--yes"], &[]);
+    output.assert_code(0);
+    assert!(
+        output.stdout.contains("exists but was never enabled"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output
+            .stdout
+            .contains(&format!("deleted the unassigned {}", orphan.serial_number)),
+        "{}",
+        output.stdout
+    );
+    user.assert_one_device("after orphan recovery");
+}
+
+#[test]
+fn declining_the_orphan_deletion_keeps_it_and_stops() {
+    let user = user("keep");
+    let provider = user.provider();
+    use runbook::providers::Iam;
+    provider
+        .create_virtual_mfa_device("keep-DuoMobile", None)
+        .unwrap();
+    let state = tempfile::tempdir().unwrap();
+    // Answers: the device name (default), then "no" to deleting the orphan.
+    let output = user.run(PART1, state.path(), &[], &[("RUNBOOK_ANSWERS", "\nn\n")]);
+    output.assert_code(1);
+    assert!(
+        output
+            .stdout
+            .contains("already exists, unassigned, and was kept"),
+        "{}",
+        output.stdout
+    );
+    assert_eq!(user.orphans().len(), 1, "the orphan was kept");
+    assert!(user.devices().is_empty());
+}
+
+#[test]
+fn declining_the_change_creates_nothing() {
+    let user = user("decline");
+    let state = tempfile::tempdir().unwrap();
+    let output = user.run(PART1, state.path(), &[], &[("RUNBOOK_ANSWERS", "\nn\n")]);
+    output.assert_code(1);
+    assert!(
+        output
+            .stdout
+            .contains("was not confirmed, so nothing was changed"),
+        "{}",
+        output.stdout
+    );
+    assert!(user.devices().is_empty());
+    assert!(user.orphans().is_empty());
+}
+
+#[test]
+fn dry_run_changes_nothing_and_writes_no_journal() {
+    let user = user("dry");
+    let state = tempfile::tempdir().unwrap();
+    let output = user.run(
+        GUIDE,
+        state.path(),
+        &["--dry-run", "--yes", "--to", "set-up-the-authenticator-app"],
+        &[],
+    );
+    output.assert_code(0);
+    assert!(
+        output
+            .stdout
+            .contains("would create the virtual MFA device `dry-DuoMobile`"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains(
+            "$ aws iam create-virtual-mfa-device --virtual-mfa-device-name dry-DuoMobile"
+        ),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains("Dry run: nothing was changed."),
+        "{}",
+        output.stdout
+    );
+    assert!(user.devices().is_empty());
+    assert!(user.orphans().is_empty());
+    assert!(
+        !state.path().join("journals").exists(),
+        "a dry run wrote a journal"
+    );
+}
+
+#[test]
+fn json_events_are_one_object_per_line() {
+    let user = user("json");
+    let state = tempfile::tempdir().unwrap();
+    let output = user.run(PART1, state.path(), &["--yes", "--output", "json"], &[]);
+    output.assert_code(0);
+    let events: Vec<Value> = output
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect(l))
+        .collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.first(), Some(&"run_started"));
+    assert_eq!(kinds.last(), Some(&"run_finished"));
+    assert!(kinds.contains(&"step_started") && kinds.contains(&"step_finished"));
+    let create = events
+        .iter()
+        .find(|e| e["action"] == "iam.create-virtual-mfa-device")
+        .unwrap();
+    assert_eq!(create["changed"], true);
+    assert!(
+        create["outputs"]["serial_number"]
+            .as_str()
+            .unwrap()
+            .ends_with(":mfa/json-DuoMobile")
+    );
+    assert!(
+        create["outputs"].get("seed").is_none(),
+        "secret in JSON: {create}"
+    );
+    let codes = events
+        .iter()
+        .find(|e| e["action"] == "totp.consecutive-codes")
+        .unwrap();
+    assert_eq!(codes["outputs"], serde_json::json!({}));
+}
+
+#[test]
+fn unknown_step_is_a_usage_error() {
+    let user = user("usage");
+    let state = tempfile::tempdir().unwrap();
+    let output = user.run(GUIDE, state.path(), &["--yes", "--only", "nope"], &[]);
+    output.assert_code(2);
+    assert!(
+        output.stdout.contains("there is no step `nope`"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains("choose-authenticator-app"),
+        "{}",
+        output.stdout
+    );
+}
+
+/// Kill the run with SIGKILL at every boundary between actions and in the middle of each
+/// mutating call (after AWS acted, before the run recorded it), then run again: always
+/// exactly one enabled device and no orphan.
+#[test]
+fn kill_9_anywhere_then_resume() {
+    let points = [
+        "journaled:me",
+        "journaled:existing",
+        "journaled:device_name",
+        "pending:duo",
+        "called:duo",
+        "journaled:duo",
+        "journaled:set-up-the-authenticator-app-1",
+        "journaled:codes",
+        "pending:enabled",
+        "called:enabled",
+        "journaled:enabled",
+        "journaled:part1",
+    ];
+    let handles: Vec<_> = points
+        .iter()
+        .enumerate()
+        .map(|(n, point)| {
+            let point = point.to_string();
+            std::thread::spawn(move || {
+                let user = user(&format!("kill{n}"));
+                let state = tempfile::tempdir().unwrap();
+                let killed = user.run(
+                    GUIDE,
+                    state.path(),
+                    &TO_PART1_END,
+                    &[("RUNBOOK_FAULT", &point)],
+                );
+                assert_eq!(
+                    killed.signal,
+                    Some(9),
+                    "{point}: not killed\n{}\n{}",
+                    killed.stdout,
+                    killed.stderr
+                );
+                let resumed = user.run(GUIDE, state.path(), &TO_PART1_END, &[]);
+                resumed.assert_code(0);
+                assert!(
+                    resumed.stdout.contains("Resuming"),
+                    "{point}: {}",
+                    resumed.stdout
+                );
+                user.assert_one_device(&format!("killed at {point}"));
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+}
