@@ -205,6 +205,22 @@ impl Context<'_> {
         self.action
     }
 
+    /// Wait `seconds` on the clock, in one-second ticks, with `message(seconds_left)` on a
+    /// spinner; Ctrl-C ends the wait with [`RunError::Interrupted`].
+    pub fn sleep(&self, seconds: u64, message: impl Fn(u64) -> String) -> Result<(), RunError> {
+        let end = self.clock.now() + seconds;
+        while self.clock.now() < end {
+            if crate::executor::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(RunError::Interrupted);
+            }
+            let left = end - self.clock.now();
+            self.wait(&message(left), |ctx| {
+                ctx.clock.sleep(std::time::Duration::from_secs(1))
+            });
+        }
+        Ok(())
+    }
+
     /// Run `work` with a spinner and this message.
     pub fn wait<T>(&self, message: &str, work: impl FnOnce(&Self) -> T) -> T {
         self.ui.wait(message, || work(self))

@@ -13,16 +13,13 @@ use aws_sdk_iam::primitives::Blob;
 use aws_sdk_iam::types::{AssignmentStatusType, VirtualMfaDevice};
 use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use runbook::check::check_source;
-use runbook::context::{JournalHandle, Mode, RunError};
-use runbook::executor::{Executor, Selection};
-use runbook::journal::Journal;
+use runbook::context::{Mode, RunError};
+use runbook::executor::Selection;
 use runbook::providers::aws::AwsProvider;
 use runbook::providers::{FixedClock, ScriptedPrompt};
-use runbook::source::Source;
-use runbook::ui::{OutputMode, Ui};
 
 use crate::harness::root;
+use crate::inprocess::{Ran, run_text};
 
 const SERIAL: &str = "arn:aws:iam::123456789012:mfa/alice-DuoMobile";
 const SEED: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
@@ -119,43 +116,24 @@ fn delete_ok() -> Rule {
         .then_output(|| DeleteVirtualMfaDeviceOutput::builder().build())
 }
 
-struct Outcome {
-    result: Result<(), RunError>,
-    output: String,
-}
-
-fn run(iam: aws_sdk_iam::Client, sts: aws_sdk_sts::Client) -> Outcome {
+fn run(iam: aws_sdk_iam::Client, sts: aws_sdk_sts::Client) -> Ran {
     let text = std::fs::read_to_string(root().join("tests/fixtures/run/part1.md")).unwrap();
-    let checked = check_source(Source::new("part1.md", text));
-    let runbook = checked.runbook.as_ref().expect("the fixture checks");
     let provider = AwsProvider::from_clients(iam, sts);
     let clock = FixedClock::new(1_700_000_000);
-    let mut prompt = ScriptedPrompt::default();
-    let mut ui = Ui::capturing(OutputMode::Human);
-    let mut executor = Executor {
-        runbook,
-        source: checked.source.as_ref().unwrap(),
-        iam: &provider,
-        sts: &provider,
-        clock: &clock,
-        prompt: &mut prompt,
-        ui: &mut ui,
-        mode: Mode {
-            yes: true,
-            ..Mode::default()
-        },
-        selection: Selection::default(),
-        journal: JournalHandle {
-            journal: Journal::new("part1.md", "hash", "mock"),
-            path: None,
-            last_code_window: None,
-        },
+    let mode = Mode {
+        yes: true,
+        ..Mode::default()
     };
-    let result = executor.run().map(|_| ());
-    Outcome {
-        result,
-        output: ui.captured(),
-    }
+    let mut prompt = ScriptedPrompt::default();
+    run_text(
+        &text,
+        &provider,
+        &provider,
+        &clock,
+        &mut prompt,
+        mode,
+        Selection::default(),
+    )
 }
 
 fn sts_client(rules: &[&Rule]) -> aws_sdk_sts::Client {

@@ -3,8 +3,6 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use std::time::Duration;
-
 use crate::action::{Action, Output};
 use crate::context::{Context, Outcome, RunError};
 use crate::template::SecretTemplate;
@@ -53,15 +51,14 @@ impl Action for ReadCode {
                 ));
             };
             let mut now = ctx.clock().now();
-            if let Some(used) = used {
-                while Seed::window(now) <= used {
-                    let left = (used + 1) * totp::STEP_SECONDS - now;
-                    ctx.wait(
-                        &format!("Waiting {left} s for a fresh code (a code can't be used twice)…"),
-                        |ctx| ctx.clock().sleep(Duration::from_secs(1)),
-                    );
-                    now = ctx.clock().now();
-                }
+            if let Some(used) = used
+                && Seed::window(now) <= used
+            {
+                let left = (used + 1) * totp::STEP_SECONDS - now;
+                ctx.sleep(left, |left| {
+                    format!("Waiting {left} s for a fresh code (a code can't be used twice)…")
+                })?;
+                now = ctx.clock().now();
             }
             ctx.used_code_window(Seed::window(now));
             let who = if ctx.mode().sandbox {

@@ -1,0 +1,57 @@
+//! Running a runbook inside the test process, with providers the test chooses (mocked
+//! AWS clients, a wrapped emulator, a fixed clock, scripted answers).
+
+use runbook::check::check_source;
+use runbook::context::{JournalHandle, Mode, RunError};
+use runbook::executor::{Executor, Selection};
+use runbook::journal::Journal;
+use runbook::providers::{Clock, Iam, Prompt, Sts};
+use runbook::source::Source;
+use runbook::ui::{OutputMode, Ui};
+
+pub struct Ran {
+    pub result: Result<(), RunError>,
+    /// Everything the run printed, colours stripped.
+    pub output: String,
+}
+
+/// Run `text` (a whole runbook) with these providers; nothing is journaled to disk.
+pub fn run_text(
+    text: &str,
+    iam: &dyn Iam,
+    sts: &dyn Sts,
+    clock: &dyn Clock,
+    prompt: &mut dyn Prompt,
+    mode: Mode,
+    selection: Selection,
+) -> Ran {
+    let checked = check_source(Source::new("inline.md", text));
+    let runbook = checked.runbook.as_ref().unwrap_or_else(|| {
+        panic!(
+            "the test runbook checks:\n{}",
+            checked.render_diagnostics(false)
+        )
+    });
+    let mut ui = Ui::capturing(OutputMode::Human);
+    let mut executor = Executor {
+        runbook,
+        source: checked.source.as_ref().unwrap(),
+        iam,
+        sts,
+        clock,
+        prompt,
+        ui: &mut ui,
+        mode,
+        selection,
+        journal: JournalHandle {
+            journal: Journal::new("inline.md", "hash", "test"),
+            path: None,
+            last_code_window: None,
+        },
+    };
+    let result = executor.run().map(|_| ());
+    Ran {
+        result,
+        output: ui.captured(),
+    }
+}
