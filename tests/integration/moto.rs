@@ -60,6 +60,14 @@ pub fn user(name: &str) -> User {
 }
 
 impl User {
+    /// The user's access key id and secret (emulator keys, worthless elsewhere).
+    pub fn keys(&self) -> (String, String) {
+        (
+            self.key.access_key_id.clone(),
+            self.key.secret_access_key.expose().to_string(),
+        )
+    }
+
     pub fn provider(&self) -> AwsProvider {
         AwsProvider::connect(&AwsOptions {
             region: Some("us-east-1".into()),
