@@ -89,7 +89,7 @@ fn no_seed_or_code_is_printed_or_written() {
         ),
         (
             "seed (first 16 chars)".into(),
-            seed_text[..16].as_bytes().to_vec(),
+            seed_text.as_bytes()[..16].to_vec(),
         ),
         ("seed (raw bytes)".into(), raw.clone()),
         ("seed (hex)".into(), hex.clone().into_bytes()),
