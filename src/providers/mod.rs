@@ -6,6 +6,7 @@ pub mod aws;
 pub mod aws_error;
 pub mod clock;
 pub mod prompt;
+pub mod security_key;
 
 pub use aws_error::{AwsError, ErrorKind};
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -14,3 +14,4 @@ mod robustness;
 mod run;
 mod runbooks;
 mod secrets;
+mod terminal;

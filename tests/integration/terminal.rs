@@ -1,0 +1,1 @@
+//! The guide in a real terminal (tmux). (Being written.)
