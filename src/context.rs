@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::journal::{Journal, Pending};
 use crate::providers::prompt::PromptError;
+use crate::providers::security_key::{KeyDescriptor, KeyError, SecurityKeys};
 use crate::providers::{AwsError, Clock, Iam, Prompt, Sts};
 use crate::runbook::BoundAction;
 use crate::secret::Secret;
@@ -21,6 +22,8 @@ pub enum RunError {
     Resolve(#[from] ResolveError),
     #[error("{0}")]
     Prompt(#[from] PromptError),
+    #[error("{0}")]
+    Key(#[from] KeyError),
     #[error("{what} was not confirmed, so nothing was changed")]
     Declined { what: String },
     /// `--dry-run`: the action would change something, and so did not run.
@@ -61,6 +64,17 @@ impl RunError {
             RunError::Prompt(PromptError::NotInteractive(_)) => {
                 Some("run in a terminal, or pass --yes (and --var for inputs) for an unattended run".into())
             }
+            RunError::Key(error) => Some(
+                match error {
+                    KeyError::NoKey | KeyError::Removed => "plug the key in, then run again: the run resumes at this step",
+                    KeyError::PinRequired | KeyError::WrongPin { .. } => "run in a terminal and enter the key's PIN",
+                    KeyError::PinBlocked => "reset the key with its maker's tool, or use another key",
+                    KeyError::TouchTimeout => "run again and touch the key when it blinks",
+                    KeyError::Unsupported(_) => "use a FIDO2 or U2F security key",
+                    KeyError::Other(_) => "unplug the key, plug it in again, and run again",
+                }
+                .to_string(),
+            ),
             RunError::Resolve(ResolveError::Unavailable { .. }) => {
                 Some("run the whole guide (without --from/--only), or --restart".into())
             }
@@ -130,6 +144,8 @@ pub struct JournalHandle {
     pub path: Option<std::path::PathBuf>,
     /// The latest TOTP window whose code this run used: a code can't be used twice.
     pub last_code_window: Option<u64>,
+    /// The security key `fido.wait-for-key` chose, for the FIDO actions after it.
+    pub key: Option<KeyDescriptor>,
 }
 
 impl JournalHandle {
@@ -145,6 +161,7 @@ pub struct Context<'r> {
     pub(crate) iam: &'r dyn Iam,
     pub(crate) sts: &'r dyn Sts,
     pub(crate) clock: &'r dyn Clock,
+    pub(crate) keys: &'r dyn SecurityKeys,
     pub(crate) prompt: &'r mut dyn Prompt,
     pub(crate) ui: &'r mut Ui,
     pub(crate) scope: &'r Scope,
@@ -182,6 +199,34 @@ impl Context<'_> {
 
     pub fn clock(&self) -> &dyn Clock {
         self.clock
+    }
+
+    pub fn keys(&self) -> &dyn SecurityKeys {
+        self.keys
+    }
+
+    /// The key chosen earlier in the run, or the only one plugged in.
+    pub fn key(&mut self) -> Result<KeyDescriptor, RunError> {
+        if let Some(key) = &self.journal.key {
+            return Ok(key.clone());
+        }
+        let mut keys = self.keys.list()?;
+        match keys.len() {
+            0 => Err(KeyError::NoKey.into()),
+            1 => {
+                let key = keys.remove(0);
+                self.journal.key = Some(key.clone());
+                Ok(key)
+            }
+            _ => Err(RunError::failed(
+                "several security keys are plugged in",
+                "run `fido.wait-for-key` first to choose one, or unplug the others",
+            )),
+        }
+    }
+
+    pub fn choose_key(&mut self, key: KeyDescriptor) {
+        self.journal.key = Some(key);
     }
 
     pub fn prompt(&mut self) -> &mut dyn Prompt {

@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::action::Exports;
 use crate::context::{Context, JournalHandle, Mode, Outcome, RunError};
 use crate::journal::Entry;
+use crate::providers::security_key::SecurityKeys;
 use crate::providers::{Assignment, Clock, Iam, Prompt, Sts};
 use crate::runbook::{BoundAction, Runbook, Step};
 use crate::source::Source;
@@ -54,6 +55,7 @@ pub struct Executor<'r> {
     pub iam: &'r dyn Iam,
     pub sts: &'r dyn Sts,
     pub clock: &'r dyn Clock,
+    pub keys: &'r dyn SecurityKeys,
     pub prompt: &'r mut dyn Prompt,
     pub ui: &'r mut Ui,
     pub mode: Mode,
@@ -248,16 +250,25 @@ impl<'r> Executor<'r> {
             .as_deref()
             .filter(|part| Some(*part) != previous_part || index == 0);
         self.ui.step_header(index + 1, total, &step.title, new_part);
-        self.ui
-            .text(&terminal::step_prose(self.source, &step.prose));
         self.ui.run_event(
             "step_started",
             json!({ "step": step.id, "title": step.title, "part": step.part }),
         );
+        // Prose and actions in document order: each action runs right after the text
+        // that leads up to it.
+        let mut prose = step.prose.iter().peekable();
         if step.actions.is_empty() {
+            let all: Vec<_> = prose.by_ref().copied().collect();
+            self.ui.text(&terminal::step_prose(self.source, &all));
             self.manual_step(step)?;
         }
         for action in &step.actions {
+            let before: Vec<_> = std::iter::from_fn(|| prose.next_if(|span| span.start < action.span.start))
+                .copied()
+                .collect();
+            if !before.is_empty() {
+                self.ui.text(&terminal::step_prose(self.source, &before));
+            }
             if INTERRUPTED.load(Ordering::SeqCst) {
                 return Err(RunError::Interrupted);
             }
@@ -281,6 +292,10 @@ impl<'r> Executor<'r> {
                 continue;
             }
             self.run_action(step, action, scope)?;
+        }
+        let rest: Vec<_> = prose.copied().collect();
+        if !rest.is_empty() {
+            self.ui.text(&terminal::step_prose(self.source, &rest));
         }
         self.ui
             .run_event("step_finished", json!({ "step": step.id }));
@@ -348,6 +363,7 @@ impl<'r> Executor<'r> {
                 iam: self.iam,
                 sts: self.sts,
                 clock: self.clock,
+                keys: self.keys,
                 prompt: &mut *self.prompt,
                 ui: &mut *self.ui,
                 scope,

@@ -43,8 +43,16 @@ pub enum RunResult {
 
 pub fn run(request: RunRequest) -> RunResult {
     let checked = check::check_file(&request.file);
-    if !checked.diagnostics.is_empty() {
+    if checked.errors() > 0 {
         anstream::eprint!("{}", checked.render_diagnostics(true));
+    } else if checked.warnings() > 0 {
+        // A run is not the place for a checker's report: one line, and where to look.
+        anstream::eprintln!(
+            "note: {} warning(s) about {} (e.g. a figure that is missing); `runbook check {}` shows them",
+            checked.warnings(),
+            checked.path,
+            checked.path
+        );
     }
     let (Some(runbook), Some(source)) = (&checked.runbook, &checked.source) else {
         return RunResult::Invalid;
@@ -109,6 +117,7 @@ pub fn run(request: RunRequest) -> RunResult {
         iam: &provider,
         sts: &provider,
         clock: clock.as_ref(),
+        keys: &crate::providers::security_key::NoKeys,
         prompt: prompt.as_mut(),
         ui: &mut ui,
         mode: Mode {
@@ -122,6 +131,7 @@ pub fn run(request: RunRequest) -> RunResult {
             journal,
             path: (!request.dry_run).then_some(journal_path),
             last_code_window: None,
+            key: None,
         },
     };
     let result = executor.run();

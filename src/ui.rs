@@ -162,6 +162,17 @@ impl Ui {
         shown.is_ok()
     }
 
+    /// Switch the terminal to its alternate screen (as pagers do), so what is shown next
+    /// leaves no trace in the scrollback once [`Ui::leave_private_screen`] is called.
+    /// Only on a terminal; returns whether it switched.
+    pub fn enter_private_screen(&mut self) -> bool {
+        self.show_secret("\u{1b}[?1049h\u{1b}[H\u{1b}[2J")
+    }
+
+    pub fn leave_private_screen(&mut self) {
+        self.show_secret("\u{1b}[2J\u{1b}[?1049l");
+    }
+
     /// Run `work` with a spinner on stderr when it is a terminal.
     pub fn wait<T>(&self, message: &str, work: impl FnOnce() -> T) -> T {
         if self.capture.is_some() || !std::io::stderr().is_terminal() {

@@ -92,3 +92,35 @@ pub trait SecurityKeys {
         pin: Option<&Secret>,
     ) -> Result<Assertion, KeyError>;
 }
+
+/// No security keys at all: what a machine without USB access sees.
+pub struct NoKeys;
+
+impl SecurityKeys for NoKeys {
+    fn list(&self) -> Result<Vec<KeyDescriptor>, KeyError> {
+        Ok(Vec::new())
+    }
+
+    fn info(&self, _: &KeyDescriptor) -> Result<KeyInfo, KeyError> {
+        Err(KeyError::NoKey)
+    }
+
+    fn wink(&self, _: &KeyDescriptor) -> Result<(), KeyError> {
+        Err(KeyError::NoKey)
+    }
+
+    fn make_credential(&self, _: &KeyDescriptor, _: &str, _: &[u8; 32], _: Option<&Secret>) -> Result<Credential, KeyError> {
+        Err(KeyError::NoKey)
+    }
+
+    fn get_assertion(
+        &self,
+        _: &KeyDescriptor,
+        _: &str,
+        _: &[u8; 32],
+        _: &[u8],
+        _: Option<&Secret>,
+    ) -> Result<Assertion, KeyError> {
+        Err(KeyError::NoKey)
+    }
+}

@@ -5,6 +5,7 @@ use runbook::check::check_source;
 use runbook::context::{JournalHandle, Mode, RunError};
 use runbook::executor::{Executor, Selection};
 use runbook::journal::Journal;
+use runbook::providers::security_key::{NoKeys, SecurityKeys};
 use runbook::providers::{Clock, Iam, Prompt, Sts};
 use runbook::source::Source;
 use runbook::ui::{OutputMode, Ui};
@@ -15,12 +16,28 @@ pub struct Ran {
     pub output: String,
 }
 
-/// Run `text` (a whole runbook) with these providers; nothing is journaled to disk.
+/// Run `text` (a whole runbook) with these providers and no security key; nothing is
+/// journaled to disk.
 pub fn run_text(
     text: &str,
     iam: &dyn Iam,
     sts: &dyn Sts,
     clock: &dyn Clock,
+    prompt: &mut dyn Prompt,
+    mode: Mode,
+    selection: Selection,
+) -> Ran {
+    run_with_keys(text, iam, sts, clock, &NoKeys, prompt, mode, selection)
+}
+
+/// [`run_text`] with security keys.
+#[allow(clippy::too_many_arguments)]
+pub fn run_with_keys(
+    text: &str,
+    iam: &dyn Iam,
+    sts: &dyn Sts,
+    clock: &dyn Clock,
+    keys: &dyn SecurityKeys,
     prompt: &mut dyn Prompt,
     mode: Mode,
     selection: Selection,
@@ -39,6 +56,7 @@ pub fn run_text(
         iam,
         sts,
         clock,
+        keys,
         prompt,
         ui: &mut ui,
         mode,
@@ -47,6 +65,7 @@ pub fn run_text(
             journal: Journal::new("inline.md", "hash", "test"),
             path: None,
             last_code_window: None,
+            key: None,
         },
     };
     let result = executor.run().map(|_| ());

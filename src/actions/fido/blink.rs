@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::action::{Action, Output};
+use crate::context::{Context, Outcome, RunError};
 
 pub struct Blink;
 
@@ -18,4 +19,11 @@ impl Action for Blink {
         "Makes the security key blink (CTAPHID wink), to tell it apart from others.";
     const MUTATING: bool = false;
     const OUTPUTS: &'static [Output] = &[];
+
+    fn run(_: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        let key = ctx.key()?;
+        ctx.keys().wink(&key)?;
+        let label = super::label(ctx);
+        Ok(Outcome::new(format!("{label}{} is blinking: that is the key to use", key.product)))
+    }
 }

@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::action::{Action, Output, OutputType};
+use crate::context::{Context, Outcome, RunError};
 
 pub struct KeyInfo;
 
@@ -36,4 +37,26 @@ impl Action for KeyInfo {
             "PIN attempts left before the key locks.",
         ),
     ];
+
+    fn run(_: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        let key = ctx.key()?;
+        let info = ctx.wait("Reading the key's info…", |ctx| ctx.keys().info(&key))?;
+        let product = super::product(&info.aaguid).map_or_else(|| key.product.clone(), str::to_string);
+        let versions = info.versions.join(", ");
+        let pin = match (info.pin_set, info.pin_retries) {
+            (false, _) => "no PIN set".to_string(),
+            (true, Some(retries)) => format!("PIN set, {retries} attempts left"),
+            (true, None) => "PIN set".to_string(),
+        };
+        let label = super::label(ctx);
+        let outcome = Outcome::new(format!("{label}{product}: {versions}; {pin}"))
+            .output("aaguid", info.aaguid)
+            .output("product", product)
+            .output("versions", versions)
+            .output("pin_set", info.pin_set);
+        Ok(match info.pin_retries {
+            Some(retries) => outcome.output("pin_retries", retries),
+            None => outcome.unavailable("pin_retries", "the key has no PIN set, or does not say"),
+        })
+    }
 }

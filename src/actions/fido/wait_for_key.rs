@@ -4,6 +4,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::action::{Action, Output, OutputType, Problem};
+use crate::context::{Context, Outcome, RunError};
+use crate::providers::security_key::KeyError;
 
 pub struct WaitForKey;
 
@@ -34,5 +36,47 @@ impl Action for WaitForKey {
             Some(0) => vec![Problem::new("timeout_seconds", "must be at least 1 second")],
             _ => Vec::new(),
         }
+    }
+
+    /// Polls once a second until a key is plugged in or the time is up; with several
+    /// keys, a person chooses (an unattended run takes the first).
+    fn run(params: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        let timeout = u64::from(params.timeout_seconds.unwrap_or(120));
+        let deadline = ctx.clock().now() + timeout;
+        let mut told = false;
+        let keys = loop {
+            let keys = ctx.keys().list()?;
+            if !keys.is_empty() {
+                break keys;
+            }
+            if !told {
+                ctx.ui().text("  Insert your security key into a USB port.\n");
+                told = true;
+            }
+            let now = ctx.clock().now();
+            if now >= deadline {
+                return Err(RunError::Key(KeyError::NoKey));
+            }
+            let remaining = deadline - now;
+            ctx.sleep(1, |_| format!("Waiting for a security key… ({remaining} s left; Ctrl-C to stop)"))?;
+        };
+        let key = if keys.len() == 1 || ctx.unattended() {
+            keys[0].clone()
+        } else {
+            let names: Vec<String> = keys.iter().enumerate().map(|(n, k)| format!("{}. {} ({})", n + 1, k.product, k.path)).collect();
+            ctx.ui().text(&format!("  Several keys are plugged in:\n    {}\n", names.join("\n    ")));
+            loop {
+                let answer = ctx.prompt().text("Which key? (number)", Some("1"))?;
+                match answer.trim().parse::<usize>() {
+                    Ok(n) if (1..=keys.len()).contains(&n) => break keys[n - 1].clone(),
+                    _ => ctx.ui().warn(&format!("answer a number from 1 to {}", keys.len())),
+                }
+            }
+        };
+        ctx.choose_key(key.clone());
+        let label = super::label(ctx);
+        Ok(Outcome::new(format!("{label}found {} at {}", key.product, key.path))
+            .output("product", key.product)
+            .output("path", key.path))
     }
 }

@@ -29,7 +29,8 @@ impl Action for ShowEnrolment {
     const OUTPUTS: &'static [Output] = &[];
 
     /// The QR code and the manual-entry key are written only to a terminal, never to a
-    /// pipe, a file, the journal or JSON events.
+    /// pipe, a file, the journal or JSON events. When a person is there, they are shown
+    /// on the terminal's alternate screen and cleared once the app has the account.
     fn run(params: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
         let seed = super::seed(ctx, &params.seed)?;
         let account = ctx.text(&params.account)?;
@@ -43,30 +44,56 @@ impl Action for ShowEnrolment {
             )
         })?;
         let qr = totp::qr_terminal(&uri);
-        let intro = format!(
-            "\nScan this with Duo Mobile (or any authenticator app): “{issuer}: {account}”\n"
+        let screen = format!(
+            "\nScan this with Duo Mobile (or any authenticator app): “{issuer}: {account}”\n{qr}\n"
         );
-        if !ctx.ui().show_secret(&format!("{intro}{qr}\n")) {
-            let note = if ctx.mode().sandbox {
-                "QR code not drawn (output is not a terminal); the sandbox stand-in app reads the seed directly"
-            } else {
-                "QR code not drawn: output is not a terminal, and the seed is never written anywhere else"
-            };
-            return Ok(Outcome::new(note));
+        if ctx.unattended() {
+            // Nobody answers questions: draw it inline, for a person who may still scan it.
+            if !ctx.ui().show_secret(&screen) {
+                return Ok(Outcome::new(not_drawn(ctx)));
+            }
+            return Ok(Outcome::new(format!(
+                "enrolment QR code shown for {issuer}: {account}"
+            )));
         }
-        if !ctx.unattended()
-            && ctx
-                .prompt()
-                .confirm("Can't scan it? Show the key for manual entry?", false)?
-        {
-            let key = seed.manual_entry_key();
-            ctx.ui().show_secret(&format!(
-                "\n  Key for manual entry (time-based, 6 digits): {}\n\n",
-                key.expose()
-            ));
+        if !ctx.ui().enter_private_screen() {
+            return Ok(Outcome::new(not_drawn(ctx)));
         }
+        let shown = show_until_scanned(ctx, &seed, &screen);
+        ctx.ui().leave_private_screen();
+        shown?;
         Ok(Outcome::new(format!(
-            "enrolment QR code shown for {issuer}: {account}"
+            "enrolment QR code shown for {issuer}: {account}, then cleared from the screen"
         )))
     }
+}
+
+fn not_drawn(ctx: &Context<'_>) -> &'static str {
+    if ctx.mode().sandbox {
+        "QR code not drawn (output is not a terminal); the sandbox stand-in app reads the seed directly"
+    } else {
+        "QR code not drawn: output is not a terminal, and the seed is never written anywhere else"
+    }
+}
+
+fn show_until_scanned(
+    ctx: &mut Context<'_>,
+    seed: &totp::Seed,
+    screen: &str,
+) -> Result<(), RunError> {
+    ctx.ui().show_secret(screen);
+    if ctx
+        .prompt()
+        .confirm("Can't scan it? Show the key for manual entry?", false)?
+    {
+        let key = seed.manual_entry_key();
+        ctx.ui().show_secret(&format!(
+            "\n  Key for manual entry (time-based, 6 digits): {}\n\n",
+            key.expose()
+        ));
+    }
+    ctx.ui()
+        .show_secret("  This screen is cleared when you go on, so the code leaves no trace.\n\n");
+    ctx.prompt().wait("Once the app shows the new account")?;
+    Ok(())
 }
