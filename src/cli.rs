@@ -12,6 +12,7 @@ use crate::executor::Selection;
 use crate::plan::Plan;
 use crate::providers::aws::AwsOptions;
 use crate::runner::{self, RunRequest, RunResult};
+use crate::testing::{self, TestRequest, TestResult};
 
 /// Exit codes, the same for every command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +42,7 @@ Examples:
   runbook plan runbooks/aws-mfa.md --format json > plan.json
   runbook actions                             the actions a runbook can use
   runbook actions --format markdown           their full reference (docs/actions.md)
+  runbook test runbooks/*.md                  run each guide on test backends, compare with its snapshots
 
 A runbook is a Markdown guide: `##`/`###` headings are steps, and fenced code blocks whose
 info string names an action (```iam.enable-mfa-device id=x) are bound to typed actions.
@@ -101,6 +103,24 @@ enum Command {
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
     },
+    /// Test guides: run each on test backends and compare with its snapshots.
+    ///
+    /// Each guide runs on a local AWS emulator, with a software security key, a fixed
+    /// clock and the answers in `<guide>.test.toml` (inputs, answers to questions). Its
+    /// normalised transcript (steps, actions with their parameters, AWS calls and
+    /// results, outputs, assertions; no secrets, no times, no account ids) is compared
+    /// with `<guide>.transcript`, and its JSON plan with `<guide>.plan.json`. A difference
+    /// is shown as a diff naming the step and the call, and fails. A missing snapshot is
+    /// written, except in CI (CI=true), where snapshots are never written.
+    #[command(after_help = TEST_EXAMPLES)]
+    Test {
+        /// Runbook files (Markdown).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Accept the changes: rewrite snapshots that differ (not in CI).
+        #[arg(long)]
+        update: bool,
+    },
     /// List the actions runbooks can use.
     ///
     /// `--format markdown` prints the full reference with every parameter and output;
@@ -117,6 +137,12 @@ Examples:
   runbook run runbooks/aws-mfa.md --profile dev --var device_name=AlicePhone
   runbook run runbooks/aws-mfa.md --dry-run
   runbook run runbooks/aws-mfa.md --output json --yes --sandbox | jq .event";
+
+const TEST_EXAMPLES: &str = "\
+Examples:
+  runbook test runbooks/aws-mfa.md            check the guide against its snapshots
+  runbook test runbooks/*.md --update         accept the changes (then review and commit them)
+  CI=true runbook test runbooks/*.md          as CI runs it: snapshots are read-only";
 
 #[derive(Debug, clap::Args)]
 struct RunArgs {
@@ -289,6 +315,11 @@ fn run(command: Command) -> Exit {
                 Exit::Usage
             }
         }
+        Command::Test { files, update } => match testing::run(TestRequest { files, update }) {
+            TestResult::Passed => Exit::Success,
+            TestResult::Failed => Exit::Failure,
+            TestResult::Output(_) => Exit::Usage,
+        },
         Command::Actions { format } => {
             let text = match format {
                 CatalogFormat::Text => catalog::text(),

@@ -263,9 +263,10 @@ impl<'r> Executor<'r> {
             self.manual_step(step)?;
         }
         for action in &step.actions {
-            let before: Vec<_> = std::iter::from_fn(|| prose.next_if(|span| span.start < action.span.start))
-                .copied()
-                .collect();
+            let before: Vec<_> =
+                std::iter::from_fn(|| prose.next_if(|span| span.start < action.span.start))
+                    .copied()
+                    .collect();
             if !before.is_empty() {
                 self.ui.text(&terminal::step_prose(self.source, &before));
             }

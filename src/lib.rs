@@ -12,6 +12,7 @@
 
 pub mod action;
 pub mod actions;
+pub mod answers;
 pub mod binder;
 pub mod catalog;
 pub mod check;
@@ -20,6 +21,7 @@ pub mod context;
 pub mod diagnostic;
 pub mod document;
 pub mod executor;
+pub mod fido_verify;
 pub mod journal;
 pub mod markdown;
 pub mod parser;
@@ -29,9 +31,12 @@ pub mod runbook;
 pub mod runner;
 pub mod sandbox;
 pub mod secret;
+pub mod snapshot;
 pub mod source;
 pub mod template;
 pub mod terminal;
+pub mod testing;
 pub mod totp;
+pub mod transcript;
 pub mod ui;
 pub mod values;

@@ -10,6 +10,9 @@ use crate::context::{JournalHandle, Mode, RunError};
 use crate::executor::{self, Executor, Finish, INTERRUPTED, Selection};
 use crate::journal::{self, Journal};
 use crate::providers::aws::{AwsOptions, AwsProvider};
+use crate::providers::hid_key::HidKeys;
+use crate::providers::security_key::SecurityKeys;
+use crate::providers::software_key::SoftwareKeys;
 use crate::providers::{Clock, FixedClock, Prompt, ScriptedPrompt, SystemClock, TerminalPrompt};
 use crate::sandbox;
 use crate::ui::{OutputMode, Ui};
@@ -109,6 +112,12 @@ pub fn run(request: RunRequest) -> RunResult {
         request.aws.clone()
     };
     let provider = AwsProvider::connect(&options);
+    // The sandbox's key is a software authenticator; otherwise, the USB keys.
+    let keys: Box<dyn SecurityKeys> = if request.sandbox {
+        Box::new(SoftwareKeys::new())
+    } else {
+        Box::new(HidKeys::new())
+    };
     let clock = clock();
     let mut prompt = prompt();
     let mut executor = Executor {
@@ -117,7 +126,7 @@ pub fn run(request: RunRequest) -> RunResult {
         iam: &provider,
         sts: &provider,
         clock: clock.as_ref(),
-        keys: &crate::providers::security_key::NoKeys,
+        keys: keys.as_ref(),
         prompt: prompt.as_mut(),
         ui: &mut ui,
         mode: Mode {

@@ -5,8 +5,10 @@
 pub mod aws;
 pub mod aws_error;
 pub mod clock;
+pub mod hid_key;
 pub mod prompt;
 pub mod security_key;
+pub mod software_key;
 
 pub use aws_error::{AwsError, ErrorKind};
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -42,7 +42,8 @@ pub struct Credential {
 pub struct Assertion {
     /// The authenticator data the signature covers (with the client data hash).
     pub authenticator_data: Vec<u8>,
-    /// DER-encoded signature over `authenticator_data || client_data_hash`.
+    /// DER-encoded signature over `authenticator_data || signed_hash(client_data_hash)`
+    /// (see [`SecurityKeys::signed_hash`]).
     pub signature: Vec<u8>,
 }
 
@@ -57,7 +58,9 @@ pub enum KeyError {
     PinRequired,
     #[error("wrong PIN ({retries} attempts left before the key locks)")]
     WrongPin { retries: u32 },
-    #[error("the key's PIN is blocked: reset the key with its maker's tool (this erases its credentials)")]
+    #[error(
+        "the key's PIN is blocked: reset the key with its maker's tool (this erases its credentials)"
+    )]
     PinBlocked,
     #[error("no touch: touch the key's button or gold disc when it blinks")]
     TouchTimeout,
@@ -82,6 +85,12 @@ pub trait SecurityKeys {
         client_data_hash: &[u8; 32],
         pin: Option<&Secret>,
     ) -> Result<Credential, KeyError>;
+    /// The client data hash the key really signs when given `client_data_hash` (some
+    /// libraries hash what they are given once more), for verifying its signatures.
+    fn signed_hash(&self, client_data_hash: &[u8; 32]) -> [u8; 32] {
+        *client_data_hash
+    }
+
     /// Sign `client_data_hash` with the credential, with user presence (a touch).
     fn get_assertion(
         &self,
@@ -109,7 +118,13 @@ impl SecurityKeys for NoKeys {
         Err(KeyError::NoKey)
     }
 
-    fn make_credential(&self, _: &KeyDescriptor, _: &str, _: &[u8; 32], _: Option<&Secret>) -> Result<Credential, KeyError> {
+    fn make_credential(
+        &self,
+        _: &KeyDescriptor,
+        _: &str,
+        _: &[u8; 32],
+        _: Option<&Secret>,
+    ) -> Result<Credential, KeyError> {
         Err(KeyError::NoKey)
     }
 

@@ -405,8 +405,14 @@ fn part1_of_the_guide_in_a_real_terminal() {
         screen.contains("created arn:aws:iam::123456789012:mfa/terminal-DuoMobile"),
         "{screen}"
     );
-    assert!(!screen.contains(key_label), "the key is still on screen:\n{screen}");
-    assert!(!screen.contains(intro), "the QR code is still on screen:\n{screen}");
+    assert!(
+        !screen.contains(key_label),
+        "the key is still on screen:\n{screen}"
+    );
+    assert!(
+        !screen.contains(intro),
+        "the QR code is still on screen:\n{screen}"
+    );
 
     // The codes, typed hidden. Each pair is taken from the seed the moment it is typed:
     // the codes of the current window T and of T+1, which the local check (windows T-1..T+1

@@ -24,6 +24,9 @@ impl Action for Blink {
         let key = ctx.key()?;
         ctx.keys().wink(&key)?;
         let label = super::label(ctx);
-        Ok(Outcome::new(format!("{label}{} is blinking: that is the key to use", key.product)))
+        Ok(Outcome::new(format!(
+            "{label}{} is blinking: that is the key to use",
+            key.product
+        )))
     }
 }

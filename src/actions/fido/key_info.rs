@@ -41,7 +41,8 @@ impl Action for KeyInfo {
     fn run(_: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
         let key = ctx.key()?;
         let info = ctx.wait("Reading the key's info…", |ctx| ctx.keys().info(&key))?;
-        let product = super::product(&info.aaguid).map_or_else(|| key.product.clone(), str::to_string);
+        let product =
+            super::product(&info.aaguid).map_or_else(|| key.product.clone(), str::to_string);
         let versions = info.versions.join(", ");
         let pin = match (info.pin_set, info.pin_retries) {
             (false, _) => "no PIN set".to_string(),

@@ -20,8 +20,14 @@ pub const ACTIONS: &[&dyn ActionDef] = &[
 pub const KNOWN_AAGUIDS: &[(&str, &str)] = &[
     ("cb69481e-8ff7-4039-93ec-0a2729a154a8", "YubiKey 5 Series"),
     ("ee882879-721c-4913-9775-3dfcce97072a", "YubiKey 5 Series"),
-    ("fa2b99dc-9e39-4257-8f92-4a30d23c4118", "YubiKey 5 Series with NFC"),
-    ("2fc0579f-8113-47ea-b116-bb5a8db9202a", "YubiKey 5 Series with NFC"),
+    (
+        "fa2b99dc-9e39-4257-8f92-4a30d23c4118",
+        "YubiKey 5 Series with NFC",
+    ),
+    (
+        "2fc0579f-8113-47ea-b116-bb5a8db9202a",
+        "YubiKey 5 Series with NFC",
+    ),
 ];
 
 /// The product name for an AAGUID, if it is a known model.
@@ -34,5 +40,9 @@ pub fn product(aaguid: &str) -> Option<&'static str> {
 
 /// How the key is labelled in messages (the sandbox's software key is a stand-in).
 pub fn label(ctx: &crate::context::Context<'_>) -> &'static str {
-    if ctx.mode().sandbox { "[sandbox stand-in key] " } else { "" }
+    if ctx.mode().sandbox {
+        "[sandbox stand-in key] "
+    } else {
+        ""
+    }
 }

@@ -50,7 +50,8 @@ impl Action for WaitForKey {
                 break keys;
             }
             if !told {
-                ctx.ui().text("  Insert your security key into a USB port.\n");
+                ctx.ui()
+                    .text("  Insert your security key into a USB port.\n");
                 told = true;
             }
             let now = ctx.clock().now();
@@ -58,25 +59,38 @@ impl Action for WaitForKey {
                 return Err(RunError::Key(KeyError::NoKey));
             }
             let remaining = deadline - now;
-            ctx.sleep(1, |_| format!("Waiting for a security key… ({remaining} s left; Ctrl-C to stop)"))?;
+            ctx.sleep(1, |_| {
+                format!("Waiting for a security key… ({remaining} s left; Ctrl-C to stop)")
+            })?;
         };
         let key = if keys.len() == 1 || ctx.unattended() {
             keys[0].clone()
         } else {
-            let names: Vec<String> = keys.iter().enumerate().map(|(n, k)| format!("{}. {} ({})", n + 1, k.product, k.path)).collect();
-            ctx.ui().text(&format!("  Several keys are plugged in:\n    {}\n", names.join("\n    ")));
+            let names: Vec<String> = keys
+                .iter()
+                .enumerate()
+                .map(|(n, k)| format!("{}. {} ({})", n + 1, k.product, k.path))
+                .collect();
+            ctx.ui().text(&format!(
+                "  Several keys are plugged in:\n    {}\n",
+                names.join("\n    ")
+            ));
             loop {
                 let answer = ctx.prompt().text("Which key? (number)", Some("1"))?;
                 match answer.trim().parse::<usize>() {
                     Ok(n) if (1..=keys.len()).contains(&n) => break keys[n - 1].clone(),
-                    _ => ctx.ui().warn(&format!("answer a number from 1 to {}", keys.len())),
+                    _ => ctx
+                        .ui()
+                        .warn(&format!("answer a number from 1 to {}", keys.len())),
                 }
             }
         };
         ctx.choose_key(key.clone());
         let label = super::label(ctx);
-        Ok(Outcome::new(format!("{label}found {} at {}", key.product, key.path))
-            .output("product", key.product)
-            .output("path", key.path))
+        Ok(
+            Outcome::new(format!("{label}found {} at {}", key.product, key.path))
+                .output("product", key.product)
+                .output("path", key.path),
+        )
     }
 }

@@ -82,7 +82,10 @@ impl Action for ListMfaDevices {
             .collect();
         for device in &devices {
             let kind = super::device_kind(&device.serial_number);
-            ctx.ui().detail(&format!("{} ({kind}, enabled {})", device.serial_number, device.enable_date));
+            ctx.ui().detail(&format!(
+                "{} ({kind}, enabled {})",
+                device.serial_number, device.enable_date
+            ));
         }
         let whose = user.as_deref().unwrap_or("the caller");
         Ok(Outcome::new(format!(
