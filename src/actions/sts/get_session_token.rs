@@ -79,7 +79,7 @@ impl Action for GetSessionToken {
                 .get_session_token(&serial, &code, params.duration_seconds)
         })?;
         Ok(Outcome::new(format!(
-            "signed in with {serial}: temporary credentials until {}",
+            "signed in with {serial}: temporary credentials until {} (a security key works only at console sign-in, not with the CLI or API)",
             token.expiration
         ))
         .output("expiration", token.expiration)
