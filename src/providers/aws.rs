@@ -233,29 +233,25 @@ impl Iam for AwsProvider {
     }
 
     fn list_mfa_devices(&self, user: Option<&str>) -> Result<Vec<MfaDevice>, AwsError> {
-        self.block_on(async {
-            let mut devices = Vec::new();
-            let mut marker = None;
-            loop {
-                let page = call!(
-                    "ListMFADevices",
-                    self.iam
-                        .list_mfa_devices()
-                        .set_user_name(user.map(str::to_string))
-                        .set_marker(marker.take())
-                        .send()
-                )?;
-                devices.extend(page.mfa_devices().iter().map(|d| MfaDevice {
-                    serial_number: d.serial_number().to_string(),
-                    user_name: d.user_name().to_string(),
-                    enable_date: date(Some(d.enable_date())),
-                }));
-                match page.marker() {
-                    Some(next) if page.is_truncated() => marker = Some(next.to_string()),
-                    _ => return Ok(devices),
-                }
-            }
-        })
+        let devices: Vec<aws_sdk_iam::types::MfaDevice> = self.block_on(async {
+            self.iam
+                .list_mfa_devices()
+                .set_user_name(user.map(str::to_string))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|error| AwsError::from_sdk("ListMFADevices", &error))
+        })?;
+        Ok(devices
+            .iter()
+            .map(|d| MfaDevice {
+                serial_number: d.serial_number().to_string(),
+                user_name: d.user_name().to_string(),
+                enable_date: date(Some(d.enable_date())),
+            })
+            .collect())
     }
 
     fn list_virtual_mfa_devices(
@@ -267,30 +263,26 @@ impl Iam for AwsProvider {
             Assignment::Unassigned => AssignmentStatusType::Unassigned,
             Assignment::Any => AssignmentStatusType::Any,
         };
-        self.block_on(async {
-            let mut devices = Vec::new();
-            let mut marker = None;
-            loop {
-                let page = call!(
-                    "ListVirtualMFADevices",
-                    self.iam
-                        .list_virtual_mfa_devices()
-                        .assignment_status(status.clone())
-                        .set_marker(marker.take())
-                        .send()
-                )?;
-                // The seed some services return here is ignored: it is not ours to keep.
-                devices.extend(page.virtual_mfa_devices().iter().map(|d| VirtualMfaDevice {
-                    serial_number: d.serial_number().to_string(),
-                    user_name: d.user().map(|u| u.user_name().to_string()),
-                    enable_date: d.enable_date().map(|e| date(Some(e))),
-                }));
-                match page.marker() {
-                    Some(next) if page.is_truncated() => marker = Some(next.to_string()),
-                    _ => return Ok(devices),
-                }
-            }
-        })
+        let devices: Vec<aws_sdk_iam::types::VirtualMfaDevice> = self.block_on(async {
+            self.iam
+                .list_virtual_mfa_devices()
+                .assignment_status(status)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|error| AwsError::from_sdk("ListVirtualMFADevices", &error))
+        })?;
+        // The seed some services return here is ignored: it is not ours to keep.
+        Ok(devices
+            .iter()
+            .map(|d| VirtualMfaDevice {
+                serial_number: d.serial_number().to_string(),
+                user_name: d.user().map(|u| u.user_name().to_string()),
+                enable_date: d.enable_date().map(|e| date(Some(e))),
+            })
+            .collect())
     }
 
     fn get_mfa_device(
