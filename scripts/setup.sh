@@ -11,7 +11,8 @@ venv="${RUNBOOK_VENV:-$root/.venv}"
 moto_version="$(tr -d '[:space:]' <"$root/scripts/moto-version.txt")"
 
 # Debian packages the build and the tests use. Grows with the features that need them.
-packages=(pkg-config libudev-dev oathtool tmux)
+# (chromium: the real-browser test of `runbook render`, and scripts/figures.sh.)
+packages=(pkg-config libudev-dev oathtool tmux chromium)
 
 # The same test as src/sandbox.rs: moto_server is there, and the marker names this version.
 emulator_installed() {

@@ -11,6 +11,7 @@ use crate::check::{self, Checked};
 use crate::executor::Selection;
 use crate::plan::Plan;
 use crate::providers::aws::AwsOptions;
+use crate::render;
 use crate::runner::{self, RunRequest, RunResult};
 use crate::testing::{self, TestRequest, TestResult};
 
@@ -43,6 +44,7 @@ Examples:
   runbook actions                             the actions a runbook can use
   runbook actions --format markdown           their full reference (docs/actions.md)
   runbook test runbooks/*.md                  run each guide on test backends, compare with its snapshots
+  runbook render runbooks/*.md --out site     each guide as an HTML page, with its figures
 
 A runbook is a Markdown guide: `##`/`###` headings are steps, and fenced code blocks whose
 info string names an action (```iam.enable-mfa-device id=x) are bound to typed actions.
@@ -121,6 +123,18 @@ enum Command {
         #[arg(long)]
         update: bool,
     },
+    /// Render guides as documentation: an HTML page, or plain Markdown for any wiki.
+    ///
+    /// Each runbook must check without errors. HTML: the whole guide with a table of
+    /// contents, steps as checklists, and each action block as a card saying what it does,
+    /// whether it changes AWS, and the equivalent AWS CLI command (template values as
+    /// <placeholders>) with a copy button; no network needed to view it. Markdown: the guide
+    /// with each action block replaced by its CLI command or a sentence. Every local image
+    /// is copied next to the page, keeping its path relative to the runbook's folder
+    /// without leading `../` (`../images2/a.png` → DIR/images2/a.png); a missing image is an
+    /// error. Raw HTML in a runbook is sanitised unless --allow-html.
+    #[command(after_help = RENDER_EXAMPLES)]
+    Render(RenderArgs),
     /// List the actions runbooks can use.
     ///
     /// `--format markdown` prints the full reference with every parameter and output;
@@ -143,6 +157,39 @@ Examples:
   runbook test runbooks/aws-mfa.md            check the guide against its snapshots
   runbook test runbooks/*.md --update         accept the changes (then review and commit them)
   CI=true runbook test runbooks/*.md          as CI runs it: snapshots are read-only";
+
+const RENDER_EXAMPLES: &str = "\
+Examples:
+  runbook render runbooks/aws-mfa.md --out site                site/aws-mfa.html and its images
+  runbook render runbooks/*.md --out wiki --format markdown    plain Markdown pages
+  runbook render runbooks/aws-mfa.md --out site --theme mine   templates from mine/ first
+Templates a --theme folder can replace, file by file:
+  page.html toc.html about.html step.html action.html style.css copy.js";
+
+#[derive(Debug, clap::Args)]
+struct RenderArgs {
+    /// Runbook files (Markdown).
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// The folder to write the pages and their images to (created if needed).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    #[arg(long, value_enum, default_value_t = RenderFormat::Html)]
+    format: RenderFormat,
+    /// A folder of templates replacing the built-in ones, file by file.
+    #[arg(long, value_name = "DIR")]
+    theme: Option<PathBuf>,
+    /// Keep raw HTML from the runbooks as written instead of sanitising it (trusted
+    /// runbooks only; the page then has no Content Security Policy).
+    #[arg(long)]
+    allow_html: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum RenderFormat {
+    Html,
+    Markdown,
+}
 
 #[derive(Debug, clap::Args)]
 struct RunArgs {
@@ -320,6 +367,7 @@ fn run(command: Command) -> Exit {
             TestResult::Failed => Exit::Failure,
             TestResult::Output(_) => Exit::Usage,
         },
+        Command::Render(args) => render_files(args),
         Command::Actions { format } => {
             let text = match format {
                 CatalogFormat::Text => catalog::text(),
@@ -332,6 +380,57 @@ fn run(command: Command) -> Exit {
             }
         }
     }
+}
+
+/// `runbook render`: check each runbook, render it, write it and its figures.
+fn render_files(args: RenderArgs) -> Exit {
+    let theme = match render::Theme::load(args.theme.as_deref()) {
+        Ok(theme) => theme,
+        Err(error) => {
+            let _ = writeln!(anstream::stderr(), "error: {error}");
+            return Exit::Usage;
+        }
+    };
+    let options = render::Options {
+        format: match args.format {
+            RenderFormat::Html => render::Format::Html,
+            RenderFormat::Markdown => render::Format::Markdown,
+        },
+        allow_html: args.allow_html,
+    };
+    let mut site = render::Site::new(&args.out);
+    let mut exit = Exit::Success;
+    for file in args.files {
+        let checked = render::check_file(&file);
+        report(&checked);
+        if checked.errors() > 0 {
+            exit = Exit::Failure;
+            continue;
+        }
+        let written = render::render(&checked, &options, &theme).and_then(|page| site.write(&page));
+        match written {
+            Ok(written) => {
+                let figures = match written.figures {
+                    0 => String::new(),
+                    1 => " and 1 image".to_string(),
+                    n => format!(" and {n} images"),
+                };
+                if !print(&format!(
+                    "rendered {} → {}{figures}",
+                    checked.path,
+                    written.page.display()
+                )) {
+                    return Exit::Usage;
+                }
+            }
+            Err(render::RenderError::Invalid) => exit = Exit::Failure,
+            Err(error) => {
+                let _ = writeln!(anstream::stderr(), "error: {error}");
+                return Exit::Usage;
+            }
+        }
+    }
+    exit
 }
 
 /// Diagnostics go to stderr, styled when it is a terminal.

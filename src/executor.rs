@@ -12,6 +12,7 @@ use crate::context::{Context, JournalHandle, Mode, Outcome, RunError};
 use crate::journal::Entry;
 use crate::providers::security_key::SecurityKeys;
 use crate::providers::{Assignment, Clock, Iam, Prompt, Sts};
+use crate::render::{self, StepItem};
 use crate::runbook::{BoundAction, Runbook, Step};
 use crate::source::Source;
 use crate::template;
@@ -254,22 +255,17 @@ impl<'r> Executor<'r> {
             "step_started",
             json!({ "step": step.id, "title": step.title, "part": step.part }),
         );
-        // Prose and actions in document order: each action runs right after the text
-        // that leads up to it.
-        let mut prose = step.prose.iter().peekable();
-        if step.actions.is_empty() {
-            let all: Vec<_> = prose.by_ref().copied().collect();
-            self.ui.text(&terminal::step_prose(self.source, &all));
-            self.manual_step(step)?;
-        }
-        for action in &step.actions {
-            let before: Vec<_> =
-                std::iter::from_fn(|| prose.next_if(|span| span.start < action.span.start))
-                    .copied()
-                    .collect();
-            if !before.is_empty() {
-                self.ui.text(&terminal::step_prose(self.source, &before));
-            }
+        // Prose and actions in document order (the same order every renderer uses): each
+        // action runs right after the text that leads up to it.
+        let items = render::step_items(step);
+        for item in &items {
+            let action = match item {
+                StepItem::Prose(span) => {
+                    self.ui.text(&terminal::step_prose(self.source, &[*span]));
+                    continue;
+                }
+                StepItem::Action(action) => *action,
+            };
             if INTERRUPTED.load(Ordering::SeqCst) {
                 return Err(RunError::Interrupted);
             }
@@ -294,9 +290,8 @@ impl<'r> Executor<'r> {
             }
             self.run_action(step, action, scope)?;
         }
-        let rest: Vec<_> = prose.copied().collect();
-        if !rest.is_empty() {
-            self.ui.text(&terminal::step_prose(self.source, &rest));
+        if step.actions.is_empty() {
+            self.manual_step(step)?;
         }
         self.ui
             .run_event("step_finished", json!({ "step": step.id }));

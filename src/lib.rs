@@ -8,6 +8,8 @@
 //! parse:  Markdown ─(pulldown-cmark, offsets)→ Document   syntax only, every node has a Span
 //! bind:   Document + action registry → Runbook | Vec<Diagnostic>
 //! plan:   Runbook → a deterministic description of what a run will do
+//! run:    Runbook + providers → events, outputs, journal      side effects only here
+//! render: Runbook → HTML | Markdown | terminal
 //! ```
 
 pub mod action;
@@ -27,6 +29,7 @@ pub mod markdown;
 pub mod parser;
 pub mod plan;
 pub mod providers;
+pub mod render;
 pub mod runbook;
 pub mod runner;
 pub mod sandbox;

@@ -2,6 +2,7 @@
 
 mod actions_doc;
 mod aws_errors;
+mod browser;
 mod cli;
 mod diagnostics;
 mod fido;
@@ -11,6 +12,7 @@ mod inprocess;
 mod interrupt;
 mod moto;
 mod plan;
+mod render;
 mod robustness;
 mod run;
 mod runbook_test;

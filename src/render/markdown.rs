@@ -1,0 +1,105 @@
+//! The guide as plain Markdown, for any wiki: the file as written, with each action block
+//! replaced by its readable form (the AWS CLI command in a `sh` block, or a sentence for
+//! what has no CLI equivalent) and image paths rewritten to where the figures are copied.
+
+use crate::render::Rendering;
+use crate::render::images;
+use crate::render::words;
+use crate::runbook::BoundAction;
+use crate::source::Span;
+
+pub fn page(rendering: &Rendering<'_>) -> String {
+    let source = rendering.source;
+    let text = source.text();
+    let mut edits: Vec<(Span, String)> = rendering
+        .runbook
+        .actions()
+        .map(|(_, action)| (action.span, readable_action(action)))
+        .collect();
+    for image in images::all_images(rendering.document) {
+        let Some(target) = rendering.images.get(&image.url) else {
+            continue;
+        };
+        if target == &image.url {
+            continue;
+        }
+        if let Some(span) = url_span(text, image.span, &image.url) {
+            edits.push((span, target.clone()));
+        }
+    }
+    edits.sort_by_key(|(span, _)| span.start);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (span, replacement) in edits {
+        if span.start < at {
+            continue;
+        }
+        out.push_str(&text[at..span.start]);
+        out.push_str(&replacement);
+        at = span.end;
+    }
+    out.push_str(&text[at..]);
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// Where an image's URL is written: inside `![alt](url)`, or in the `[label]: url`
+/// definition a reference-style image uses.
+fn url_span(text: &str, image: Span, url: &str) -> Option<Span> {
+    let written = &text[image.range()];
+    if let Some(at) = written.rfind(url) {
+        return Some(Span::new(image.start + at, image.start + at + url.len()));
+    }
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[')
+            && let Some(colon) = trimmed.find("]:")
+            && let Some(at) = trimmed[colon..].find(url)
+        {
+            let start = offset + (line.len() - trimmed.len()) + colon + at;
+            return Some(Span::new(start, start + url.len()));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// An action block as a reader without the engine would want it.
+pub fn readable_action(action: &BoundAction) -> String {
+    let def = action.def;
+    let mut lead = String::from("**runbook:** ");
+    lead.push_str(&words::to_markdown(&words::summary(action)));
+    if let Some(when) = &action.when {
+        lead.push_str(" Only when ");
+        lead.push_str(&words::to_markdown(&words::condition(when)));
+        lead.push('.');
+    }
+    let check = (!action.expect.is_empty()).then(|| {
+        format!(
+            "Afterwards, check that {}.",
+            words::to_markdown(&words::all_of(&action.expect))
+        )
+    });
+    match action.aws_cli() {
+        Some(cli) => {
+            let change = if def.mutating() {
+                " (this changes AWS)"
+            } else {
+                ""
+            };
+            let mut out = format!("{lead} With the AWS CLI{change}:\n\n```sh\n{cli}\n```");
+            if let Some(check) = check {
+                out.push_str("\n\n");
+                out.push_str(&check);
+            }
+            out
+        }
+        None => match check {
+            Some(check) => format!("{lead} {check}"),
+            None => lead,
+        },
+    }
+}
