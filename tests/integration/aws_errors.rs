@@ -136,6 +136,12 @@ fn run(iam: aws_sdk_iam::Client, sts: aws_sdk_sts::Client) -> Ran {
     )
 }
 
+/// A mocked IAM client answering with the first matching rule, with no retries.
+fn iam_client(rules: &[&Rule]) -> aws_sdk_iam::Client {
+    mock_client!(aws_sdk_iam, RuleMode::MatchAny, rules, |config| config
+        .retry_config(RetryConfig::disabled()))
+}
+
 fn sts_client(rules: &[&Rule]) -> aws_sdk_sts::Client {
     mock_client!(aws_sdk_sts, RuleMode::MatchAny, rules, |config| config
         .retry_config(RetryConfig::disabled()))
@@ -155,19 +161,14 @@ fn invalid_authentication_code_deletes_the_new_device() {
             )),
         )
         .build();
-    let iam = mock_client!(
-        aws_sdk_iam,
-        RuleMode::MatchAny,
-        [
-            &no_devices,
-            &assigned,
-            &unassigned,
-            &create,
-            &enable,
-            &delete
-        ],
-        |c| c.retry_config(RetryConfig::disabled())
-    );
+    let iam = iam_client(&[
+        &no_devices,
+        &assigned,
+        &unassigned,
+        &create,
+        &enable,
+        &delete,
+    ]);
     let outcome = run(iam, sts_client(&[&caller]));
     let error = outcome.result.unwrap_err();
     assert_eq!(
@@ -209,19 +210,14 @@ fn entity_temporarily_unmodifiable_also_cleans_up() {
             )),
         )
         .build();
-    let iam = mock_client!(
-        aws_sdk_iam,
-        RuleMode::MatchAny,
-        [
-            &no_devices,
-            &assigned,
-            &unassigned,
-            &create,
-            &enable,
-            &delete
-        ],
-        |c| c.retry_config(RetryConfig::disabled())
-    );
+    let iam = iam_client(&[
+        &no_devices,
+        &assigned,
+        &unassigned,
+        &create,
+        &enable,
+        &delete,
+    ]);
     let outcome = run(iam, sts_client(&[&caller]));
     let error = outcome.result.unwrap_err();
     assert!(
@@ -248,19 +244,14 @@ fn limit_exceeded_creates_nothing() {
         .build();
     let enable = mock!(aws_sdk_iam::Client::enable_mfa_device)
         .then_output(|| EnableMfaDeviceOutput::builder().build());
-    let iam = mock_client!(
-        aws_sdk_iam,
-        RuleMode::MatchAny,
-        [
-            &no_devices,
-            &assigned,
-            &unassigned,
-            &create,
-            &enable,
-            &delete
-        ],
-        |c| c.retry_config(RetryConfig::disabled())
-    );
+    let iam = iam_client(&[
+        &no_devices,
+        &assigned,
+        &unassigned,
+        &create,
+        &enable,
+        &delete,
+    ]);
     let outcome = run(iam, sts_client(&[&caller]));
     let error = outcome.result.unwrap_err();
     assert!(
@@ -311,12 +302,7 @@ fn delete_conflict_on_an_orphan_is_reported_and_nothing_is_created() {
         )
         .build();
     let create = create_ok();
-    let iam = mock_client!(
-        aws_sdk_iam,
-        RuleMode::MatchAny,
-        [&no_devices, &assigned, &unassigned, &delete, &create],
-        |c| c.retry_config(RetryConfig::disabled())
-    );
+    let iam = iam_client(&[&no_devices, &assigned, &unassigned, &delete, &create]);
     let outcome = run(iam, sts_client(&[&caller]));
     let error = outcome.result.unwrap_err();
     assert!(error.to_string().contains("DeleteConflict"), "{error}");
@@ -347,12 +333,7 @@ fn access_denied_stops_before_any_change() {
             )),
         )
         .build();
-    let iam = mock_client!(
-        aws_sdk_iam,
-        RuleMode::MatchAny,
-        [&no_devices, &assigned, &unassigned, &create],
-        |c| c.retry_config(RetryConfig::disabled())
-    );
+    let iam = iam_client(&[&no_devices, &assigned, &unassigned, &create]);
     let outcome = run(iam, sts_client(&[&caller]));
     let error = outcome.result.unwrap_err();
     assert!(
@@ -424,12 +405,7 @@ fn throttling_without_retries_left_says_wait() {
         .http_status(400, Some(iam_error("Throttling", "Rate exceeded")))
         .repeatedly()
         .build();
-    let iam = mock_client!(
-        aws_sdk_iam,
-        RuleMode::MatchAny,
-        [&throttled, &assigned, &unassigned],
-        |c| c.retry_config(RetryConfig::disabled())
-    );
+    let iam = iam_client(&[&throttled, &assigned, &unassigned]);
     let outcome = run(iam, sts_client(&[&caller]));
     let error = outcome.result.unwrap_err();
     assert!(
