@@ -140,16 +140,33 @@ impl Diagnostic {
         let title = level.primary_title(&self.message).id(self.code);
         let mut group: Group<'_> = match (source, &self.primary) {
             (Some(source), Some(primary)) => {
-                let mut snippet = Snippet::source(source.text()).path(path).fold(true);
+                // Only the lines the labels touch go to the renderer, so rendering costs
+                // the same whatever the file's size (whole-file snippets made many
+                // diagnostics on a large file quadratic).
+                let spans: Vec<std::ops::Range<usize>> = std::iter::once(primary.span)
+                    .chain(self.secondary.iter().map(|label| label.span))
+                    .map(|span| clamp(span, source))
+                    .collect();
+                let text = source.text();
+                let first = spans.iter().map(|r| r.start).min().unwrap_or(0);
+                let last = spans.iter().map(|r| r.end).max().unwrap_or(0);
+                let start = source.line_start(first);
+                let end = text[last..].find('\n').map_or(text.len(), |i| last + i);
+                let window = &text[start..end];
+                let mut snippet = Snippet::source(window)
+                    .path(path)
+                    .line_start(source.line(start))
+                    .fold(true);
+                let shift = |range: &std::ops::Range<usize>| range.start - start..range.end - start;
                 snippet = snippet.annotation(
                     AnnotationKind::Primary
-                        .span(clamp(primary.span, source))
+                        .span(shift(&spans[0]))
                         .label(non_empty(&primary.text)),
                 );
-                for label in &self.secondary {
+                for (label, range) in self.secondary.iter().zip(&spans[1..]) {
                     snippet = snippet.annotation(
                         AnnotationKind::Context
-                            .span(clamp(label.span, source))
+                            .span(shift(range))
                             .label(non_empty(&label.text)),
                     );
                 }
