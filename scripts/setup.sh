@@ -11,8 +11,9 @@ venv="${RUNBOOK_VENV:-$root/.venv}"
 moto_version="$(tr -d '[:space:]' <"$root/scripts/moto-version.txt")"
 
 # Debian packages the build and the tests use. Grows with the features that need them.
-# (chromium: the real-browser test of `runbook render`, and scripts/figures.sh.)
-packages=(pkg-config libudev-dev oathtool tmux chromium)
+# (chromium: the real-browser test of `runbook render`, and scripts/figures.sh; hyperfine:
+# benches/vs-awscli.sh.)
+packages=(pkg-config libudev-dev oathtool tmux chromium hyperfine)
 
 # The same test as src/sandbox.rs: moto_server is there, and the marker names this version.
 emulator_installed() {
