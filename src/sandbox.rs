@@ -989,7 +989,7 @@ mod tests {
         let (helper, _dir, _pid, port) = spawn_helper(&[
             ("AWS_PROFILE", "runbook-no-such-profile"),
             ("AWS_REGION", "eu-west-1"),
-            ("AWS_ACCESS_KEY_ID", "AKIANOTFORTHEEMULATOR"),
+            ("AWS_ACCESS_KEY_ID", "AKIA-NOT-FOR-THE-EMULATOR"),
         ]);
         let admin = clients(
             &format!("http://127.0.0.1:{port}"),
