@@ -230,6 +230,10 @@ struct RunArgs {
     /// Send AWS calls here instead (also AWS_ENDPOINT_URL), e.g. a local emulator.
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
+    /// Give up on an AWS call after this many seconds without an answer (per attempt;
+    /// calls are retried with backoff).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    aws_timeout: u64,
     /// Forget the journal of an earlier run and start over.
     #[arg(long)]
     restart: bool,
@@ -304,6 +308,7 @@ fn run(command: Command) -> Exit {
                     region: args.region,
                     profile: args.profile,
                     endpoint_url: args.endpoint_url,
+                    call_timeout: Some(std::time::Duration::from_secs(args.aws_timeout)),
                     ..AwsOptions::default()
                 },
                 restart: args.restart,

@@ -321,8 +321,6 @@ impl Context<'_> {
         Ok(self.prompt.confirm(question, false)?)
     }
 
-    /// Record, before a mutating call, what is about to change: if the process dies
-    /// during the call, the resumed run knows the effect may have happened.
     /// The latest TOTP window this run used a code from.
     pub fn last_code_window(&self) -> Option<u64> {
         self.journal.last_code_window
@@ -333,6 +331,8 @@ impl Context<'_> {
         *last = (*last).max(window);
     }
 
+    /// Record, before a mutating call, what is about to change: if the process dies
+    /// during the call, the resumed run knows the effect may have happened.
     pub fn pending(&mut self, detail: &str) -> Result<(), RunError> {
         self.journal.journal.pending = Some(Pending {
             id: self.action.id.clone(),
@@ -342,6 +342,17 @@ impl Context<'_> {
         self.journal.save()?;
         fault(&format!("pending:{}", self.action.id));
         Ok(())
+    }
+
+    /// What this action recorded with [`Context::pending`] before the run that was
+    /// interrupted in it died, if it did.
+    pub fn pending_detail(&self) -> Option<&str> {
+        self.journal
+            .journal
+            .pending
+            .as_ref()
+            .filter(|p| p.id == self.action.id)
+            .map(|p| p.detail.as_str())
     }
 
     /// The journal's record of a pending change, if it concerns `detail`.

@@ -104,6 +104,12 @@ impl<'r> Executor<'r> {
             self.ui.text(&format!(
                 "Nothing to do: {what} finished in an earlier run, and a finished step is never repeated. Use --restart to run again.\n"
             ));
+            // A run killed after its last action but before it said so is finished too.
+            if self.selection.is_all() && !self.mode.dry_run && !self.journal.journal.finished {
+                self.journal.journal.finished = true;
+                self.journal.journal.pending = None;
+                self.journal.save()?;
+            }
             self.ui
                 .run_event("run_finished", json!({ "status": "nothing-to-do" }));
             return Ok(Finish::NothingToDo);
@@ -493,7 +499,17 @@ impl<'r> Executor<'r> {
                 secrets,
                 reason: None,
             });
-            self.journal.journal.pending = None;
+            // Only this action's own record: an earlier action re-run for a lost secret
+            // must not erase what an interrupted later one left for its resumption.
+            if self
+                .journal
+                .journal
+                .pending
+                .as_ref()
+                .is_some_and(|p| p.id == action.id)
+            {
+                self.journal.journal.pending = None;
+            }
             self.journal.save()?;
             crate::context::fault(&format!("journaled:{}", action.id));
         }
@@ -523,7 +539,9 @@ impl<'r> Executor<'r> {
             secrets: Vec::new(),
             reason: Some(reason.to_string()),
         });
-        self.journal.save()
+        self.journal.save()?;
+        crate::context::fault(&format!("journaled:{}", action.id));
+        Ok(())
     }
 
     fn action_event(

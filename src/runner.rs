@@ -87,7 +87,7 @@ pub fn run(request: RunRequest) -> RunResult {
     };
     // A finished guide needs no AWS at all, and no emulator.
     let needs_aws = !executor::nothing_to_do(runbook, &journal, &request.selection);
-    if request.sandbox && needs_aws && !journal.actions.is_empty() {
+    if request.sandbox && needs_aws && !journal.actions.is_empty() && attached_sandbox().is_none() {
         ui.warn("the sandbox emulator of the earlier, unfinished run is gone with it: starting the sandbox run over");
         journal = Journal::new(&checked.path, &hash, &target);
     }
@@ -96,7 +96,10 @@ pub fn run(request: RunRequest) -> RunResult {
         match start_sandbox(&mut ui) {
             Ok((started, options)) => {
                 emulator = Some(started);
-                options
+                AwsOptions {
+                    call_timeout: request.aws.call_timeout,
+                    ..options
+                }
             }
             Err(message) => {
                 ui.error(
@@ -162,7 +165,11 @@ pub fn run(request: RunRequest) -> RunResult {
 /// or emulators never share a journal.
 fn target(request: &RunRequest) -> String {
     if request.sandbox {
-        return "sandbox".to_string();
+        return match attached_sandbox() {
+            // Not the endpoint: a test may reach the same emulator through a proxy.
+            Some((_, user)) => format!("sandbox:attached:{user}"),
+            None => "sandbox".to_string(),
+        };
     }
     let endpoint = request
         .aws
@@ -184,6 +191,16 @@ fn target(request: &RunRequest) -> String {
 /// Start the local emulator with a user of its own. Never touches real AWS: the options
 /// carry the emulator's endpoint and the sandbox user's keys.
 fn start_sandbox(ui: &mut Ui) -> Result<(sandbox::Emulator, AwsOptions), String> {
+    if let Some((endpoint, user_name)) = attached_sandbox() {
+        let emulator = sandbox::Emulator::attach(&endpoint);
+        let user =
+            sandbox::create_user(&emulator, &user_name).map_err(|error| error.to_string())?;
+        ui.text(&format!(
+            "[sandbox] attached to the emulator at {endpoint} (IAM user `{user_name}`); real AWS is not used.\n"
+        ));
+        let options = sandbox::sandbox_options(&emulator, &user);
+        return Ok((emulator, options));
+    }
     let venv = sandbox::venv_dir();
     let moto =
         sandbox::ensure_emulator_installed(&venv, &mut |message| ui.text(&format!("{message}\n")))
@@ -203,6 +220,16 @@ fn start_sandbox(ui: &mut Ui) -> Result<(sandbox::Emulator, AwsOptions), String>
     ));
     let options = sandbox::sandbox_options(&emulator, &user);
     Ok((emulator, options))
+}
+
+/// Tests only: `RUNBOOK_SANDBOX_ENDPOINT=http://127.0.0.1:PORT` makes `--sandbox` use an
+/// emulator the test keeps running, as the IAM user `RUNBOOK_SANDBOX_USER` (default
+/// `runbook-sandbox`). Unlike a sandbox of its own, such a run can be killed and resumed:
+/// the emulator, and so the journal, outlive it (the crash tests need exactly that).
+fn attached_sandbox() -> Option<(String, String)> {
+    let endpoint = std::env::var("RUNBOOK_SANDBOX_ENDPOINT").ok()?;
+    let user = std::env::var("RUNBOOK_SANDBOX_USER").unwrap_or_else(|_| "runbook-sandbox".into());
+    Some((endpoint, user))
 }
 
 /// The real clock, or (tests only) a fixed one: `RUNBOOK_FAKE_CLOCK=<unix seconds>`.

@@ -677,7 +677,7 @@ fn clients(endpoint: &str, key: &str, secret: &str) -> AwsProvider {
 
 /// Create the IAM user `user_name` on the emulator, and an access key for it.
 ///
-/// Idempotent: when the user exists already, it just gets another access key.
+/// Idempotent: when the user exists already, its old access keys are replaced by a new one.
 pub fn create_user(emulator: &Emulator, user_name: &str) -> Result<SandboxUser, SandboxError> {
     let admin = clients(&emulator.endpoint(), ADMIN_KEY.0, ADMIN_KEY.1);
     let iam = admin.iam_client();
@@ -691,7 +691,25 @@ pub fn create_user(emulator: &Emulator, user_name: &str) -> Result<SandboxUser, 
         Err(error)
             if error
                 .as_service_error()
-                .is_some_and(|e| e.is_entity_already_exists_exception()) => {}
+                .is_some_and(|e| e.is_entity_already_exists_exception()) =>
+        {
+            // IAM allows two access keys per user: the old ones make way for the new.
+            let keys = admin
+                .run(iam.list_access_keys().user_name(user_name).send())
+                .map_err(|error| failed(AwsError::from_sdk("ListAccessKeys", &error)))?;
+            for key in keys.access_key_metadata() {
+                if let Some(id) = key.access_key_id() {
+                    admin
+                        .run(
+                            iam.delete_access_key()
+                                .user_name(user_name)
+                                .access_key_id(id)
+                                .send(),
+                        )
+                        .map_err(|error| failed(AwsError::from_sdk("DeleteAccessKey", &error)))?;
+                }
+            }
+        }
         Err(error) => return Err(failed(AwsError::from_sdk("CreateUser", &error))),
     }
     let output = admin
@@ -720,6 +738,7 @@ pub fn sandbox_options(emulator: &Emulator, user: &SandboxUser) -> AwsOptions {
         endpoint_url: Some(emulator.endpoint()),
         credentials: Some((user.access_key_id.clone(), user.secret_access_key.clone())),
         max_attempts: Some(1),
+        call_timeout: None,
     }
 }
 
@@ -888,6 +907,19 @@ mod tests {
             aws.get_caller_identity().unwrap().arn,
             "arn:aws:iam::123456789012:user/sandbox-dave"
         );
+        // Again and again (each resumed crash-test run does this): IAM's two keys per
+        // user are never exceeded, because the old key makes way.
+        for _ in 0..3 {
+            let again = create_user(&attached, "sandbox-dave").unwrap();
+            assert_ne!(again.access_key_id, user.access_key_id);
+            let aws = AwsProvider::connect(&sandbox_options(&attached, &again));
+            assert!(
+                aws.get_caller_identity()
+                    .unwrap()
+                    .arn
+                    .ends_with("/sandbox-dave")
+            );
+        }
         drop(attached);
         assert!(answers(emulator.port()));
         assert_eq!(user_names(&emulator), ["sandbox-dave"]);

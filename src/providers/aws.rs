@@ -2,9 +2,11 @@
 //! each call is driven to completion on a private single-threaded runtime.
 
 use std::future::Future;
+use std::time::Duration;
 
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 use aws_sdk_iam::types::{AssignmentStatusType, SummaryKeyType};
@@ -29,7 +31,14 @@ pub struct AwsOptions {
     pub credentials: Option<(String, Secret)>,
     /// Attempts per call, with exponential backoff on throttling and 5xx (default 4).
     pub max_attempts: Option<u32>,
+    /// How long one attempt of a call may take before it is abandoned (and retried, while
+    /// attempts are left); default [`DEFAULT_CALL_TIMEOUT`]. A hung endpoint then ends in
+    /// an error that says so, not in a run that waits forever.
+    pub call_timeout: Option<Duration>,
 }
+
+/// The default of [`AwsOptions::call_timeout`]: IAM answers in well under a second.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// IAM and STS clients with the runtime that drives them.
 pub struct AwsProvider {
@@ -51,9 +60,17 @@ impl AwsProvider {
     pub fn connect(options: &AwsOptions) -> AwsProvider {
         let runtime = runtime();
         let config = runtime.block_on(async {
-            let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
-                RetryConfig::standard().with_max_attempts(options.max_attempts.unwrap_or(4)),
-            );
+            let mut loader = aws_config::defaults(BehaviorVersion::latest())
+                .retry_config(
+                    RetryConfig::standard().with_max_attempts(options.max_attempts.unwrap_or(4)),
+                )
+                .timeout_config(
+                    TimeoutConfig::builder()
+                        .operation_attempt_timeout(
+                            options.call_timeout.unwrap_or(DEFAULT_CALL_TIMEOUT),
+                        )
+                        .build(),
+                );
             let mut profile_region = aws_config::profile::ProfileFileRegionProvider::builder();
             if let Some(profile) = &options.profile {
                 profile_region = profile_region.profile_name(profile);

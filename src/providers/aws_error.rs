@@ -23,6 +23,8 @@ pub enum ErrorKind {
     NotImplemented,
     /// The endpoint could not be reached.
     Network,
+    /// No answer within the call timeout (`--aws-timeout`).
+    Timeout,
     /// Anything else the service said.
     Other,
 }
@@ -79,7 +81,8 @@ impl AwsError {
         let message = error.message().map(str::to_string);
         let status = error.raw_response().map(HttpStatus::status);
         let kind = match error {
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
+            SdkError::TimeoutError(_) => ErrorKind::Timeout,
+            SdkError::DispatchFailure(_) => {
                 if source_chain(error).contains("credentials") {
                     ErrorKind::Credentials
                 } else {
@@ -127,6 +130,7 @@ impl AwsError {
             ErrorKind::Credentials => "no valid AWS credentials",
             ErrorKind::NotImplemented => "the service does not implement this call",
             ErrorKind::Network => "AWS could not be reached",
+            ErrorKind::Timeout => "AWS did not answer in time",
             ErrorKind::Other => "AWS returned an error",
         }
     }
@@ -169,6 +173,9 @@ impl AwsError {
             }
             ErrorKind::Network => {
                 "check the network and --endpoint-url/--region; then run again to resume"
+            }
+            ErrorKind::Timeout => {
+                "run again to resume (a change the call may have made is checked first); --aws-timeout allows slower answers"
             }
             ErrorKind::Other => {
                 "run again to resume; if it keeps failing, the AWS message above says why"

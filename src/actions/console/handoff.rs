@@ -15,6 +15,9 @@ pub const SECURITY_CREDENTIALS_URL: &str =
 
 pub struct Handoff;
 
+/// How the journal's pending record of a hand-off starts; the serials follow.
+const BASELINE: &str = "baseline: ";
+
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
@@ -91,7 +94,23 @@ impl Action for Handoff {
             Verify::VirtualMfa => "a new virtual MFA device",
             Verify::AccountMfa => "MFA on the root user",
         };
-        let before = snapshot(ctx, params.verify, user.as_deref())?;
+        // The baseline outlives a crash: a resumed run compares with what existed before
+        // the hand-off, so a device registered meanwhile counts (and is not made twice).
+        let resumed = ctx
+            .pending_detail()
+            .and_then(|detail| detail.strip_prefix(BASELINE))
+            .map(|serials| Snapshot {
+                devices: serials
+                    .split_whitespace()
+                    .map(|serial| (serial.to_string(), String::new()))
+                    .collect(),
+                account_mfa: false,
+            });
+        let was_resumed = resumed.is_some();
+        let before = match resumed {
+            Some(before) => before,
+            None => snapshot(ctx, params.verify, user.as_deref())?,
+        };
         if params.verify == Verify::AccountMfa && before.account_mfa {
             return Ok(Outcome::new(
                 "the root user already has MFA: nothing to do in the console",
@@ -102,8 +121,18 @@ impl Action for Handoff {
                 what: format!("hand off to the AWS console ({url}) and wait for {what}"),
             });
         }
-        if ctx.mode().sandbox {
+        let serials: Vec<&str> = before.devices.iter().map(|(s, _)| s.as_str()).collect();
+        ctx.pending(&format!("{BASELINE}{}", serials.join(" ")))?;
+        let done_meanwhile = was_resumed && {
+            let now = snapshot(ctx, params.verify, user.as_deref())?;
+            now.account_mfa || new_device(&before, &now, params.verify).is_some()
+        };
+        if done_meanwhile {
+            ctx.ui()
+                .ok("the console step was done before this run resumed: not handing off again");
+        } else if ctx.mode().sandbox {
             stand_in(ctx, params.verify, user.as_deref())?;
+            crate::context::fault(&format!("called:{}", ctx.action().id));
         } else if ctx.unattended() {
             return Err(RunError::failed(
                 format!("this step is done in the AWS console, by a person: {what}"),
@@ -126,10 +155,7 @@ impl Action for Handoff {
                     .output("serial_number", "")
                     .output("enable_date", ""));
                 }
-            } else if let Some((serial, enable_date)) = after.devices.iter().find(|(serial, _)| {
-                !before.devices.iter().any(|(known, _)| known == serial)
-                    && wanted(params.verify, serial)
-            }) {
+            } else if let Some((serial, enable_date)) = new_device(&before, &after, params.verify) {
                 return Ok(Outcome::new(format!(
                     "verified through the API: {serial} is registered"
                 ))
@@ -176,6 +202,17 @@ fn snapshot(ctx: &Context<'_>, verify: Verify, user: Option<&str>) -> Result<Sna
             account_mfa: false,
         },
     })
+}
+
+/// A device of the wanted kind that `after` has and `before` had not.
+fn new_device(before: &Snapshot, after: &Snapshot, verify: Verify) -> Option<(String, String)> {
+    after
+        .devices
+        .iter()
+        .find(|(serial, _)| {
+            !before.devices.iter().any(|(known, _)| known == serial) && wanted(verify, serial)
+        })
+        .cloned()
 }
 
 fn wanted(verify: Verify, serial: &str) -> bool {

@@ -1,0 +1,408 @@
+//! Fault injection over the whole guide, in the sandbox (attached to an emulator the test
+//! keeps, so a killed run can be resumed): `kill -9` at every boundary between actions
+//! and in the middle of every AWS call, and an emulator that stops answering mid-run and
+//! then comes back. Every case must end in the same place: exactly one enabled virtual
+//! device, the security key registered once, no orphan, no duplicate, every step in the
+//! journal, and a further run with nothing to do.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use runbook::providers::aws::{AwsOptions, AwsProvider};
+use runbook::providers::{Assignment, Iam};
+use runbook::sandbox::{self, Emulator};
+
+use crate::harness::{BIN, Output, root};
+use crate::proxy::{Fault, Proxy};
+
+const GUIDE: &str = "runbooks/aws-mfa.md";
+/// A fixed clock for the first run; resumed runs start ten minutes later, so the codes
+/// they compute are new ones, as they would be after a real crash.
+const START: u64 = 1_700_000_000;
+
+/// `runbook run GUIDE --sandbox --yes` as sandbox user `user`, attached to `endpoint`.
+/// `victim` is told the child's pid as soon as it exists (the proxy kills it).
+fn run(
+    endpoint: &str,
+    user: &str,
+    state: &Path,
+    clock: u64,
+    extra: &[(&str, &str)],
+    args: &[&str],
+    victim: Option<&Proxy>,
+) -> Output {
+    let mut command = Command::new(BIN);
+    command
+        .args(["run", GUIDE, "--sandbox", "--yes", "--state-dir"])
+        .arg(state)
+        .args(args)
+        .current_dir(root())
+        .env("RUNBOOK_SANDBOX_ENDPOINT", endpoint)
+        .env("RUNBOOK_SANDBOX_USER", user)
+        .env("RUNBOOK_FAKE_CLOCK", clock.to_string())
+        .env("NO_COLOR", "1")
+        .env_remove("RUNBOOK_FAULT")
+        .envs(extra.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = command.spawn().expect("run runbook");
+    if let Some(proxy) = victim {
+        proxy.set_victim(child.id());
+    }
+    let output = child.wait_with_output().unwrap();
+    Output {
+        code: output.status.code().unwrap_or(-1),
+        signal: std::os::unix::process::ExitStatusExt::signal(&output.status),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Every action id of the guide, from its committed plan (a test keeps that file current).
+fn action_ids() -> BTreeSet<String> {
+    let plan: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root().join("runbooks/aws-mfa.plan.json")).unwrap())
+            .unwrap();
+    plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|step| step["actions"].as_array().unwrap())
+        .map(|action| action["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The final state every case must reach, on the emulator and in the journal.
+fn assert_final_state(endpoint: &str, user: &str, state: &Path, case: &str) {
+    let emulator = Emulator::attach(endpoint);
+    // The run replaced the user's key with its own; a fresh one to look with.
+    let key = sandbox::create_user(&emulator, user).unwrap();
+    let aws = AwsProvider::connect(&AwsOptions {
+        max_attempts: Some(1),
+        ..sandbox::sandbox_options(&emulator, &key)
+    });
+    let devices = aws.list_mfa_devices(Some(user)).unwrap();
+    let serials: Vec<&str> = devices.iter().map(|d| d.serial_number.as_str()).collect();
+    let virtual_devices: Vec<&&str> = serials.iter().filter(|s| s.contains(":mfa/")).collect();
+    assert_eq!(
+        virtual_devices,
+        [&format!("arn:aws:iam::123456789012:mfa/{user}-DuoMobile").as_str()],
+        "{case}: exactly one enabled virtual device: {serials:?}"
+    );
+    let keys = serials.iter().filter(|s| s.contains(":u2f/")).count();
+    assert_eq!(keys, 1, "{case}: the security key once: {serials:?}");
+    let all = aws.list_virtual_mfa_devices(Assignment::Any).unwrap();
+    let ours: Vec<_> = all
+        .iter()
+        .filter(|d| d.serial_number.contains(&format!(":mfa/{user}-")))
+        .collect();
+    assert_eq!(ours.len(), 1, "{case}: no orphan, no duplicate: {ours:?}");
+    assert_eq!(ours[0].user_name.as_deref(), Some(user), "{case}: {ours:?}");
+
+    let journals: Vec<_> = std::fs::read_dir(state.join("journals"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(journals.len(), 1, "{case}: one journal: {journals:?}");
+    let journal: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&journals[0]).unwrap()).unwrap();
+    assert_eq!(journal["finished"], true, "{case}: {journal}");
+    assert_eq!(journal["pending"], serde_json::Value::Null, "{case}");
+    assert_eq!(journal["created"], serde_json::json!([]), "{case}");
+    let recorded: BTreeSet<String> = journal["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        recorded,
+        action_ids(),
+        "{case}: every action is in the journal"
+    );
+}
+
+/// Resume until done (a resumed run must finish in one go), then once more: nothing to do.
+fn resume_and_check(endpoint: &str, user: &str, state: &Path, case: &str) {
+    let resumed = run(endpoint, user, state, START + 600, &[], &[], None);
+    assert_eq!(
+        resumed.code, 0,
+        "{case}: the resumed run failed\n{}\n{}",
+        resumed.stdout, resumed.stderr
+    );
+    assert!(
+        !resumed.stderr.contains("panicked"),
+        "{case}: {}",
+        resumed.stderr
+    );
+    assert_final_state(endpoint, user, state, case);
+    let again = run(endpoint, user, state, START + 1200, &[], &[], None);
+    assert_eq!(again.code, 0, "{case}: {}", again.stdout);
+    assert!(
+        again.stdout.contains("Nothing to do"),
+        "{case}: a finished guide ran again:\n{}",
+        again.stdout
+    );
+}
+
+/// One crash: where, and how.
+enum Crash {
+    /// `RUNBOOK_FAULT=<point>`: the process kills itself there (see `context::fault`).
+    At(String),
+    /// The proxy kills the process at AWS call `n` (named `action`), before the emulator
+    /// sees it or after it answered.
+    Call {
+        n: usize,
+        action: String,
+        after: bool,
+    },
+}
+
+impl Crash {
+    fn describe(&self) -> String {
+        match self {
+            Crash::At(point) => format!("RUNBOOK_FAULT={point}"),
+            Crash::Call { n, action, after } => format!(
+                "call #{n} ({action}) {}",
+                if *after {
+                    "after the emulator answered"
+                } else {
+                    "before the emulator saw it"
+                }
+            ),
+        }
+    }
+}
+
+#[test]
+fn kill_9_at_every_step_boundary_and_in_every_aws_call_then_resume() {
+    let endpoint = crate::moto::endpoint();
+    let upstream = Emulator::attach(endpoint).port();
+
+    // A clean run through the proxy, to learn the calls the guide makes.
+    let probe = Proxy::start(upstream, |_, _| Fault::None);
+    let state = tempfile::tempdir().unwrap();
+    let clean = run(
+        &probe.endpoint(),
+        "fprobe",
+        state.path(),
+        START,
+        &[],
+        &[],
+        None,
+    );
+    assert_eq!(clean.code, 0, "{}\n{}", clean.stdout, clean.stderr);
+    assert_final_state(endpoint, "fprobe", state.path(), "clean run");
+    let calls = probe.calls();
+    for wanted in [
+        "CreateVirtualMFADevice",
+        "EnableMFADevice",
+        "ListMFADevices",
+        "GetSessionToken",
+    ] {
+        assert!(
+            calls.iter().any(|c| c == wanted),
+            "no {wanted} in {calls:?}"
+        );
+    }
+
+    let mut crashes: Vec<Crash> = Vec::new();
+    for (n, action) in calls.iter().enumerate() {
+        for after in [false, true] {
+            crashes.push(Crash::Call {
+                n,
+                action: action.clone(),
+                after,
+            });
+        }
+    }
+    for id in action_ids() {
+        crashes.push(Crash::At(format!("journaled:{id}")));
+    }
+    for id in ["duo", "enabled", "security_key"] {
+        crashes.push(Crash::At(format!("pending:{id}")));
+        crashes.push(Crash::At(format!("called:{id}")));
+    }
+    let total = crashes.len();
+    let queue = Mutex::new(crashes.into_iter().enumerate().collect::<VecDeque<_>>());
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                loop {
+                    let Some((number, crash)) = queue.lock().unwrap().pop_front() else {
+                        break;
+                    };
+                    let case = crash.describe();
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        one_crash(endpoint, upstream, &format!("f{number}"), &crash, &calls)
+                    }));
+                    if let Err(panic) = result {
+                        let message = panic
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                            .unwrap_or_default();
+                        failures.lock().unwrap().push(format!("{case}: {message}"));
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} of {total} crash cases failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+fn one_crash(endpoint: &str, upstream: u16, user: &str, crash: &Crash, calls: &[String]) {
+    let case = crash.describe();
+    let state = tempfile::tempdir().unwrap();
+    let killed = match crash {
+        Crash::At(point) => run(
+            endpoint,
+            user,
+            state.path(),
+            START,
+            &[("RUNBOOK_FAULT", point)],
+            &[],
+            None,
+        ),
+        Crash::Call { n, after, .. } => {
+            let (n, after) = (*n, *after);
+            let proxy = Proxy::start(upstream, move |index, _| match index == n {
+                true if after => Fault::KillAfter,
+                true => Fault::KillBefore,
+                false => Fault::None,
+            });
+            let output = run(
+                &proxy.endpoint(),
+                user,
+                state.path(),
+                START,
+                &[],
+                &[],
+                Some(&proxy),
+            );
+            // The killed run made the same calls as the clean one, up to the fatal one.
+            let seen = proxy.calls();
+            assert_eq!(seen.len(), n + 1, "{case}: calls {seen:?}");
+            assert_eq!(seen[..], calls[..=n], "{case}: a different run");
+            output
+        }
+    };
+    assert_eq!(
+        killed.signal,
+        Some(libc::SIGKILL),
+        "{case}: not killed\n{}\n{}",
+        killed.stdout,
+        killed.stderr
+    );
+    resume_and_check(endpoint, user, state.path(), &case);
+}
+
+/// The emulator stops answering in the middle of a call (SIGSTOP), then comes back
+/// (SIGCONT). Briefly: the run waits it out. For longer than `--aws-timeout`: the run
+/// fails with an error that says what happened and what to do, keeps its journal, and
+/// the next run finishes the guide, whatever the emulator did with the call meanwhile.
+#[test]
+fn the_emulator_stops_mid_run_and_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let moto = sandbox::ensure_emulator_installed(&root().join(".venv"), &mut |m| eprintln!("{m}"))
+        .unwrap();
+    // An emulator of its own: stopping the shared one would stall every other test.
+    let emulator = Emulator::start(&moto, &dir.path().join("moto.log")).unwrap();
+    let (pid, port) = (emulator.pid().unwrap() as i32, emulator.port());
+    let signal = move |signal: i32| {
+        // SAFETY: kill(2) on the emulator this test started.
+        unsafe { libc::kill(pid, signal) };
+    };
+    // Stop the emulator at the first call named `action`, and start it again after `pause`.
+    let stopping = |action: &'static str, pause: Duration| {
+        let resumer: std::sync::Arc<Mutex<Option<std::thread::JoinHandle<()>>>> =
+            Default::default();
+        let handle = resumer.clone();
+        let proxy = Proxy::start(port, move |_, seen| {
+            let mut handle = handle.lock().unwrap();
+            if seen != action || handle.is_some() {
+                return Fault::None;
+            }
+            signal(libc::SIGSTOP);
+            *handle = Some(std::thread::spawn(move || {
+                std::thread::sleep(pause);
+                signal(libc::SIGCONT);
+            }));
+            Fault::None
+        });
+        (proxy, resumer)
+    };
+    let endpoint = emulator.endpoint();
+
+    // Stopped for 3 s in CreateVirtualMFADevice: the run waits, and finishes.
+    let (proxy, resumer) = stopping("CreateVirtualMFADevice", Duration::from_secs(3));
+    let state = tempfile::tempdir().unwrap();
+    let output = run(
+        &proxy.endpoint(),
+        "pause",
+        state.path(),
+        START,
+        &[],
+        &[],
+        None,
+    );
+    resumer
+        .lock()
+        .unwrap()
+        .take()
+        .expect("the emulator was stopped")
+        .join()
+        .unwrap();
+    assert_eq!(output.code, 0, "{}\n{}", output.stdout, output.stderr);
+    assert_final_state(&endpoint, "pause", state.path(), "a 3 s pause");
+
+    // Stopped for 5 s with a 1 s timeout, in each mutating call: the run gives up
+    // (the emulator may still act on the call once it wakes up), and a rerun finishes.
+    for action in ["CreateVirtualMFADevice", "EnableMFADevice"] {
+        let user = format!("stop-{}", action.to_lowercase());
+        let (proxy, resumer) = stopping(action, Duration::from_secs(5));
+        let state = tempfile::tempdir().unwrap();
+        let output = run(
+            &proxy.endpoint(),
+            &user,
+            state.path(),
+            START,
+            &[],
+            &["--aws-timeout", "1"],
+            None,
+        );
+        resumer
+            .lock()
+            .unwrap()
+            .take()
+            .expect("the emulator was stopped")
+            .join()
+            .unwrap();
+        assert_eq!(
+            output.code, 1,
+            "{action}: {}\n{}",
+            output.stdout, output.stderr
+        );
+        let said = format!("{}{}", output.stdout, output.stderr);
+        assert!(said.contains("did not answer in time"), "{action}: {said}");
+        assert!(said.contains("run again to resume"), "{action}: {said}");
+        assert!(!said.contains("panicked"), "{said}");
+        resume_and_check(
+            &endpoint,
+            &user,
+            state.path(),
+            &format!("stopped in {action}"),
+        );
+    }
+}
