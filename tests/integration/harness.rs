@@ -37,6 +37,7 @@ pub struct Test {
     cwd: Option<PathBuf>,
     args: Vec<String>,
     env: Vec<(String, String)>,
+    removed: Vec<String>,
 }
 
 impl Test {
@@ -46,6 +47,7 @@ impl Test {
             cwd: None,
             args: Vec::new(),
             env: Vec::new(),
+            removed: Vec::new(),
         }
     }
 
@@ -78,8 +80,18 @@ impl Test {
         self
     }
 
+    /// Run without this environment variable (e.g. `CI`, which the test may run under).
+    pub fn env_remove(mut self, key: &str) -> Test {
+        self.removed.push(key.to_string());
+        self
+    }
+
     pub fn run(&self) -> Output {
-        let output = Command::new(BIN)
+        let mut command = Command::new(BIN);
+        for key in &self.removed {
+            command.env_remove(key);
+        }
+        let output = command
             .args(&self.args)
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .current_dir(self.cwd.as_deref().unwrap_or(self.dir.path()))

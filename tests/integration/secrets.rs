@@ -5,8 +5,11 @@
 use std::path::Path;
 
 use runbook::providers::Iam;
+use runbook::providers::aws::AwsProvider;
+use runbook::sandbox::{self, Emulator};
 use runbook::totp;
 
+use crate::harness::{Test, root};
 use crate::moto::user;
 
 const START: u64 = 1_700_000_000;
@@ -132,6 +135,188 @@ fn no_seed_or_code_is_printed_or_written() {
             &std::fs::metadata(place).unwrap().permissions(),
         );
         assert_eq!(mode & 0o777, 0o600, "{place} is readable by others");
+    }
+}
+
+/// Every form of `seed_text` worth looking for: base32 in either case, the manual-entry
+/// groups, a long prefix, the raw bytes, hex in either case, percent-encoded bytes, and the
+/// `otpauth://` URI's `secret=` parameter as an app would receive it.
+fn seed_needles(seed_text: &str) -> Vec<(String, Vec<u8>)> {
+    let seed = totp::parse_seed(seed_text).unwrap();
+    let raw = decode_base32(seed_text);
+    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    let percent: String = raw.iter().map(|b| format!("%{b:02X}")).collect();
+    let uri = seed.otpauth_uri("runbook", "leak").unwrap();
+    let secret_param = uri
+        .expose()
+        .split(['?', '&'])
+        .find(|part| part.starts_with("secret="))
+        .unwrap()
+        .to_string();
+    vec![
+        ("seed (base32)".into(), seed_text.as_bytes().to_vec()),
+        (
+            "seed (lowercase)".into(),
+            seed_text.to_lowercase().into_bytes(),
+        ),
+        (
+            "seed (manual-entry groups)".into(),
+            seed.manual_entry_key().expose().as_bytes().to_vec(),
+        ),
+        (
+            "seed (first 16 chars)".into(),
+            seed_text.as_bytes()[..16].to_vec(),
+        ),
+        ("seed (raw bytes)".into(), raw.clone()),
+        ("seed (hex)".into(), hex.clone().into_bytes()),
+        ("seed (HEX)".into(), hex.to_uppercase().into_bytes()),
+        (
+            "seed (percent-encoded)".into(),
+            percent.clone().into_bytes(),
+        ),
+        (
+            "seed (percent-encoded, lowercase)".into(),
+            percent.to_lowercase().into_bytes(),
+        ),
+        ("seed (otpauth secret=)".into(), secret_param.into_bytes()),
+    ]
+}
+
+/// The whole guide, every way it writes: a sandbox run with JSON events and one with
+/// human output (both with their journals), `runbook test` with its transcript and plan
+/// written (`--update` on a copy), and the guide rendered as HTML and as Markdown. Every
+/// byte on stdout, stderr and disk is scanned for every seed the emulator handed out and
+/// every code of the windows around the clocks used. (The one deliberate display, the QR
+/// code and manual-entry key on a TTY, is tested in `terminal.rs`; none of this is a TTY.)
+#[test]
+fn the_whole_guide_leaks_nothing_anywhere() {
+    let scratch = tempfile::tempdir().unwrap();
+    let moto = sandbox::ensure_emulator_installed(&root().join(".venv"), &mut |m| eprintln!("{m}"))
+        .unwrap();
+    // An emulator of its own: the seeds of everything on it are what this test looks for.
+    let emulator = Emulator::start(&moto, &scratch.path().join("moto.log")).unwrap();
+    let endpoint = emulator.endpoint();
+    let clock = START.to_string();
+    let mut haystacks: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut written = Vec::new();
+
+    for (user, output) in [("leak-json", "json"), ("leak-human", "human")] {
+        let state = scratch.path().join(user);
+        let run = Test::new()
+            .current_dir(root())
+            .args([
+                "run",
+                "runbooks/aws-mfa.md",
+                "--sandbox",
+                "--yes",
+                "--output",
+                output,
+            ])
+            .args(["--state-dir", state.to_str().unwrap()])
+            .env("RUNBOOK_SANDBOX_ENDPOINT", endpoint.clone())
+            .env("RUNBOOK_SANDBOX_USER", user)
+            .env("RUNBOOK_FAKE_CLOCK", clock.clone())
+            .run();
+        run.assert_code(0);
+        assert!(
+            run.stdout.contains("sts.get-session-token"),
+            "{user}: the run reached the sign-in check:\n{}",
+            run.stdout
+        );
+        haystacks.push((format!("{user} stdout"), run.stdout.into_bytes()));
+        haystacks.push((format!("{user} stderr"), run.stderr.into_bytes()));
+        written.push(state);
+    }
+
+    let tested = scratch.path().join("tested");
+    std::fs::create_dir_all(&tested).unwrap();
+    for name in ["aws-mfa.md", "aws-mfa.test.toml"] {
+        std::fs::copy(root().join("runbooks").join(name), tested.join(name)).unwrap();
+    }
+    let test = Test::new()
+        .current_dir(&tested)
+        .args(["test", "aws-mfa.md", "--update"])
+        .env("RUNBOOK_SANDBOX_ENDPOINT", endpoint.clone())
+        // Under CI=true, `runbook test` never writes snapshots: this run must write its own.
+        .env_remove("CI")
+        .run();
+    test.assert_code(0);
+    assert!(
+        tested.join("aws-mfa.transcript").exists(),
+        "{}",
+        test.stdout
+    );
+    haystacks.push(("runbook test stdout".into(), test.stdout.into_bytes()));
+    haystacks.push(("runbook test stderr".into(), test.stderr.into_bytes()));
+    written.push(tested);
+
+    for format in ["html", "markdown"] {
+        let out = scratch.path().join(format!("render-{format}"));
+        let render = Test::new()
+            .current_dir(root())
+            .args(["render", "runbooks/aws-mfa.md", "--format", format, "--out"])
+            .args([out.to_str().unwrap()])
+            .run();
+        render.assert_code(0);
+        haystacks.push((
+            format!("render {format} stdout"),
+            render.stdout.into_bytes(),
+        ));
+        haystacks.push((
+            format!("render {format} stderr"),
+            render.stderr.into_bytes(),
+        ));
+        written.push(out);
+    }
+    let streams = haystacks.len();
+    for dir in &written {
+        files(dir, &mut haystacks);
+    }
+    assert!(
+        haystacks.len() >= streams + 6,
+        "journals, transcript, plan and pages were written: {:?}",
+        haystacks.iter().map(|(place, _)| place).collect::<Vec<_>>()
+    );
+
+    // The emulator (unlike AWS) lists seeds: every device any of the runs created.
+    let admin = sandbox::create_user(&emulator, "leak-auditor").unwrap();
+    let aws = AwsProvider::connect(&sandbox::sandbox_options(&emulator, &admin));
+    let devices = aws
+        .run(aws.iam_client().list_virtual_mfa_devices().send())
+        .unwrap()
+        .virtual_mfa_devices()
+        .to_vec();
+    let seeds: Vec<String> = devices
+        .iter()
+        .filter_map(|d| d.base32_string_seed())
+        .map(|blob| String::from_utf8(blob.as_ref().to_vec()).unwrap())
+        .collect();
+    assert_eq!(seeds.len(), 3, "one device per run: {devices:?}");
+    let test_clock: u64 = 1_704_067_200; // `clock` in runbooks/aws-mfa.test.toml
+    let mut needles = Vec::new();
+    let mut codes = Vec::new();
+    for seed_text in &seeds {
+        needles.extend(seed_needles(seed_text));
+        let seed = totp::parse_seed(seed_text).unwrap();
+        for base in [START, test_clock] {
+            // From three windows before the clock to about ten minutes after it: every
+            // code the runs computed (enable takes two, sign-in one more, later).
+            codes.extend((0..24).map(|n| seed.code_at(base - 90 + n * 30).expose().to_string()));
+        }
+    }
+    for (place, bytes) in &haystacks {
+        for (what, needle) in &needles {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
+                "{what} found in {place}"
+            );
+        }
+        for code in &codes {
+            assert!(
+                !contains_code(bytes, code.as_bytes()),
+                "a TOTP code ({code}) found in {place}"
+            );
+        }
     }
 }
 
