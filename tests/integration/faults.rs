@@ -8,7 +8,7 @@
 use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use runbook::providers::aws::{AwsOptions, AwsProvider};
@@ -315,19 +315,17 @@ fn one_crash(endpoint: &str, upstream: u16, user: &str, crash: &Crash, calls: &[
 #[test]
 fn the_emulator_stops_mid_run_and_comes_back() {
     let dir = tempfile::tempdir().unwrap();
-    let moto = sandbox::ensure_emulator_installed(&root().join(".venv"), &mut |m| eprintln!("{m}"))
-        .unwrap();
     // An emulator of its own: stopping the shared one would stall every other test.
-    let emulator = Emulator::start(&moto, &dir.path().join("moto.log")).unwrap();
+    let emulator = crate::moto::own_emulator(dir.path());
     let (pid, port) = (emulator.pid().unwrap() as i32, emulator.port());
     let signal = move |signal: i32| {
         // SAFETY: kill(2) on the emulator this test started.
         unsafe { libc::kill(pid, signal) };
     };
-    // Stop the emulator at the first call named `action`, and start it again after `pause`.
-    let stopping = |action: &'static str, pause: Duration| {
-        let resumer: std::sync::Arc<Mutex<Option<std::thread::JoinHandle<()>>>> =
-            Default::default();
+    // A run as `user` (with `args`) through a proxy that stops the emulator at the first
+    // call named `action` and starts it again after `pause`; returns when both are over.
+    let run_with_stop = |user: &str, action: &'static str, pause: Duration, args: &[&str]| {
+        let resumer: Arc<Mutex<Option<std::thread::JoinHandle<()>>>> = Default::default();
         let handle = resumer.clone();
         let proxy = Proxy::start(port, move |_, seen| {
             let mut handle = handle.lock().unwrap();
@@ -341,29 +339,29 @@ fn the_emulator_stops_mid_run_and_comes_back() {
             }));
             Fault::None
         });
-        (proxy, resumer)
+        let state = tempfile::tempdir().unwrap();
+        let output = run(
+            &proxy.endpoint(),
+            user,
+            state.path(),
+            START,
+            &[],
+            args,
+            None,
+        );
+        let stopped = resumer.lock().unwrap().take();
+        stopped.expect("the emulator was stopped").join().unwrap();
+        (output, state)
     };
     let endpoint = emulator.endpoint();
 
     // Stopped for 3 s in CreateVirtualMFADevice: the run waits, and finishes.
-    let (proxy, resumer) = stopping("CreateVirtualMFADevice", Duration::from_secs(3));
-    let state = tempfile::tempdir().unwrap();
-    let output = run(
-        &proxy.endpoint(),
+    let (output, state) = run_with_stop(
         "pause",
-        state.path(),
-        START,
+        "CreateVirtualMFADevice",
+        Duration::from_secs(3),
         &[],
-        &[],
-        None,
     );
-    resumer
-        .lock()
-        .unwrap()
-        .take()
-        .expect("the emulator was stopped")
-        .join()
-        .unwrap();
     assert_eq!(output.code, 0, "{}\n{}", output.stdout, output.stderr);
     assert_final_state(&endpoint, "pause", state.path(), "a 3 s pause");
 
@@ -371,24 +369,12 @@ fn the_emulator_stops_mid_run_and_comes_back() {
     // (the emulator may still act on the call once it wakes up), and a rerun finishes.
     for action in ["CreateVirtualMFADevice", "EnableMFADevice"] {
         let user = format!("stop-{}", action.to_lowercase());
-        let (proxy, resumer) = stopping(action, Duration::from_secs(5));
-        let state = tempfile::tempdir().unwrap();
-        let output = run(
-            &proxy.endpoint(),
+        let (output, state) = run_with_stop(
             &user,
-            state.path(),
-            START,
-            &[],
+            action,
+            Duration::from_secs(5),
             &["--aws-timeout", "1"],
-            None,
         );
-        resumer
-            .lock()
-            .unwrap()
-            .take()
-            .expect("the emulator was stopped")
-            .join()
-            .unwrap();
         assert_eq!(
             output.code, 1,
             "{action}: {}\n{}",

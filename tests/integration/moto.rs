@@ -43,6 +43,14 @@ pub fn endpoint() -> &'static str {
     })
 }
 
+/// An emulator for one test alone (for a test that stops it, or reads every seed on it),
+/// logging into `dir`; it stops when dropped.
+pub fn own_emulator(dir: &Path) -> sandbox::Emulator {
+    let moto = sandbox::ensure_emulator_installed(&root().join(".venv"), &mut |m| eprintln!("{m}"))
+        .unwrap_or_else(|error| panic!("{error}\nrun scripts/setup.sh first"));
+    sandbox::Emulator::start(&moto, &dir.join("moto.log")).unwrap_or_else(|error| panic!("{error}"))
+}
+
 /// A new IAM user on the emulator, named after the test.
 pub struct User {
     pub name: String,

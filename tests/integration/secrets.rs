@@ -6,11 +6,11 @@ use std::path::Path;
 
 use runbook::providers::Iam;
 use runbook::providers::aws::AwsProvider;
-use runbook::sandbox::{self, Emulator};
+use runbook::sandbox;
 use runbook::totp;
 
 use crate::harness::{Test, root};
-use crate::moto::user;
+use crate::moto::{own_emulator, user};
 
 const START: u64 = 1_700_000_000;
 
@@ -78,26 +78,7 @@ fn no_seed_or_code_is_printed_or_written() {
     let seed = totp::parse_seed(&seed_text).unwrap();
     assert_eq!(provider.list_mfa_devices(Some("leak")).unwrap().len(), 1);
 
-    let raw = decode_base32(&seed_text);
-    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
-    let needles: Vec<(String, Vec<u8>)> = vec![
-        ("seed (base32)".into(), seed_text.clone().into_bytes()),
-        (
-            "seed (lowercase)".into(),
-            seed_text.to_lowercase().into_bytes(),
-        ),
-        (
-            "seed (manual-entry groups)".into(),
-            seed.manual_entry_key().expose().as_bytes().to_vec(),
-        ),
-        (
-            "seed (first 16 chars)".into(),
-            seed_text.as_bytes()[..16].to_vec(),
-        ),
-        ("seed (raw bytes)".into(), raw.clone()),
-        ("seed (hex)".into(), hex.clone().into_bytes()),
-        ("seed (HEX)".into(), hex.to_uppercase().into_bytes()),
-    ];
+    let needles = seed_needles(&seed_text);
     let codes: Vec<String> = (0..12)
         .map(|n| seed.code_at(START - 90 + n * 30).expose().to_string())
         .collect();
@@ -116,25 +97,36 @@ fn no_seed_or_code_is_printed_or_written() {
     ];
     files(state.path(), &mut haystacks);
     assert!(haystacks.len() > 4, "the run wrote its journal");
-    for (place, bytes) in &haystacks {
-        for (what, needle) in &needles {
-            assert!(
-                !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
-                "{what} found in {place}"
-            );
-        }
-        for code in &codes {
-            assert!(
-                !contains_code(bytes, code.as_bytes()),
-                "a TOTP code found in {place}"
-            );
-        }
-    }
+    assert_no_leak(&haystacks, &needles, &codes);
     for (place, _) in haystacks.iter().skip(4) {
         let mode = std::os::unix::fs::PermissionsExt::mode(
             &std::fs::metadata(place).unwrap().permissions(),
         );
         assert_eq!(mode & 0o777, 0o600, "{place} is readable by others");
+    }
+}
+
+/// No needle (a form of a seed) and no code anywhere in the haystacks (what was printed
+/// or written, each with where it came from).
+#[track_caller]
+fn assert_no_leak(
+    haystacks: &[(String, Vec<u8>)],
+    needles: &[(String, Vec<u8>)],
+    codes: &[String],
+) {
+    for (place, bytes) in haystacks {
+        for (what, needle) in needles {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
+                "{what} found in {place}"
+            );
+        }
+        for code in codes {
+            assert!(
+                !contains_code(bytes, code.as_bytes()),
+                "a TOTP code ({code}) found in {place}"
+            );
+        }
     }
 }
 
@@ -191,10 +183,8 @@ fn seed_needles(seed_text: &str) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn the_whole_guide_leaks_nothing_anywhere() {
     let scratch = tempfile::tempdir().unwrap();
-    let moto = sandbox::ensure_emulator_installed(&root().join(".venv"), &mut |m| eprintln!("{m}"))
-        .unwrap();
     // An emulator of its own: the seeds of everything on it are what this test looks for.
-    let emulator = Emulator::start(&moto, &scratch.path().join("moto.log")).unwrap();
+    let emulator = own_emulator(scratch.path());
     let endpoint = emulator.endpoint();
     let clock = START.to_string();
     let mut haystacks: Vec<(String, Vec<u8>)> = Vec::new();
@@ -304,20 +294,7 @@ fn the_whole_guide_leaks_nothing_anywhere() {
             codes.extend((0..24).map(|n| seed.code_at(base - 90 + n * 30).expose().to_string()));
         }
     }
-    for (place, bytes) in &haystacks {
-        for (what, needle) in &needles {
-            assert!(
-                !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
-                "{what} found in {place}"
-            );
-        }
-        for code in &codes {
-            assert!(
-                !contains_code(bytes, code.as_bytes()),
-                "a TOTP code ({code}) found in {place}"
-            );
-        }
-    }
+    assert_no_leak(&haystacks, &needles, &codes);
 }
 
 fn decode_base32(text: &str) -> Vec<u8> {
