@@ -365,8 +365,9 @@ fn the_emulator_stops_mid_run_and_comes_back() {
     assert_eq!(output.code, 0, "{}\n{}", output.stdout, output.stderr);
     assert_final_state(&endpoint, "pause", state.path(), "a 3 s pause");
 
-    // Stopped for 6 s with a 2 s timeout (ample on a loaded machine), in each mutating call: the run gives up
-    // (the emulator may still act on the call once it wakes up), and a rerun finishes.
+    // Stopped for 6 s with a 2 s timeout (ample on a loaded machine), in each mutating
+    // call: the run gives up (the emulator may still act on the call once it wakes up),
+    // and a rerun finishes.
     for action in ["CreateVirtualMFADevice", "EnableMFADevice"] {
         let user = format!("stop-{}", action.to_lowercase());
         let (output, state) = run_with_stop(
