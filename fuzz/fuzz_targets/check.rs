@@ -1,0 +1,68 @@
+//! Arbitrary bytes as a runbook file: load, parse, bind and check it, render every
+//! diagnostic as `runbook check` prints it, and when it is valid, plan it (`runbook plan`)
+//! and render it as HTML and Markdown (`runbook render`).
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use runbook::check::{check_file, check_source};
+use runbook::parser;
+use runbook::render::{self, Format, Options, Theme};
+use runbook::source::Source;
+
+mod common;
+
+fuzz_target!(|data: &[u8]| {
+    let checked = match std::str::from_utf8(data) {
+        Ok(text) => {
+            let source = Source::new("fuzz/fuzz.md", text);
+            let parsed = parser::parse(&source);
+            common::assert_document(&source, &parsed.document);
+            let checked = check_source(source.clone());
+            // The same file gives the same report every time (hash maps are seeded anew).
+            let again = check_source(source);
+            assert_eq!(checked.diagnostics, again.diagnostics);
+            checked
+        }
+        Err(_) => {
+            // Not UTF-8: through a file, so it takes `check_file`'s own path for such files.
+            let dir = std::env::temp_dir().join(format!("runbook-fuzz-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("create a scratch directory");
+            let file = dir.join("fuzz.md");
+            std::fs::write(&file, data).expect("write the scratch file");
+            let checked = check_file(&file);
+            std::fs::remove_dir_all(&dir).expect("remove the scratch directory");
+            assert!(checked.diagnostics.iter().any(|d| d.code == "not-utf8"));
+            checked
+        }
+    };
+    common::assert_checked(&checked);
+    if checked.runbook.is_some() {
+        rendered(&checked);
+    }
+});
+
+/// `runbook render` of a valid runbook (with its figures' own check left out: it only
+/// adds diagnostics about image files).
+fn rendered(checked: &runbook::check::Checked) {
+    thread_local! {
+        static THEME: Theme = Theme::builtin();
+    }
+    THEME.with(|theme| {
+        for format in [Format::Html, Format::Markdown] {
+            let options = Options {
+                format,
+                allow_html: false,
+            };
+            let page = render::render(checked, &options, theme).expect("a valid runbook renders");
+            if format == Format::Html {
+                // Raw HTML in the runbook is escaped: the page's one script is its own.
+                let lower = page.text.to_ascii_lowercase();
+                assert!(lower.matches("<script").count() <= 1, "{}", page.text);
+                for tag in ["<iframe", "<object", "<embed", "<form", "<base"] {
+                    assert!(!lower.contains(tag), "{tag} in {}", page.text);
+                }
+            }
+        }
+    });
+}
