@@ -12,6 +12,7 @@ use toml::de::{DeTable, DeValue};
 
 use crate::action::{ActionDef, Exports, Param};
 use crate::actions;
+use crate::body;
 use crate::diagnostic::{self, Diagnostic, did_you_mean, list};
 use crate::document::{ActionBlock, Block, Document, Section};
 use crate::markdown;
@@ -39,7 +40,8 @@ struct Symbol {
     index: usize,
     def: &'static dyn ActionDef,
     span: Span,
-    step: String,
+    /// The step it is in (an index into the steps).
+    step: usize,
 }
 
 /// An action block found in a step, before its body is bound.
@@ -47,7 +49,7 @@ struct Found<'d> {
     block: &'d ActionBlock,
     step: usize,
     def: Option<&'static dyn ActionDef>,
-    id: Option<String>,
+    id: Option<&'d str>,
     confirm: bool,
 }
 
@@ -55,7 +57,7 @@ struct Found<'d> {
 struct FoundStep<'d> {
     section: &'d Section,
     id: String,
-    part: Option<String>,
+    part: Option<&'d str>,
 }
 
 pub fn bind(source: &Source, document: &Document) -> Bound {
@@ -63,6 +65,9 @@ pub fn bind(source: &Source, document: &Document) -> Bound {
         source,
         diagnostics: Vec::new(),
         symbols: HashMap::new(),
+        steps: Vec::new(),
+        action_line: 1,
+        block: None,
     };
     let runbook = binder.bind(document);
     let mut diagnostics = binder.diagnostics;
@@ -74,16 +79,26 @@ pub fn bind(source: &Source, document: &Document) -> Bound {
     }
 }
 
-struct Binder<'s> {
+struct Binder<'s, 'd> {
     source: &'s Source,
     diagnostics: Vec<Diagnostic>,
-    symbols: HashMap<String, Symbol>,
+    /// Every action `id=`, borrowed from the document.
+    symbols: HashMap<&'d str, Symbol>,
+    /// The bound steps, which bound actions are added to.
+    steps: Vec<Step>,
+    /// The line of the last action bound.
+    action_line: usize,
+    /// The block being bound.
+    block: Option<&'d ActionBlock>,
 }
 
-impl Binder<'_> {
-    fn bind(&mut self, document: &Document) -> Option<Runbook> {
-        self.check_images(document);
+impl<'d> Binder<'_, 'd> {
+    fn bind(&mut self, document: &'d Document) -> Option<Runbook> {
+        // Each block is visited once, in file order, for everything but binding (which
+        // needs every id known first): on a large runbook every pass over the document
+        // reads it from memory again.
         for block in &document.intro {
+            self.check_images(block);
             self.outside_step(block, "before the first step");
         }
         let mut steps = Vec::new();
@@ -100,28 +115,37 @@ impl Binder<'_> {
         }
         self.check_step_ids(&steps);
 
-        let found = self.find_actions(&steps);
-        let mut bound_steps: Vec<Step> = steps
-            .iter()
-            .map(|step| Step {
+        let mut line = 1;
+        let mut found = Vec::new();
+        self.steps.reserve_exact(steps.len());
+        for (step_index, step) in steps.iter().enumerate() {
+            let mut prose = Vec::new();
+            let mut actions = 0;
+            for block in &step.section.blocks {
+                self.check_images(block);
+                match block {
+                    Block::Prose(_) => prose.push(block.span()),
+                    Block::Action(block) => {
+                        actions += 1;
+                        self.find_action(step_index, block, &mut found);
+                    }
+                }
+            }
+            // Steps are in file order.
+            line = self.source.line_from(line, step.section.heading.span.start);
+            self.steps.push(Step {
                 id: step.id.clone(),
                 title: step.section.heading.text.clone(),
-                part: step.part.clone(),
-                line: self.source.line(step.section.heading.span.start),
+                part: step.part.map(str::to_string),
+                line,
                 span: step.section.span,
-                prose: step
-                    .section
-                    .blocks
-                    .iter()
-                    .filter(|block| matches!(block, Block::Prose(_)))
-                    .map(Block::span)
-                    .collect(),
-                actions: Vec::new(),
-            })
-            .collect();
+                prose,
+                actions: Vec::with_capacity(actions),
+            });
+        }
         for (index, found) in found.iter().enumerate() {
             if let Some(action) = self.bind_action(index, found, &steps[found.step]) {
-                bound_steps[found.step].actions.push(action);
+                self.steps[found.step].actions.push(action);
             }
         }
         Some(Runbook {
@@ -130,25 +154,26 @@ impl Binder<'_> {
                 .as_ref()
                 .map(|t| t.text.clone())
                 .unwrap_or_default(),
-            steps: bound_steps,
+            steps: std::mem::take(&mut self.steps),
         })
     }
 
-    fn collect_steps<'d>(
+    fn collect_steps(
         &mut self,
         section: &'d Section,
-        part: Option<&str>,
+        part: Option<&'d str>,
         steps: &mut Vec<FoundStep<'d>>,
     ) {
         if section.is_leaf() {
             steps.push(FoundStep {
                 section,
                 id: markdown::step_id(&section.heading.text),
-                part: part.map(str::to_string),
+                part,
             });
             return;
         }
         for block in &section.blocks {
+            self.check_images(block);
             self.outside_step(block, "in a part's introduction, which is not a step");
         }
         for child in &section.children {
@@ -197,54 +222,40 @@ impl Binder<'_> {
         }
     }
 
-    /// Every action block in run order, with its definition and attributes resolved, and
-    /// every `id=` registered as a symbol.
-    fn find_actions<'d>(&mut self, steps: &[FoundStep<'d>]) -> Vec<Found<'d>> {
-        let mut found = Vec::new();
-        for (step_index, step) in steps.iter().enumerate() {
-            for block in &step.section.blocks {
-                let Block::Action(block) = block else {
-                    continue;
-                };
-                let def = self.resolve_action(block);
-                let (id, confirm) = self.attributes(block, def);
-                let index = found.len();
-                if let (Some(id), Some(def)) = (&id, def) {
-                    let span = block.attribute("id").map_or(block.name_span, |a| a.span);
-                    if let Some(first) = self.symbols.get(id) {
-                        self.diagnostics.push(
-                            Diagnostic::error(
-                                "duplicate-id",
-                                format!("two actions have the id `{id}`"),
-                            )
-                            .label(span, "second use of this id")
-                            .secondary(first.span, "first use")
-                            .help(
-                                "ids name the outputs later blocks refer to; each must be unique",
-                            ),
-                        );
-                    } else {
-                        self.symbols.insert(
-                            id.clone(),
-                            Symbol {
-                                index,
-                                def,
-                                span,
-                                step: step.id.clone(),
-                            },
-                        );
-                    }
-                }
-                found.push(Found {
-                    block,
-                    step: step_index,
-                    def,
+    /// An action block, in run order, with its definition and attributes resolved, and its
+    /// `id=` registered as a symbol.
+    fn find_action(&mut self, step: usize, block: &'d ActionBlock, found: &mut Vec<Found<'d>>) {
+        let def = self.resolve_action(block);
+        let (id, confirm) = self.attributes(block, def);
+        let index = found.len();
+        if let (Some(id), Some(def)) = (&id, def) {
+            let span = block.attribute("id").map_or(block.name_span, |a| a.span);
+            if let Some(first) = self.symbols.get(*id) {
+                self.diagnostics.push(
+                    Diagnostic::error("duplicate-id", format!("two actions have the id `{id}`"))
+                        .label(span, "second use of this id")
+                        .secondary(first.span, "first use")
+                        .help("ids name the outputs later blocks refer to; each must be unique"),
+                );
+            } else {
+                self.symbols.insert(
                     id,
-                    confirm,
-                });
+                    Symbol {
+                        index,
+                        def,
+                        span,
+                        step,
+                    },
+                );
             }
         }
-        found
+        found.push(Found {
+            block,
+            step,
+            def,
+            id,
+            confirm,
+        });
     }
 
     fn resolve_action(&mut self, block: &ActionBlock) -> Option<&'static dyn ActionDef> {
@@ -268,14 +279,14 @@ impl Binder<'_> {
     /// The block's `id` and whether it asks for confirmation.
     fn attributes(
         &mut self,
-        block: &ActionBlock,
+        block: &'d ActionBlock,
         def: Option<&'static dyn ActionDef>,
-    ) -> (Option<String>, bool) {
+    ) -> (Option<&'d str>, bool) {
         let mut id = None;
         let mut confirm = false;
         for attribute in &block.attributes {
             match (attribute.key.as_str(), &attribute.value) {
-                ("id", Some(value)) if is_identifier(value) => id = Some(value.clone()),
+                ("id", Some(value)) if is_identifier(value) => id = Some(value.as_str()),
                 ("id", Some(value)) => self.diagnostics.push(
                     Diagnostic::error("invalid-id", format!("`{value}` is not a valid id"))
                         .label(attribute.span, "ids are referred to in templates")
@@ -325,15 +336,16 @@ impl Binder<'_> {
     fn bind_action(
         &mut self,
         index: usize,
-        found: &Found<'_>,
+        found: &Found<'d>,
         step: &FoundStep<'_>,
     ) -> Option<BoundAction> {
         let def = found.def?;
         let block = found.block;
         let base = block.body_span.start;
-        let errors_before = self.error_count();
+        self.block = Some(block);
+        let diagnostics_before = self.diagnostics.len();
 
-        let (mut table, toml_errors) = DeTable::parse_recoverable(&block.body);
+        let (mut table, toml_errors) = body::parse(&block.body);
         if !toml_errors.is_empty() {
             for error in toml_errors {
                 let span = error
@@ -373,17 +385,15 @@ impl Binder<'_> {
         if !complete {
             return None;
         }
-        let key_spans: HashMap<String, Span> = table
-            .get_ref()
-            .iter()
-            .map(|(key, value)| {
-                (
-                    key.get_ref().to_string(),
-                    Span::new(key.span().start, value.span().end).shift(base),
-                )
-            })
-            .collect();
-        let typed = match def.bind(toml::de::Deserializer::from(table)) {
+        // Through JSON when it gives the same params; toml's deserializer says what is wrong.
+        let json_bound = json_bindable(table.get_ref())
+            .then(|| def.bind_json(&json))
+            .flatten();
+        let bound = match json_bound {
+            Some(typed) => Ok(typed),
+            None => def.bind(toml::de::Deserializer::from(table)),
+        };
+        let typed = match bound {
             Ok(typed) => typed,
             Err(error) => {
                 let span = error
@@ -404,10 +414,7 @@ impl Binder<'_> {
             }
         };
         for problem in def.check(&typed) {
-            let span = key_spans
-                .get(problem.param)
-                .copied()
-                .unwrap_or(block.name_span);
+            let span = param_span(block, problem.param).unwrap_or(block.name_span);
             self.diagnostics.push(
                 Diagnostic::error(
                     "invalid-parameter",
@@ -416,17 +423,27 @@ impl Binder<'_> {
                 .label(span, "here"),
             );
         }
-        if self.error_count() > errors_before {
+        if self.diagnostics[diagnostics_before..]
+            .iter()
+            .any(Diagnostic::is_error)
+        {
             return None;
         }
         Some(BoundAction {
-            id: found.id.clone().unwrap_or_else(|| {
-                let n = 1 + self_index_in_step(step, block);
-                format!("{}-{n}", step.id)
-            }),
+            id: found.id.map_or_else(
+                || {
+                    let n = 1 + self_index_in_step(step, block);
+                    format!("{}-{n}", step.id)
+                },
+                str::to_string,
+            ),
             explicit_id: found.id.is_some(),
             def,
-            line: self.source.line(block.span.start),
+            line: {
+                // Actions are bound in file order.
+                self.action_line = self.source.line_from(self.action_line, block.span.start);
+                self.action_line
+            },
             span: block.span,
             params: json,
             typed,
@@ -434,10 +451,6 @@ impl Binder<'_> {
             expect: expect.into_iter().map(|(expr, _)| expr).collect(),
             confirm: found.confirm,
         })
-    }
-
-    fn error_count(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
 
     /// Unknown parameters (with "did you mean") and missing required ones. Returns whether
@@ -451,15 +464,15 @@ impl Binder<'_> {
     ) -> bool {
         let base = block.body_span.start;
         let mut complete = true;
-        let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
         // A misspelt required parameter is reported once, as misspelt, not also as missing.
         let mut suggested = Vec::new();
         for (key, _) in table.iter() {
             let name = key.get_ref().as_ref();
-            if names.contains(&name) {
+            if params.iter().any(|p| p.name == name) {
                 continue;
             }
             complete = false;
+            let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
             let mut diagnostic = Diagnostic::error(
                 "unknown-parameter",
                 format!("`{}` has no parameter `{name}`", def.name()),
@@ -470,9 +483,10 @@ impl Binder<'_> {
             } else {
                 diagnostic.note(format!("valid parameters: {}", list(&names)))
             };
-            if let Some(suggestion) =
-                did_you_mean(name, names.iter().copied().chain([WHEN, EXPECT]))
-            {
+            if let Some(suggestion) = did_you_mean(
+                name,
+                params.iter().map(|p| p.name.as_str()).chain([WHEN, EXPECT]),
+            ) {
                 diagnostic = diagnostic.help(format!("did you mean `{suggestion}`?"));
                 suggested.push(suggestion);
             }
@@ -514,35 +528,42 @@ impl Binder<'_> {
         let base = block.body_span.start;
         for (key, value) in table.iter() {
             let param = params.iter().find(|p| p.name == key.get_ref().as_ref());
-            let accepts_secret = param.is_some_and(|p| p.secret);
+            let usage = Usage::Param {
+                action: def.name(),
+                param: key.get_ref().as_ref(),
+                accepts_secret: param.is_some_and(|p| p.secret),
+            };
+            // Most values are one string: no list to collect.
+            if let DeValue::String(text) = value.get_ref() {
+                let span = Span::from(value.span()).shift(base);
+                self.check_template(text, span, index, usage);
+                continue;
+            }
             let mut strings = Vec::new();
             collect_strings(value, &mut strings);
             for (text, span) in strings {
-                let span = Span::from(span).shift(base);
-                let references = match template::template_references(&text) {
-                    Ok(references) => references,
-                    Err(error) => {
-                        self.diagnostics.push(
-                            Diagnostic::error(
-                                "invalid-template",
-                                format!("invalid template: {}", error.message),
-                            )
-                            .label(span, "in this value")
-                            .help("templates look like `{{ id.output }}` or `{{ input }}`"),
-                        );
-                        continue;
-                    }
-                };
-                for reference in references {
-                    let at = self.reference_span(span, &reference);
-                    let usage = Usage::Param {
-                        action: def.name(),
-                        param: key.get_ref().as_ref(),
-                        accepts_secret,
-                    };
-                    self.resolve(&reference, at, VisibleThrough::Before(index), None, usage);
-                }
+                self.check_template(text, Span::from(span).shift(base), index, usage);
             }
+        }
+    }
+
+    /// One string value of a parameter, at `span` in the file.
+    fn check_template(&mut self, text: &str, span: Span, index: usize, usage: Usage<'_>) {
+        // On an error, no reference is reported: minijinja's answer is complete before the
+        // first call.
+        let checked = template::for_each_template_reference(text, |reference| {
+            let at = self.reference_span(span, reference);
+            self.resolve(reference, at, VisibleThrough::Before(index), None, usage);
+        });
+        if let Err(error) = checked {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "invalid-template",
+                    format!("invalid template: {}", error.message),
+                )
+                .label(span, "in this value")
+                .help("templates look like `{{ id.output }}` or `{{ input }}`"),
+            );
         }
     }
 
@@ -553,21 +574,19 @@ impl Binder<'_> {
         visible: VisibleThrough,
         own: Option<&dyn ActionDef>,
     ) {
-        match template::expression_references(expr) {
-            Ok(references) => {
-                for reference in references {
-                    let at = self.reference_span(span, &reference);
-                    self.resolve(&reference, at, visible, own, Usage::Expression);
-                }
-            }
-            Err(error) => self.diagnostics.push(
+        let checked = template::for_each_expression_reference(expr, |reference| {
+            let at = self.reference_span(span, reference);
+            self.resolve(reference, at, visible, own, Usage::Expression);
+        });
+        if let Err(error) = checked {
+            self.diagnostics.push(
                 Diagnostic::error(
                     "invalid-expression",
                     format!("invalid expression: {}", error.message),
                 )
                 .label(span, "in this expression")
                 .help("expressions look like `me.is_root` or `count >= 2`"),
-            ),
+            );
         }
     }
 
@@ -610,14 +629,22 @@ impl Binder<'_> {
 
     /// Where a reference appears inside a value, for a precise caret.
     fn reference_span(&self, value: Span, reference: &str) -> Span {
-        let raw = self.source.slice(value);
-        let root = reference.split('.').next().unwrap_or(reference);
-        [reference, root]
-            .iter()
-            .find_map(|needle| {
-                raw.find(needle)
-                    .map(|i| Span::new(value.start + i, value.start + i + needle.len()))
-            })
+        // The body as the block holds it is the same text as the file's, and closer at hand
+        // than the file's text (which a large file's parse left long out of the cache).
+        let raw = match self.block {
+            Some(block)
+                if block.body_span.start <= value.start && value.end <= block.body_span.end =>
+            {
+                let base = block.body_span.start;
+                &block.body[value.start - base..value.end - base]
+            }
+            _ => self.source.slice(value),
+        };
+        let at = |needle: &str| {
+            find(raw, needle).map(|i| Span::new(value.start + i, value.start + i + needle.len()))
+        };
+        at(reference)
+            .or_else(|| at(split_dot(reference).0))
             .unwrap_or(value)
     }
 
@@ -629,9 +656,8 @@ impl Binder<'_> {
         own: Option<&dyn ActionDef>,
         usage: Usage<'_>,
     ) {
-        let mut parts = reference.split('.');
-        let root = parts.next().unwrap_or_default();
-        let field = parts.next();
+        let (root, rest) = split_dot(reference);
+        let field = rest.map(|rest| split_dot(rest).0);
         if let Some(own) = own
             && let Some(output) = own.output(root)
         {
@@ -642,7 +668,7 @@ impl Binder<'_> {
             let mut diagnostic =
                 Diagnostic::error("undefined-reference", format!("`{root}` is not defined"))
                     .label(at, "not an input or an action id");
-            let mut candidates: Vec<&str> = self.symbols.keys().map(String::as_str).collect();
+            let mut candidates: Vec<&str> = self.symbols.keys().copied().collect();
             if let Some(own) = own {
                 candidates.extend(own.outputs().iter().map(|o| o.name));
             }
@@ -663,7 +689,10 @@ impl Binder<'_> {
                 format!("`{root}` is used before it is defined"),
             )
             .label(at, "used here")
-            .secondary(symbol.span, format!("defined later, in step `{}`", symbol.step))
+            .secondary(
+                symbol.span,
+                format!("defined later, in step `{}`", self.steps[symbol.step].id),
+            )
             .help(format!("actions run in document order: move this block below line {line}, or the definition above it"));
             self.diagnostics.push(diagnostic);
             return;
@@ -742,39 +771,30 @@ impl Binder<'_> {
         );
     }
 
-    fn check_images(&mut self, document: &Document) {
-        let base = self.source.path().parent().unwrap_or(Path::new(""));
-        let mut blocks: Vec<&Block> = document.intro.iter().collect();
-        let mut stack: Vec<&Section> = document.sections.iter().collect();
-        while let Some(section) = stack.pop() {
-            blocks.extend(section.blocks.iter());
-            stack.extend(section.children.iter());
-        }
-        let mut missing = Vec::new();
-        for block in blocks {
-            let Block::Prose(prose) = block else { continue };
-            for image in &prose.images {
-                if image.url.contains("://")
-                    || image.url.starts_with("data:")
-                    || image.url.starts_with('#')
-                {
-                    continue;
-                }
-                let path = base.join(&image.url);
-                if !path.is_file() {
-                    missing.push(
-                        Diagnostic::warning(
-                            "missing-image",
-                            format!("image `{}` not found", image.url),
-                        )
-                        .label(image.span, "this figure")
-                        .note(format!("looked for `{}`", path.display()))
-                        .help("image paths are relative to the runbook's folder"),
-                    );
-                }
+    /// Images in a block whose file is missing.
+    fn check_images(&mut self, block: &Block) {
+        let Block::Prose(prose) = block else { return };
+        for image in &prose.images {
+            if image.url.contains("://")
+                || image.url.starts_with("data:")
+                || image.url.starts_with('#')
+            {
+                continue;
+            }
+            let base = self.source.path().parent().unwrap_or(Path::new(""));
+            let path = base.join(&image.url);
+            if !path.is_file() {
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        "missing-image",
+                        format!("image `{}` not found", image.url),
+                    )
+                    .label(image.span, "this figure")
+                    .note(format!("looked for `{}`", path.display()))
+                    .help("image paths are relative to the runbook's folder"),
+                );
             }
         }
-        self.diagnostics.extend(missing);
     }
 }
 
@@ -797,6 +817,7 @@ impl VisibleThrough {
 }
 
 /// Where a reference is used, to decide whether a secret may go there.
+#[derive(Clone, Copy)]
 enum Usage<'a> {
     Param {
         action: &'static str,
@@ -811,6 +832,50 @@ fn is_identifier(text: &str) -> bool {
         && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// Where a parameter is written in a block's body, from its key to the end of its value,
+/// for a diagnostic about its value. The body is parsed again: this is only needed when
+/// there is a problem to report.
+fn param_span(block: &ActionBlock, param: &str) -> Option<Span> {
+    if param == WHEN || param == EXPECT {
+        return None;
+    }
+    let (table, _) = body::parse(&block.body);
+    table
+        .get_ref()
+        .iter()
+        .find(|(key, _)| key.get_ref() == param)
+        .map(|(key, value)| {
+            Span::new(key.span().start, value.span().end).shift(block.body_span.start)
+        })
+}
+
+/// `haystack.find(needle)`, without the setup cost of `str`'s substring search, which
+/// dominates for the short values references are looked up in.
+fn find(haystack: &str, needle: &str) -> Option<usize> {
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    let Some((&first, _)) = needle.split_first() else {
+        return Some(0);
+    };
+    let mut from = 0;
+    while let Some(i) = haystack[from..].iter().position(|&b| b == first) {
+        let at = from + i;
+        if haystack[at..].starts_with(needle) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// `text` up to its first `.`, and what follows that dot: `reference.split('.')` without
+/// the searcher.
+fn split_dot(text: &str) -> (&str, Option<&str>) {
+    match text.bytes().position(|b| b == b'.') {
+        Some(i) => (&text[..i], Some(&text[i + 1..])),
+        None => (text, None),
+    }
+}
+
 fn self_index_in_step(step: &FoundStep<'_>, block: &ActionBlock) -> usize {
     step.section
         .blocks
@@ -823,15 +888,28 @@ fn self_index_in_step(step: &FoundStep<'_>, block: &ActionBlock) -> usize {
         .unwrap_or(0)
 }
 
-fn collect_strings(value: &Spanned<DeValue<'_>>, out: &mut Vec<(String, std::ops::Range<usize>)>) {
+fn collect_strings<'t>(
+    value: &'t Spanned<DeValue<'_>>,
+    out: &mut Vec<(&'t str, std::ops::Range<usize>)>,
+) {
     match value.get_ref() {
-        DeValue::String(text) => out.push((text.to_string(), value.span())),
+        DeValue::String(text) => out.push((text, value.span())),
         DeValue::Array(items) => items.iter().for_each(|item| collect_strings(item, out)),
         DeValue::Table(table) => table
             .iter()
             .for_each(|(_, item)| collect_strings(item, out)),
         _ => {}
     }
+}
+
+/// Whether a body holds only strings, booleans and lists of them, the values for which
+/// [`ActionDef::bind_json`] and [`ActionDef::bind`] agree.
+fn json_bindable(table: &DeTable<'_>) -> bool {
+    let scalar = |value: &DeValue<'_>| matches!(value, DeValue::String(_) | DeValue::Boolean(_));
+    table.values().all(|value| match value.get_ref() {
+        DeValue::Array(items) => items.iter().all(|item| scalar(item.get_ref())),
+        other => scalar(other),
+    })
 }
 
 fn to_json(table: &DeTable<'_>) -> serde_json::Value {
@@ -858,4 +936,100 @@ fn to_json(table: &DeTable<'_>) -> serde_json::Value {
             .map(|(key, item)| (key.get_ref().to_string(), value(item.get_ref())))
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Wherever binding through JSON succeeds, binding through toml succeeds with the same
+    /// params: every action, each parameter given each kind of value, alone and among the
+    /// others set to strings.
+    #[test]
+    fn json_binding_matches_toml_binding() {
+        const VALUES: &[&str] = &[
+            "\"text\"",
+            "\"{{ me.user_name }}\"",
+            "\"\"",
+            "true",
+            "false",
+            "[\"a\", \"b\"]",
+            "[]",
+            "[true]",
+            "\"Any\"",
+            "\"Assigned\"",
+            "\"security-key\"",
+            "\"virtual-mfa\"",
+            "\"12\"",
+        ];
+        let mut agreed = 0;
+        for def in actions::all() {
+            let params = actions::params(def);
+            for (i, param) in params.iter().enumerate() {
+                for value in VALUES {
+                    let alone = format!("{} = {value}\n", param.name);
+                    let among: String = params
+                        .iter()
+                        .enumerate()
+                        .map(|(j, other)| match i == j {
+                            true => format!("{} = {value}\n", other.name),
+                            false => format!("{} = \"x\"\n", other.name),
+                        })
+                        .collect();
+                    for body in [alone, among] {
+                        let (table, errors) = DeTable::parse_recoverable(&body);
+                        assert!(errors.is_empty(), "{body}");
+                        if !json_bindable(table.get_ref()) {
+                            continue;
+                        }
+                        let json = to_json(table.get_ref());
+                        let by_json = def.bind_json(&json);
+                        let by_toml = def.bind(toml::de::Deserializer::from(table));
+                        match (by_json, by_toml) {
+                            (Some(json), Ok(toml)) => {
+                                agreed += 1;
+                                assert_eq!(def.debug_params(&json), def.debug_params(&toml));
+                            }
+                            (Some(_), Err(error)) => {
+                                panic!(
+                                    "{}: JSON binds what toml rejects ({error}):\n{body}",
+                                    def.name()
+                                )
+                            }
+                            (None, _) => {}
+                        }
+                    }
+                }
+            }
+        }
+        assert!(agreed > 100, "{agreed}");
+    }
+
+    #[test]
+    fn find_and_split_dot_match_str() {
+        let texts = [
+            "",
+            "a",
+            "aa",
+            "a.b",
+            "a.b.c",
+            "ab.",
+            ".",
+            "\"{{ x.y }}-{{ x }}\"",
+            "ñé.ü",
+        ];
+        for haystack in texts {
+            for needle in texts {
+                assert_eq!(
+                    find(haystack, needle),
+                    haystack.find(needle),
+                    "{haystack:?} {needle:?}"
+                );
+            }
+            let mut parts = haystack.split('.');
+            let (root, rest) = split_dot(haystack);
+            assert_eq!(Some(root), parts.next());
+            assert_eq!(rest.map(|rest| split_dot(rest).0), parts.next());
+        }
+    }
 }

@@ -16,6 +16,7 @@ pub mod action;
 pub mod actions;
 pub mod answers;
 pub mod binder;
+pub mod body;
 pub mod catalog;
 pub mod check;
 pub mod cli;

@@ -14,16 +14,22 @@ pub fn options() -> Options {
 /// GitHub's heading anchor: lowercase, punctuation dropped, each space a hyphen. Any
 /// whitespace counts as a space: guides pasted from web pages carry no-break spaces.
 pub fn slug(text: &str) -> String {
-    text.trim()
-        .chars()
-        .filter_map(|c| match c {
-            c if c.is_whitespace() => Some('-'),
-            '-' | '_' => Some(c),
-            c if c.is_alphanumeric() => Some(c),
-            _ => None,
-        })
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut slug = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        match c {
+            c if c.is_ascii() => match c {
+                // `char::is_whitespace`, not `is_ascii_whitespace`: the latter omits U+000B.
+                c if c.is_whitespace() => slug.push('-'),
+                '-' | '_' => slug.push(c),
+                c if c.is_ascii_alphanumeric() => slug.push(c.to_ascii_lowercase()),
+                _ => {}
+            },
+            c if c.is_whitespace() => slug.push('-'),
+            c if c.is_alphanumeric() => slug.extend(c.to_lowercase()),
+            _ => {}
+        }
+    }
+    slug
 }
 
 /// The heading text without a leading step number: `1. Open *My Security Credentials*`
@@ -75,6 +81,36 @@ mod tests {
             slug("Choose Authenticator\u{a0}App"),
             "choose-authenticator-app"
         );
+    }
+
+    #[test]
+    fn slugs_match_the_char_by_char_definition() {
+        fn reference(text: &str) -> String {
+            text.trim()
+                .chars()
+                .filter_map(|c| match c {
+                    c if c.is_whitespace() => Some('-'),
+                    '-' | '_' => Some(c),
+                    c if c.is_alphanumeric() => Some(c),
+                    _ => None,
+                })
+                .flat_map(char::to_lowercase)
+                .collect()
+        }
+        let samples = [
+            "Part 1 – Enable a Virtual MFA Device (Duo Mobile)",
+            " \u{b}Tab\tand\u{b}vertical\u{c}feed\r\n ",
+            "ÀÉÎ Straße İstanbul ΣΑΣ 名前 ①",
+            "a\u{a0}b\u{2003}c\u{200b}d",
+            "!\"#$%&'()*+,./:;<=>?@[\\]^`{|}~\u{7f}\u{0}",
+        ];
+        for sample in samples {
+            assert_eq!(slug(sample), reference(sample), "{sample:?}");
+        }
+        for c in (0..0x3000).filter_map(char::from_u32) {
+            let sample = format!("x{c}Y{c}");
+            assert_eq!(slug(&sample), reference(&sample), "{c:?}");
+        }
     }
 
     #[test]

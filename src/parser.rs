@@ -20,14 +20,16 @@ pub struct Parsed {
 /// Whether a fenced block's info string names an action (`namespace.action`), as opposed
 /// to a language (`toml`, `sh`) or anything else shown as code.
 pub fn is_action_name(word: &str) -> bool {
-    let Some((namespace, action)) = word.split_once('.') else {
+    let Some(dot) = word.bytes().position(|b| b == b'.') else {
         return false;
     };
+    let (namespace, action) = (&word[..dot], &word[dot + 1..]);
+    // Bytes rather than chars: every byte of a non-ASCII char fails the test, as the char would.
     let ident = |part: &str| {
-        part.starts_with(|c: char| c.is_ascii_alphabetic())
+        part.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
             && part
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
     };
     ident(namespace) && ident(action)
 }
@@ -80,7 +82,9 @@ pub fn parse(source: &Source) -> Parsed {
         };
     }
 
-    let mut items = Vec::new();
+    // Headings and blocks go into the tree as they are read, rather than into a list
+    // nested afterwards: on a large runbook that list was the biggest allocation of all.
+    let mut tree = Tree::default();
     let mut depth = 0usize;
     let mut containers: Vec<&'static str> = Vec::new();
     let mut current = Current::None;
@@ -93,16 +97,15 @@ pub fn parse(source: &Source) -> Parsed {
                     current = match &tag {
                         Tag::Heading { level, .. } => Current::Heading {
                             level: *level as u8,
-                            text: String::new(),
+                            // The text is (almost always) no longer than the heading's source.
+                            text: String::with_capacity(range.len()),
                             start: range.start,
                         },
                         Tag::CodeBlock(kind) => {
-                            let info = match kind {
-                                CodeBlockKind::Fenced(info) => info.to_string(),
-                                CodeBlockKind::Indented => String::new(),
+                            let action = match kind {
+                                CodeBlockKind::Fenced(info) => is_action_name(first_word(info)),
+                                CodeBlockKind::Indented => false,
                             };
-                            let fenced = matches!(kind, CodeBlockKind::Fenced(_));
-                            let action = fenced && is_action_name(first_word(&info));
                             Current::Fence(Fence {
                                 range: range.clone(),
                                 action,
@@ -173,7 +176,7 @@ pub fn parse(source: &Source) -> Parsed {
                 if depth == 0 {
                     let finished = std::mem::replace(&mut current, Current::None);
                     if let Some(item) = finish(source, finished, range, &mut diagnostics) {
-                        items.push(item);
+                        tree.push(item);
                     }
                 }
             }
@@ -192,7 +195,7 @@ pub fn parse(source: &Source) -> Parsed {
                     text.push(' ');
                 }
             }
-            Event::Rule if depth == 0 => items.push(Item::Block(Block::Prose(Prose {
+            Event::Rule if depth == 0 => tree.push(Item::Block(Block::Prose(Prose {
                 kind: ProseKind::Rule,
                 span: range.into(),
                 images: Vec::new(),
@@ -201,7 +204,7 @@ pub fn parse(source: &Source) -> Parsed {
         }
     }
 
-    let document = build_tree(source, items, &mut diagnostics);
+    let document = tree.finish(source, &mut diagnostics);
     Parsed {
         document,
         diagnostics,
@@ -218,7 +221,7 @@ fn finish(
         Current::None => None,
         Current::Heading { level, text, start } => Some(Item::Heading(Heading {
             level,
-            text: text.trim().to_string(),
+            text: trim(text),
             span: Span::new(start, trim_end(source, range.end)),
         })),
         Current::Prose { kind, images } => Some(Item::Block(Block::Prose(Prose {
@@ -236,20 +239,23 @@ fn finish(
                     images: Vec::new(),
                 })));
             }
-            let column = fence.range.start - source.line_start(fence.range.start);
+            // `Source::line_start`, found by looking back from the fence rather than by a
+            // binary search over every line of a large file.
+            let line_start = source.text()[..fence.range.start]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let column = fence.range.start - line_start;
             let (info, info_start) = info_span(source, fence.range.start);
-            let tokens = tokens(source.slice(info), info_start);
-            let (name, name_span) = tokens.first().cloned().unwrap_or_default();
+            let mut tokens = tokens(source.slice(info), info_start);
+            let (name, name_span) = tokens.next().unwrap_or_default();
+            let name = name.to_string();
             if column > 0 {
                 diagnostics.push(
                     Diagnostic::error(
                         "indented-action",
                         format!("action block `{name}` must start at column 0"),
                     )
-                    .label(
-                        Span::new(source.line_start(fence.range.start), name_span.end),
-                        "indented fence",
-                    )
+                    .label(Span::new(line_start, name_span.end), "indented fence")
                     .help("remove the spaces before the opening fence"),
                 );
                 return None;
@@ -257,21 +263,20 @@ fn finish(
             if !closed {
                 return None;
             }
-            let attributes = tokens[1..]
-                .iter()
-                .map(|(token, span)| match token.split_once('=') {
-                    Some((key, value)) => Attribute {
-                        key: key.to_string(),
-                        value: Some(value.to_string()),
-                        span: *span,
-                    },
-                    None => Attribute {
-                        key: token.clone(),
-                        value: None,
-                        span: *span,
-                    },
-                })
-                .collect();
+            // Exactly as many as there are: a document holds one list per action.
+            let mut attributes = Vec::with_capacity(tokens.clone().count());
+            attributes.extend(tokens.map(|(token, span)| match token.split_once('=') {
+                Some((key, value)) => Attribute {
+                    key: key.to_string(),
+                    value: Some(value.to_string()),
+                    span,
+                },
+                None => Attribute {
+                    key: token.to_string(),
+                    value: None,
+                    span,
+                },
+            }));
             let body_start = source.text()[info.end..]
                 .find('\n')
                 .map_or(source.text().len(), |i| info.end + i + 1);
@@ -291,6 +296,15 @@ fn finish(
     }
 }
 
+/// `text.trim()`, in place.
+fn trim(mut text: String) -> String {
+    let end = text.trim_end().len();
+    text.truncate(end);
+    let start = text.len() - text.trim_start().len();
+    text.drain(..start);
+    text
+}
+
 /// Report a fenced block that runs to the end of the file. Returns whether it is closed.
 fn check_fence_closed(
     source: &Source,
@@ -298,18 +312,19 @@ fn check_fence_closed(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> bool {
     let block = &source.text()[range.clone()];
-    let mut lines = block.lines();
-    let opening = lines.next().unwrap_or("").trim_start();
+    let opening = block.split('\n').next().unwrap_or("").trim_start();
     let fence_char = opening.chars().next().unwrap_or('`');
     let fence_len = opening.len() - opening.trim_start_matches(fence_char).len();
-    let closed = block.lines().count() > 1
-        && block.lines().last().is_some_and(|last| {
-            // Inside a block quote every line keeps its `>` markers.
-            let last = last
-                .trim_start_matches(|c: char| c == '>' || c.is_whitespace())
-                .trim_end();
-            last.len() >= fence_len && last.chars().all(|c| c == fence_char)
-        });
+    // The block has a second line (as `str::lines` counts them: a final newline ends the
+    // last line rather than starting another), and its last line is a closing fence.
+    let unterminated = block.strip_suffix('\n').unwrap_or(block);
+    let closed = unterminated.rfind('\n').is_some_and(|newline| {
+        // Inside a block quote every line keeps its `>` markers.
+        let last = unterminated[newline + 1..]
+            .trim_start_matches(|c: char| c == '>' || c.is_whitespace())
+            .trim_end();
+        last.len() >= fence_len && last.chars().all(|c| c == fence_char)
+    });
     if !closed {
         let line_end = block.find('\n').map_or(range.end, |i| range.start + i);
         let fence = fence_char.to_string().repeat(fence_len);
@@ -347,27 +362,57 @@ fn info_span(source: &Source, fence_start: usize) -> (Span, usize) {
 }
 
 /// Whitespace-separated words with their file spans.
-fn tokens(text: &str, offset: usize) -> Vec<(String, Span)> {
-    let mut tokens = Vec::new();
-    let mut start = None;
-    for (i, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), ' ')))
-    {
-        match (c.is_whitespace(), start) {
-            (true, Some(s)) => {
-                tokens.push((text[s..i].to_string(), Span::new(offset + s, offset + i)));
-                start = None;
-            }
-            (false, None) => start = Some(i),
-            _ => {}
+fn tokens(text: &str, offset: usize) -> impl Iterator<Item = (&str, Span)> + Clone {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let word = trim_start(rest);
+        if word.is_empty() {
+            return None;
         }
-    }
-    tokens
+        let len = word_len(word);
+        let start = text.len() - word.len();
+        rest = &word[len..];
+        Some((
+            &word[..len],
+            Span::new(offset + start, offset + start + len),
+        ))
+    })
 }
 
 fn first_word(info: &str) -> &str {
-    info.split_whitespace().next().unwrap_or("")
+    let info = trim_start(info);
+    &info[..word_len(info)]
+}
+
+/// `str::trim_start`, quicker on ASCII.
+fn trim_start(text: &str) -> &str {
+    let ascii = text
+        .bytes()
+        .take_while(|&b| matches!(b, b' ' | b'\t'..=b'\r'))
+        .count();
+    // A non-ASCII character may be whitespace too.
+    text[ascii..].trim_start()
+}
+
+/// The length of `text` up to its first whitespace (`char::is_whitespace`), quicker on ASCII.
+fn word_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii() {
+            if matches!(b, b' ' | b'\t'..=b'\r') {
+                return i;
+            }
+            i += 1;
+        } else {
+            let c = text[i..].chars().next().expect("a char starts here");
+            if c.is_whitespace() {
+                return i;
+            }
+            i += c.len_utf8();
+        }
+    }
+    i
 }
 
 /// Block ranges from pulldown-cmark include the trailing newline; spans end before it.
@@ -387,25 +432,41 @@ fn prose_kind(tag: &Tag<'_>) -> ProseKind {
     }
 }
 
-/// Nest the flat list of headings and blocks into sections.
-fn build_tree(source: &Source, items: Vec<Item>, diagnostics: &mut Vec<Diagnostic>) -> Document {
-    let mut document = Document::default();
-    let mut stack: Vec<Section> = Vec::new();
+/// Nests headings and blocks into sections, in document order.
+#[derive(Default)]
+struct Tree {
+    document: Document,
+    stack: Vec<Section>,
+    /// The blocks of the innermost open section so far, moved into it when its blocks are
+    /// complete (at the next heading): one allocation per section rather than a list grown
+    /// block by block.
+    blocks: Vec<Block>,
+    /// Problems with the headings, reported after every other syntax problem.
+    diagnostics: Vec<Diagnostic>,
+}
 
-    fn close(stack: &mut Vec<Section>, document: &mut Document, end: usize) {
-        let mut section = stack.pop().expect("close on an empty stack");
-        section.span.end = end;
-        match stack.last_mut() {
-            Some(parent) => parent.children.push(section),
-            None => document.sections.push(section),
+impl Tree {
+    fn flush(&mut self) {
+        if let Some(section) = self.stack.last_mut() {
+            section.blocks.append(&mut self.blocks);
         }
     }
 
-    for item in items {
+    fn close(&mut self, end: usize) {
+        let mut section = self.stack.pop().expect("close on an empty stack");
+        section.span.end = end;
+        match self.stack.last_mut() {
+            Some(parent) => parent.children.push(section),
+            None => self.document.sections.push(section),
+        }
+    }
+
+    fn push(&mut self, item: Item) {
+        let document = &mut self.document;
         match item {
             Item::Heading(heading) if heading.level == 1 && document.title.is_none() => {
-                if let Some(first) = stack.first() {
-                    diagnostics.push(
+                if let Some(first) = self.stack.first() {
+                    self.diagnostics.push(
                         Diagnostic::error(
                             "title-not-first",
                             "the title must come before the first section",
@@ -419,7 +480,7 @@ fn build_tree(source: &Source, items: Vec<Item>, diagnostics: &mut Vec<Diagnosti
             Item::Heading(mut heading) => {
                 if heading.level == 1 {
                     let title = document.title.as_ref().map(|t| t.span).unwrap_or_default();
-                    diagnostics.push(
+                    self.diagnostics.push(
                         Diagnostic::error(
                             "second-title",
                             "a runbook has one title; this is a second `#` heading",
@@ -430,45 +491,49 @@ fn build_tree(source: &Source, items: Vec<Item>, diagnostics: &mut Vec<Diagnosti
                     );
                     heading.level = 2;
                 }
-                while stack
+                self.flush();
+                while self
+                    .stack
                     .last()
                     .is_some_and(|top| top.heading.level >= heading.level)
                 {
-                    close(&mut stack, &mut document, heading.span.start);
+                    self.close(heading.span.start);
                 }
-                stack.push(Section {
+                self.stack.push(Section {
                     span: heading.span,
                     heading,
                     blocks: Vec::new(),
                     children: Vec::new(),
                 });
             }
-            Item::Block(block) => match stack.last_mut() {
-                Some(section) if section.children.is_empty() => section.blocks.push(block),
-                Some(section) => {
-                    // Text after a sub-section that the next heading didn't close can't
-                    // happen: a block always belongs to the innermost open section.
-                    section.blocks.push(block)
-                }
-                None => document.intro.push(block),
-            },
+            // A block belongs to the innermost open section (text after a sub-section that
+            // the next heading didn't close can't happen).
+            Item::Block(block) if self.stack.is_empty() => document.intro.push(block),
+            Item::Block(block) => self.blocks.push(block),
         }
     }
-    while !stack.is_empty() {
-        close(&mut stack, &mut document, source.text().len());
+
+    /// The document, once every item is in; its heading problems go after `diagnostics`.
+    fn finish(mut self, source: &Source, diagnostics: &mut Vec<Diagnostic>) -> Document {
+        self.flush();
+        while !self.stack.is_empty() {
+            self.close(source.text().len());
+        }
+        diagnostics.append(&mut self.diagnostics);
+        let document = self.document;
+        if document.title.is_none() {
+            let span = document
+                .sections
+                .first()
+                .map_or(Span::point(0), |s| s.heading.span);
+            diagnostics.push(
+                Diagnostic::error("missing-title", "the runbook has no title")
+                    .label(span, "expected a `# Title` heading before this")
+                    .help("add a first line like `# AWS MFA setup`"),
+            );
+        }
+        document
     }
-    if document.title.is_none() {
-        let span = document
-            .sections
-            .first()
-            .map_or(Span::point(0), |s| s.heading.span);
-        diagnostics.push(
-            Diagnostic::error("missing-title", "the runbook has no title")
-                .label(span, "expected a `# Title` heading before this")
-                .help("add a first line like `# AWS MFA setup`"),
-        );
-    }
-    document
 }
 
 #[cfg(test)]
@@ -487,6 +552,27 @@ mod tests {
         assert!(!is_action_name(".x"));
         assert!(!is_action_name("x."));
         assert!(!is_action_name("a/b.c"));
+    }
+
+    #[test]
+    fn tokens_split_on_any_whitespace() {
+        for text in [
+            "",
+            "  ",
+            "iam.x id=a confirm",
+            "\u{b}a\u{a0}b\u{3000}c\td\r\n",
+            "é\u{2028}ü  x",
+            "a\u{85}b",
+        ] {
+            let words: Vec<(&str, Span)> = tokens(text, 7).collect();
+            let expected: Vec<&str> = text.split_whitespace().collect();
+            assert_eq!(words.iter().map(|(w, _)| *w).collect::<Vec<_>>(), expected);
+            for (word, span) in words {
+                assert_eq!(&text[span.start - 7..span.end - 7], word);
+            }
+            assert_eq!(first_word(text), expected.first().copied().unwrap_or(""));
+            assert_eq!(trim_start(text), text.trim_start());
+        }
     }
 
     #[test]

@@ -120,6 +120,33 @@ impl Source {
         self.position(offset).line
     }
 
+    /// [`Source::line`] of an offset at or after the start of line `from`, found by
+    /// searching forward from that line: when offsets come in file order this touches only
+    /// nearby line starts, where a binary search over all of a large file's lines misses
+    /// the cache on every call. Any other offset gets a plain [`Source::line`].
+    pub fn line_from(&self, from: usize, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        let Some(mut low) = from.checked_sub(1).filter(|&i| {
+            self.line_starts
+                .get(i)
+                .is_some_and(|&start| start <= offset)
+        }) else {
+            return self.line(offset);
+        };
+        // Gallop to a line starting after `offset` (or the end), then bisect.
+        let mut step = 1;
+        let high = loop {
+            match self.line_starts.get(low + step) {
+                Some(&start) if start <= offset => {
+                    low += step;
+                    step *= 2;
+                }
+                _ => break (low + step).min(self.line_starts.len()),
+            }
+        };
+        low + 1 + self.line_starts[low + 1..high].partition_point(|&start| start <= offset)
+    }
+
     /// Byte offset where the line holding `offset` starts.
     pub fn line_start(&self, offset: usize) -> usize {
         let offset = offset.min(self.text.len());
@@ -150,6 +177,24 @@ mod tests {
         assert_eq!(source.position(d), Position { line: 2, column: 3 });
         assert_eq!(source.position(source.text().len()).line, 4);
         assert_eq!(source.position(usize::MAX).line, 4);
+    }
+
+    #[test]
+    fn line_from_agrees_with_line() {
+        let text: String = (0..200)
+            .map(|i| format!("{}\n", "x".repeat(i % 7)))
+            .collect();
+        let source = Source::new("x.md", text);
+        let len = source.text().len();
+        for from in [0, 1, 2, 5, 40, 199, 200, 201, 202, 1000] {
+            for offset in (0..len + 3).step_by(3) {
+                assert_eq!(
+                    source.line_from(from, offset),
+                    source.line(offset),
+                    "from {from}, offset {offset}"
+                );
+            }
+        }
     }
 
     #[test]

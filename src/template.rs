@@ -27,21 +27,71 @@ fn error(err: minijinja::Error) -> TemplateError {
 
 /// Whether a string holds template syntax at all (most parameters don't).
 pub fn is_template(text: &str) -> bool {
-    text.contains("{{") || text.contains("{%") || text.contains("{#")
+    // `{{`, `{%` or `{#` anywhere, in one pass.
+    text.as_bytes()
+        .windows(2)
+        .any(|pair| pair[0] == b'{' && matches!(pair[1], b'{' | b'%' | b'#'))
 }
 
 /// Dotted names a template string refers to (`duo.serial_number`, `device_name`), sorted.
 pub fn template_references(text: &str) -> Result<Vec<String>, TemplateError> {
+    let mut names = Vec::new();
+    for_each_template_reference(text, |name| names.push(name.to_string()))?;
+    Ok(names)
+}
+
+/// Dotted names a bare expression refers to (`when`, `expect`), sorted.
+pub fn expression_references(expr: &str) -> Result<Vec<String>, TemplateError> {
+    let mut names = Vec::new();
+    for_each_expression_reference(expr, |name| names.push(name.to_string()))?;
+    Ok(names)
+}
+
+/// `f` on each of [`template_references`] in turn, without allocating for the templates
+/// runbooks are made of (what `check` uses: it only looks the names up).
+pub fn for_each_template_reference(
+    text: &str,
+    mut f: impl FnMut(&str),
+) -> Result<(), TemplateError> {
     if !is_template(text) {
-        return Ok(Vec::new());
+        return Ok(());
     }
+    let mut names = simple::Names::default();
+    if simple::template_references(text, &mut names).is_some() {
+        names.sorted().iter().for_each(|name| f(name));
+        return Ok(());
+    }
+    minijinja_template_references(text)?
+        .iter()
+        .for_each(|name| f(name));
+    Ok(())
+}
+
+/// `f` on each of [`expression_references`] in turn, without allocating for simple ones.
+pub fn for_each_expression_reference(
+    expr: &str,
+    mut f: impl FnMut(&str),
+) -> Result<(), TemplateError> {
+    let mut names = simple::Names::default();
+    if simple::expression_references(expr, &mut names).is_some() {
+        names.sorted().iter().for_each(|name| f(name));
+        return Ok(());
+    }
+    minijinja_expression_references(expr)?
+        .iter()
+        .for_each(|name| f(name));
+    Ok(())
+}
+
+/// [`template_references`] by minijinja itself: compiling the template is what checks it.
+fn minijinja_template_references(text: &str) -> Result<Vec<String>, TemplateError> {
     let env = minijinja::Environment::empty();
     let template = env.template_from_str(text).map_err(error)?;
     Ok(sorted(template.undeclared_variables(true)))
 }
 
-/// Dotted names a bare expression refers to (`when`, `expect`), sorted.
-pub fn expression_references(expr: &str) -> Result<Vec<String>, TemplateError> {
+/// [`expression_references`] by minijinja itself.
+fn minijinja_expression_references(expr: &str) -> Result<Vec<String>, TemplateError> {
     let env = minijinja::Environment::empty();
     let expression = env.compile_expression(expr).map_err(error)?;
     Ok(sorted(expression.undeclared_variables(true)))
@@ -51,6 +101,237 @@ fn sorted(names: std::collections::HashSet<String>) -> Vec<String> {
     let mut names: Vec<String> = names.into_iter().collect();
     names.sort();
     names
+}
+
+/// The references of the templates and expressions runbooks are made of, without compiling
+/// them: `{{ id.output }}` in text, and `me.is_root`, `not x`, `count >= 2 and y == 'z'`.
+/// Compiling with minijinja costs microseconds per string, which dominated `runbook check`
+/// on large runbooks. These scanners accept only a small subset of minijinja's syntax that
+/// minijinja is sure to accept, and return exactly what it returns for it; anything else
+/// (filters, calls, subscripts, whitespace control, statements, comments, keywords as
+/// names, any syntax error) is `None`, and the caller asks minijinja.
+mod simple {
+    /// The names found so far, without allocating: a template or expression with more than
+    /// [`Names::MAX`] is left to minijinja.
+    #[derive(Default)]
+    pub(super) struct Names<'a> {
+        names: [&'a str; Names::MAX],
+        len: usize,
+    }
+
+    impl<'a> Names<'a> {
+        const MAX: usize = 8;
+
+        fn push(&mut self, name: &'a str) -> Option<()> {
+            *self.names.get_mut(self.len)? = name;
+            self.len += 1;
+            Some(())
+        }
+
+        /// Sorted and deduplicated, as minijinja's set of names comes out of
+        /// [`super::sorted`].
+        pub(super) fn sorted(&mut self) -> &[&'a str] {
+            let names = &mut self.names[..self.len];
+            names.sort_unstable();
+            let mut unique = 0;
+            for i in 0..names.len() {
+                if unique == 0 || names[i] != names[unique - 1] {
+                    names[unique] = names[i];
+                    unique += 1;
+                }
+            }
+            &names[..unique]
+        }
+    }
+
+    /// Whitespace minijinja skips between tokens.
+    fn skip_space(bytes: &[u8], mut at: usize) -> usize {
+        while bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
+        }
+        at
+    }
+
+    fn ident_len(bytes: &[u8]) -> usize {
+        match bytes.first() {
+            Some(b) if b.is_ascii_alphabetic() || *b == b'_' => bytes
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                .count(),
+            _ => 0,
+        }
+    }
+
+    /// The end of `name(.name)*` starting at `at`, or `None` if there is no name there or a
+    /// dot is not followed by one (`x.0`, `x .y`).
+    fn path_end(bytes: &[u8], at: usize) -> Option<usize> {
+        let mut end = at + ident_len(&bytes[at..]);
+        if end == at {
+            return None;
+        }
+        while bytes.get(end) == Some(&b'.') {
+            let len = ident_len(&bytes[end + 1..]);
+            if len == 0 {
+                return None;
+            }
+            end += 1 + len;
+        }
+        // A name runs on into a non-ASCII letter (minijinja then fails, or, built with
+        // `unicode`, reads a longer name).
+        bytes.get(end).is_none_or(u8::is_ascii).then_some(end)
+    }
+
+    /// `a` of `a.b.c`.
+    fn root(path: &str) -> &str {
+        &path[..path.bytes().position(|b| b == b'.').unwrap_or(path.len())]
+    }
+
+    /// Names that are not variables, or are operators, where a variable could stand.
+    fn is_keyword(name: &str) -> bool {
+        matches!(
+            name,
+            "true"
+                | "false"
+                | "none"
+                | "True"
+                | "False"
+                | "None"
+                | "not"
+                | "and"
+                | "or"
+                | "in"
+                | "is"
+                | "if"
+                | "else"
+        )
+    }
+
+    /// `text {{ a.b }} text {{ c }}`: only `{{ path }}` tags.
+    pub(super) fn template_references<'a>(text: &'a str, names: &mut Names<'a>) -> Option<()> {
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        // Like minijinja's lexer: the first `{` followed by `{`, `%` or `#` starts a tag.
+        while let Some(i) = bytes[at..].iter().position(|&b| b == b'{') {
+            let open = at + i;
+            match bytes.get(open + 1) {
+                Some(b'{') => {}
+                Some(b'%' | b'#') => return None,
+                _ => {
+                    at = open + 1;
+                    continue;
+                }
+            }
+            let start = skip_space(bytes, open + 2);
+            let end = path_end(bytes, start)?;
+            let path = &text[start..end];
+            if is_keyword(root(path)) {
+                return None;
+            }
+            let close = skip_space(bytes, end);
+            if !bytes[close..].starts_with(b"}}") {
+                return None;
+            }
+            names.push(path)?;
+            at = close + 2;
+        }
+        Some(())
+    }
+
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Token<'a> {
+        /// `name` or `name.name…`.
+        Path(&'a str),
+        /// An integer, a string without escapes, `true`, `none`, …
+        Literal,
+        /// `==`, `!=`, `<`, `<=`, `>`, `>=`.
+        Compare,
+        End,
+    }
+
+    /// The next token after `*at`, or `None` for anything this subset does not lex.
+    fn token<'a>(text: &'a str, at: &mut usize) -> Option<Token<'a>> {
+        let bytes = text.as_bytes();
+        let start = skip_space(bytes, *at);
+        let Some(&first) = bytes.get(start) else {
+            *at = start;
+            return Some(Token::End);
+        };
+        let (token, end) = match first {
+            b'=' | b'!' if bytes.get(start + 1) == Some(&b'=') => (Token::Compare, start + 2),
+            b'<' | b'>' if bytes.get(start + 1) == Some(&b'=') => (Token::Compare, start + 2),
+            b'<' | b'>' => (Token::Compare, start + 1),
+            b'0'..=b'9' => {
+                let len = bytes[start..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+                // No radix prefix, fraction, exponent, `_` or suffix, and it fits a u64.
+                let next = bytes.get(start + len);
+                if len > 18
+                    || next.is_some_and(|b| {
+                        b.is_ascii_alphanumeric() || b"._".contains(b) || !b.is_ascii()
+                    })
+                {
+                    return None;
+                }
+                (Token::Literal, start + len)
+            }
+            b'\'' | b'"' => {
+                let len = bytes[start + 1..].iter().position(|&b| b == first)?;
+                if bytes[start + 1..start + 1 + len].contains(&b'\\') {
+                    return None;
+                }
+                (Token::Literal, start + len + 2)
+            }
+            _ => {
+                let end = path_end(bytes, start)?;
+                let path = &text[start..end];
+                match path {
+                    "true" | "false" | "none" | "True" | "False" | "None" => (Token::Literal, end),
+                    _ => (Token::Path(path), end),
+                }
+            }
+        };
+        *at = end;
+        Some(token)
+    }
+
+    /// `[not…] operand [op operand…]`, joined by `and` and `or`, where an operand is a
+    /// path or a literal.
+    pub(super) fn expression_references<'a>(expr: &'a str, names: &mut Names<'a>) -> Option<()> {
+        let mut at = 0;
+        loop {
+            let mut token = token(expr, &mut at)?;
+            let mut nots = 0;
+            while token == Token::Path("not") {
+                // Deep nesting is for minijinja to judge.
+                nots += 1;
+                if nots > 8 {
+                    return None;
+                }
+                token = self::token(expr, &mut at)?;
+            }
+            loop {
+                match token {
+                    Token::Literal => {}
+                    Token::Path(path) if !is_keyword(root(path)) => {
+                        names.push(path)?;
+                    }
+                    _ => return None,
+                }
+                token = self::token(expr, &mut at)?;
+                if token != Token::Compare {
+                    break;
+                }
+                token = self::token(expr, &mut at)?;
+            }
+            match token {
+                Token::End => return Some(()),
+                Token::Path("and" | "or") => {}
+                _ => return None,
+            }
+        }
+    }
 }
 
 /// The readable form of a template value for docs and CLI equivalents:
@@ -136,6 +417,170 @@ mod tests {
         let err = template_references("{{ duo.serial_number ").unwrap_err();
         assert!(!err.message.is_empty());
         assert!(expression_references("count >=").is_err());
+    }
+
+    /// Every string the fast scanners answer for gets minijinja's own answer: pieces of
+    /// template and expression syntax (valid or not), joined in every order up to three, and
+    /// a pseudo-random sample of longer joins.
+    #[test]
+    fn simple_scanners_agree_with_minijinja() {
+        const TEMPLATE: &[&str] = &[
+            "{{ a }}",
+            "{{a.b}}",
+            "{{ duo.serial_number }}",
+            "{{\ta.b_2\n}}",
+            "{{ a.b.c }}",
+            "{{ true }}",
+            "{{ None }}",
+            "{{ true.x }}",
+            "{{ not }}",
+            "{{ and }}",
+            "{{ in }}",
+            "{{ a | upper }}",
+            "{{- a }}",
+            "{{ a -}}",
+            "{{+ a }}",
+            "{% if a %}",
+            "{% endif %}",
+            "{# c #}",
+            "{{ a. b }}",
+            "{{ a .b }}",
+            "{{ a.0 }}",
+            "{{ a[0] }}",
+            "{{ a() }}",
+            "{{ 1 }}",
+            "{{ 'x' }}",
+            "{{ é }}",
+            "{{ aé }}",
+            "{{ a\u{a0}}}",
+            "{{ _x }}",
+            "{{ a b }}",
+            "{{",
+            "}}",
+            "{{ a",
+            "{",
+            "}",
+            "{{{ a }}",
+            "{{ a }}}",
+            "x{",
+            " ",
+            "\n",
+            "text",
+            "é",
+            "-",
+            "%}",
+            "#}",
+        ];
+        const EXPRESSION: &[&str] = &[
+            "a",
+            "a.b",
+            "me.is_root",
+            "x_1",
+            "_",
+            "not",
+            "and",
+            "or",
+            "in",
+            "is",
+            "if",
+            "else",
+            "==",
+            "!=",
+            "<",
+            "<=",
+            ">",
+            ">=",
+            "=",
+            "!",
+            "0",
+            "1",
+            "007",
+            "1.5",
+            "1e3",
+            "0x1",
+            "1_0",
+            "1a",
+            "99999999999999999999",
+            "'s'",
+            "\"s\"",
+            "'a\\'b'",
+            "'",
+            "true",
+            "None",
+            "true.x",
+            "not.x",
+            "a.0",
+            "a. b",
+            "(",
+            ")",
+            "-",
+            "+",
+            "|",
+            "é",
+            "a\u{a0}",
+            "}}",
+            "{{",
+            "~",
+            "[",
+            "]",
+        ];
+        fn joins(parts: &[&str], mut check: impl FnMut(&str)) {
+            for a in parts {
+                check(a);
+                for b in parts {
+                    for sep in ["", " "] {
+                        check(&format!("{a}{sep}{b}"));
+                        for c in parts {
+                            check(&format!("{a}{sep}{b}{sep}{c}"));
+                        }
+                    }
+                }
+            }
+            let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+            for _ in 0..20_000 {
+                let mut text = String::new();
+                for _ in 0..6 {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    text.push_str(parts[(seed % parts.len() as u64) as usize]);
+                    if seed & 0x100 != 0 {
+                        text.push(' ');
+                    }
+                }
+                check(&text);
+            }
+        }
+        let mut answered = 0;
+        joins(TEMPLATE, |text| {
+            let mut names = simple::Names::default();
+            if simple::template_references(text, &mut names).is_some() {
+                answered += 1;
+                let fast: Vec<String> = names.sorted().iter().map(|n| n.to_string()).collect();
+                assert_eq!(Ok(fast), minijinja_template_references(text), "{text:?}");
+            }
+        });
+        assert!(answered > 1000, "{answered}");
+        let mut answered = 0;
+        joins(EXPRESSION, |expr| {
+            let mut names = simple::Names::default();
+            if simple::expression_references(expr, &mut names).is_some() {
+                answered += 1;
+                let fast: Vec<String> = names.sorted().iter().map(|n| n.to_string()).collect();
+                assert_eq!(Ok(fast), minijinja_expression_references(expr), "{expr:?}");
+            }
+        });
+        assert!(answered > 1000, "{answered}");
+    }
+
+    #[test]
+    fn is_template_finds_any_opening() {
+        for text in [
+            "", "{", "{{", "x{%", "{#", "{ {", "}}", "{x{{", "a{", "{%}", "é{#",
+        ] {
+            let expected = text.contains("{{") || text.contains("{%") || text.contains("{#");
+            assert_eq!(is_template(text), expected, "{text:?}");
+        }
     }
 
     #[test]

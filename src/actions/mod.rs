@@ -1,7 +1,6 @@
 //! The action registry: every namespace's list of actions, in one static slice each.
 //! Adding an action is one file in its namespace's folder plus one line in its list.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::action::{ActionDef, Param};
@@ -43,11 +42,14 @@ pub fn find(name: &str) -> Option<&'static dyn ActionDef> {
 
 /// An action's parameters, computed from its schema once per process.
 pub fn params(action: &dyn ActionDef) -> &'static [Param] {
-    static PARAMS: OnceLock<HashMap<&'static str, Vec<Param>>> = OnceLock::new();
+    // A list, not a map: for a score of names, comparing them is quicker than hashing one.
+    static PARAMS: OnceLock<Vec<(&'static str, Vec<Param>)>> = OnceLock::new();
+    let name = action.name();
     PARAMS
         .get_or_init(|| all().into_iter().map(|a| (a.name(), a.params())).collect())
-        .get(action.name())
-        .map_or(&[], Vec::as_slice)
+        .iter()
+        .find(|(action, _)| *action == name)
+        .map_or(&[], |(_, params)| params.as_slice())
 }
 
 #[cfg(test)]

@@ -1,5 +1,9 @@
 //! `input.text`: a text value from `--var`, a prompt or its default.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use regex::Regex;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -22,6 +26,27 @@ pub struct Params {
     pub help: Option<String>,
 }
 
+/// `f` on the regex that matches a whole value against `pattern` (or on why it is not a
+/// regex), compiled once per distinct pattern: a runbook typically repeats one pattern in
+/// many inputs, and compiling a regex costs far more than checking the rest of a block. The
+/// cache holds at most [`CACHED_PATTERNS`] entries and starts over when full.
+fn with_whole_match<R>(pattern: &str, f: impl FnOnce(Result<&Regex, &regex::Error>) -> R) -> R {
+    type Cache = HashMap<String, Result<Regex, regex::Error>>;
+    static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
+    let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+    let cache = cache.get_or_insert_with(HashMap::new);
+    if !cache.contains_key(pattern) {
+        if cache.len() >= CACHED_PATTERNS {
+            cache.clear();
+        }
+        let compiled = Regex::new(&format!("^(?:{pattern})$"));
+        cache.insert(pattern.to_string(), compiled);
+    }
+    f(cache[pattern].as_ref())
+}
+
+const CACHED_PATTERNS: usize = 64;
+
 impl Action for Text {
     type Params = Params;
     const NAME: &'static str = "input.text";
@@ -39,7 +64,7 @@ impl Action for Text {
         let Some(pattern) = &params.pattern else {
             return Vec::new();
         };
-        match regex::Regex::new(&format!("^(?:{pattern})$")) {
+        with_whole_match(pattern, |compiled| match compiled {
             Err(error) => vec![Problem::new(
                 "pattern",
                 format!("invalid regular expression: {error}"),
@@ -55,15 +80,18 @@ impl Action for Text {
                 }
                 _ => Vec::new(),
             },
-        }
+        })
     }
 
     fn run(params: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
         let id = ctx.action().id.clone();
         let pattern = match &params.pattern {
-            Some(pattern) => Some(regex::Regex::new(&format!("^(?:{pattern})$")).map_err(
-                |error| RunError::failed(format!("invalid pattern: {error}"), "fix the runbook"),
-            )?),
+            Some(pattern) => Some(
+                with_whole_match(pattern, |compiled| compiled.cloned().map_err(Clone::clone))
+                    .map_err(|error| {
+                        RunError::failed(format!("invalid pattern: {error}"), "fix the runbook")
+                    })?,
+            ),
             None => None,
         };
         let matches = |value: &str| pattern.as_ref().is_none_or(|regex| regex.is_match(value));
