@@ -160,10 +160,10 @@ pub trait ActionDef: Sync {
     fn params(&self) -> Vec<Param>;
     /// Deserialise a body into typed params. Errors carry spans relative to the body.
     fn bind(&self, body: toml::de::Deserializer<'_>) -> Result<BoundParams, toml::de::Error>;
-    /// [`ActionDef::bind`] from the body as JSON, when it holds only strings, booleans and
-    /// lists of them: for those both give the same params, and serde_json's deserializer is
-    /// the quicker. `None` when it fails; then `bind` says why.
-    fn bind_json(&self, _body: &serde_json::Value) -> Option<BoundParams> {
+    /// [`ActionDef::bind`] straight from a plain body's table ([`crate::body::is_plain`]:
+    /// only strings, booleans and lists of them): for those both give the same params, and
+    /// this is the quicker. `None` when it fails; then `bind` says why.
+    fn bind_plain(&self, _body: &crate::body::Body<'_>) -> Option<BoundParams> {
         None
     }
     /// Bound params, `Debug`-formatted, for tests comparing bindings.
@@ -232,8 +232,8 @@ impl<A: Action> ActionDef for Typed<A> {
         Ok(Box::new(params))
     }
 
-    fn bind_json(&self, body: &serde_json::Value) -> Option<BoundParams> {
-        let params: A::Params = serde::Deserialize::deserialize(body).ok()?;
+    fn bind_plain(&self, body: &crate::body::Body<'_>) -> Option<BoundParams> {
+        let params: A::Params = crate::body::deserialize(body).ok()?;
         Some(Box::new(params))
     }
 

@@ -4,15 +4,16 @@
 //! parameters, and checks every template reference: it must name an input or an output of
 //! an action that runs earlier, and secrets may only flow into parameters that accept them.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
+use std::sync::OnceLock;
 
 use toml::Spanned;
-use toml::de::{DeTable, DeValue};
+use toml::de::DeValue;
 
 use crate::action::{ActionDef, Exports, Param};
 use crate::actions;
-use crate::body;
+use crate::body::{self, Body};
 use crate::diagnostic::{self, Diagnostic, did_you_mean, list};
 use crate::document::{ActionBlock, Block, Document, Section};
 use crate::markdown;
@@ -46,8 +47,7 @@ struct Symbol {
 
 /// An action block found in a step, before its body is bound.
 struct Found<'d> {
-    block: &'d ActionBlock,
-    step: usize,
+    block: &'d ActionBlock<'d>,
     def: Option<&'static dyn ActionDef>,
     id: Option<&'d str>,
     confirm: bool,
@@ -55,7 +55,7 @@ struct Found<'d> {
 
 /// One step as found in the document, before binding.
 struct FoundStep<'d> {
-    section: &'d Section,
+    section: &'d Section<'d>,
     id: String,
     part: Option<&'d str>,
 }
@@ -68,6 +68,8 @@ pub fn bind(source: &Source, document: &Document) -> Bound {
         steps: Vec::new(),
         action_line: 1,
         block: None,
+        deferring: true,
+        deferred: Vec::new(),
     };
     let runbook = binder.bind(document);
     let mut diagnostics = binder.diagnostics;
@@ -82,14 +84,29 @@ pub fn bind(source: &Source, document: &Document) -> Bound {
 struct Binder<'s, 'd> {
     source: &'s Source,
     diagnostics: Vec<Diagnostic>,
-    /// Every action `id=`, borrowed from the document.
+    /// Every action `id=`, borrowed from the document. foldhash rather than std's SipHash:
+    /// on a large runbook, hashing ids was a tenth of binding.
     symbols: HashMap<&'d str, Symbol>,
     /// The bound steps, which bound actions are added to.
     steps: Vec<Step>,
     /// The line of the last action bound.
     action_line: usize,
     /// The block being bound.
-    block: Option<&'d ActionBlock>,
+    block: Option<&'d ActionBlock<'d>>,
+    /// Whether references to ids not seen yet are put off (while the steps are read).
+    deferring: bool,
+    /// References put off, settled once every id is known.
+    deferred: Vec<Deferred>,
+}
+
+/// A reference to an id not seen yet when its block was bound.
+struct Deferred {
+    reference: String,
+    at: Span,
+    visible: VisibleThrough,
+    own: Option<&'static dyn ActionDef>,
+    /// The action, parameter and whether it accepts a secret, for [`Usage::Param`].
+    param: Option<(&'static str, String, bool)>,
 }
 
 impl<'d> Binder<'_, 'd> {
@@ -116,37 +133,61 @@ impl<'d> Binder<'_, 'd> {
         self.check_step_ids(&steps);
 
         let mut line = 1;
-        let mut found = Vec::new();
+        // Sized once: growing the symbol table rehashes every id again.
+        self.symbols.reserve(document.action_blocks);
         self.steps.reserve_exact(steps.len());
+        // One pass over the steps, binding each action as it is found: a second pass would
+        // read a large document from memory again. A reference to an id not seen yet is
+        // settled at the end, when every id is known (a later one is a forward reference).
+        let mut index = 0;
         for (step_index, step) in steps.iter().enumerate() {
-            let mut prose = Vec::new();
-            let mut actions = 0;
-            for block in &step.section.blocks {
-                self.check_images(block);
-                match block {
-                    Block::Prose(_) => prose.push(block.span()),
-                    Block::Action(block) => {
-                        actions += 1;
-                        self.find_action(step_index, block, &mut found);
-                    }
-                }
-            }
             // Steps are in file order.
             line = self.source.line_from(line, step.section.heading.span.start);
+            let blocks = &step.section.blocks;
+            let actions = blocks
+                .iter()
+                .filter(|block| matches!(block, Block::Action(_)))
+                .count();
             self.steps.push(Step {
                 id: step.id.clone(),
                 title: step.section.heading.text.clone(),
                 part: step.part.map(str::to_string),
                 line,
                 span: step.section.span,
-                prose,
+                prose: Vec::with_capacity(blocks.len() - actions),
                 actions: Vec::with_capacity(actions),
             });
-        }
-        for (index, found) in found.iter().enumerate() {
-            if let Some(action) = self.bind_action(index, found, &steps[found.step]) {
-                self.steps[found.step].actions.push(action);
+            for block in blocks {
+                self.check_images(block);
+                match block {
+                    Block::Prose(_) => self.steps[step_index].prose.push(block.span()),
+                    Block::Action(block) => {
+                        let found = self.find_action(step_index, block, index);
+                        if let Some(action) = self.bind_action(index, &found, step) {
+                            self.steps[step_index].actions.push(action);
+                        }
+                        index += 1;
+                    }
+                }
             }
+        }
+        self.deferring = false;
+        for deferred in std::mem::take(&mut self.deferred) {
+            let usage = match &deferred.param {
+                Some((action, param, accepts_secret)) => Usage::Param {
+                    action,
+                    param,
+                    accepts_secret: *accepts_secret,
+                },
+                None => Usage::Expression,
+            };
+            self.resolve(
+                &deferred.reference,
+                deferred.at,
+                deferred.visible,
+                deferred.own,
+                usage,
+            );
         }
         Some(Runbook {
             title: document
@@ -160,7 +201,7 @@ impl<'d> Binder<'_, 'd> {
 
     fn collect_steps(
         &mut self,
-        section: &'d Section,
+        section: &'d Section<'d>,
         part: Option<&'d str>,
         steps: &mut Vec<FoundStep<'d>>,
     ) {
@@ -195,7 +236,7 @@ impl<'d> Binder<'_, 'd> {
     }
 
     fn check_step_ids(&mut self, steps: &[FoundStep<'_>]) {
-        let mut seen: HashMap<&str, &FoundStep<'_>> = HashMap::new();
+        let mut seen: HashMap<&str, &FoundStep<'_>> = HashMap::with_capacity(steps.len());
         for step in steps {
             let heading = &step.section.heading;
             if step.id.is_empty() {
@@ -224,10 +265,9 @@ impl<'d> Binder<'_, 'd> {
 
     /// An action block, in run order, with its definition and attributes resolved, and its
     /// `id=` registered as a symbol.
-    fn find_action(&mut self, step: usize, block: &'d ActionBlock, found: &mut Vec<Found<'d>>) {
+    fn find_action(&mut self, step: usize, block: &'d ActionBlock, index: usize) -> Found<'d> {
         let def = self.resolve_action(block);
         let (id, confirm) = self.attributes(block, def);
-        let index = found.len();
         if let (Some(id), Some(def)) = (&id, def) {
             let span = block.attribute("id").map_or(block.name_span, |a| a.span);
             if let Some(first) = self.symbols.get(*id) {
@@ -249,24 +289,23 @@ impl<'d> Binder<'_, 'd> {
                 );
             }
         }
-        found.push(Found {
+        Found {
             block,
-            step,
             def,
             id,
             confirm,
-        });
+        }
     }
 
     fn resolve_action(&mut self, block: &ActionBlock) -> Option<&'static dyn ActionDef> {
-        if let Some(def) = actions::find(&block.name) {
+        if let Some(def) = actions::find(block.name) {
             return Some(def);
         }
         let all = actions::all();
         let mut diagnostic =
             Diagnostic::error("unknown-action", format!("unknown action `{}`", block.name))
                 .label(block.name_span, "no action has this name");
-        diagnostic = match did_you_mean(&block.name, all.iter().map(|a| a.name())) {
+        diagnostic = match did_you_mean(block.name, all.iter().map(|a| a.name())) {
             Some(name) => diagnostic.help(format!("did you mean `{name}`?")),
             None => diagnostic.help(
                 "`runbook actions` lists every action; to show a block as plain code, use an info string without a dot (e.g. `text`)",
@@ -279,14 +318,14 @@ impl<'d> Binder<'_, 'd> {
     /// The block's `id` and whether it asks for confirmation.
     fn attributes(
         &mut self,
-        block: &'d ActionBlock,
+        block: &'d ActionBlock<'d>,
         def: Option<&'static dyn ActionDef>,
     ) -> (Option<&'d str>, bool) {
         let mut id = None;
         let mut confirm = false;
         for attribute in &block.attributes {
-            match (attribute.key.as_str(), &attribute.value) {
-                ("id", Some(value)) if is_identifier(value) => id = Some(value.as_str()),
+            match (attribute.key, attribute.value) {
+                ("id", Some(value)) if is_identifier(value) => id = Some(value),
                 ("id", Some(value)) => self.diagnostics.push(
                     Diagnostic::error("invalid-id", format!("`{value}` is not a valid id"))
                         .label(attribute.span, "ids are referred to in templates")
@@ -345,7 +384,7 @@ impl<'d> Binder<'_, 'd> {
         self.block = Some(block);
         let diagnostics_before = self.diagnostics.len();
 
-        let (mut table, toml_errors) = body::parse(&block.body);
+        let (mut table, toml_errors) = body::parse(block.body);
         if !toml_errors.is_empty() {
             for error in toml_errors {
                 let span = error
@@ -362,8 +401,8 @@ impl<'d> Binder<'_, 'd> {
             }
             return None;
         }
-        let when = table.get_mut().remove(WHEN);
-        let expect = table.get_mut().remove(EXPECT);
+        let when = table.remove(WHEN);
+        let expect = table.remove(EXPECT);
         let when = when
             .and_then(|value| self.expression_strings(WHEN, value, base))
             .and_then(|v| v.into_iter().next());
@@ -372,9 +411,8 @@ impl<'d> Binder<'_, 'd> {
             .unwrap_or_default();
 
         let params = actions::params(def);
-        let complete = self.check_keys(def, params, block, table.get_ref());
-        let json = to_json(table.get_ref());
-        self.check_references(index, def, params, block, table.get_ref());
+        let complete = self.check_keys(def, params, block, &table);
+        self.check_references(index, def, params, block, &table);
         let visible = VisibleThrough::Before(index);
         if let Some((expr, span)) = &when {
             self.check_expression(expr, *span, visible, None);
@@ -385,13 +423,14 @@ impl<'d> Binder<'_, 'd> {
         if !complete {
             return None;
         }
-        // Through JSON when it gives the same params; toml's deserializer says what is wrong.
-        let json_bound = json_bindable(table.get_ref())
-            .then(|| def.bind_json(&json))
+        // Straight from the table when it gives the same params; toml's deserializer says
+        // what is wrong.
+        let plain_bound = body::is_plain(&table)
+            .then(|| def.bind_plain(&table))
             .flatten();
-        let bound = match json_bound {
+        let bound = match plain_bound {
             Some(typed) => Ok(typed),
-            None => def.bind(toml::de::Deserializer::from(table)),
+            None => def.bind(toml::de::Deserializer::from(table.into_table())),
         };
         let typed = match bound {
             Ok(typed) => typed,
@@ -445,7 +484,8 @@ impl<'d> Binder<'_, 'd> {
                 self.action_line
             },
             span: block.span,
-            params: json,
+            body: block.body.into(),
+            params: OnceLock::new(),
             typed,
             when: when.map(|(expr, _)| expr),
             expect: expect.into_iter().map(|(expr, _)| expr).collect(),
@@ -460,7 +500,7 @@ impl<'d> Binder<'_, 'd> {
         def: &dyn ActionDef,
         params: &[Param],
         block: &ActionBlock,
-        table: &DeTable<'_>,
+        table: &Body<'_>,
     ) -> bool {
         let base = block.body_span.start;
         let mut complete = true;
@@ -523,7 +563,7 @@ impl<'d> Binder<'_, 'd> {
         def: &dyn ActionDef,
         params: &[Param],
         block: &ActionBlock,
-        table: &DeTable<'_>,
+        table: &Body<'_>,
     ) {
         let base = block.body_span.start;
         for (key, value) in table.iter() {
@@ -572,7 +612,7 @@ impl<'d> Binder<'_, 'd> {
         expr: &str,
         span: Span,
         visible: VisibleThrough,
-        own: Option<&dyn ActionDef>,
+        own: Option<&'static dyn ActionDef>,
     ) {
         let checked = template::for_each_expression_reference(expr, |reference| {
             let at = self.reference_span(span, reference);
@@ -653,7 +693,7 @@ impl<'d> Binder<'_, 'd> {
         reference: &str,
         at: Span,
         visible: VisibleThrough,
-        own: Option<&dyn ActionDef>,
+        own: Option<&'static dyn ActionDef>,
         usage: Usage<'_>,
     ) {
         let (root, rest) = split_dot(reference);
@@ -665,6 +705,23 @@ impl<'d> Binder<'_, 'd> {
             return;
         }
         let Some(symbol) = self.symbols.get(root) else {
+            if self.deferring {
+                self.deferred.push(Deferred {
+                    reference: reference.to_string(),
+                    at,
+                    visible,
+                    own,
+                    param: match usage {
+                        Usage::Param {
+                            action,
+                            param,
+                            accepts_secret,
+                        } => Some((action, param.to_string(), accepts_secret)),
+                        Usage::Expression => None,
+                    },
+                });
+                return;
+            }
             let mut diagnostic =
                 Diagnostic::error("undefined-reference", format!("`{root}` is not defined"))
                     .label(at, "not an input or an action id");
@@ -839,9 +896,8 @@ fn param_span(block: &ActionBlock, param: &str) -> Option<Span> {
     if param == WHEN || param == EXPECT {
         return None;
     }
-    let (table, _) = body::parse(&block.body);
+    let (table, _) = body::parse(block.body);
     table
-        .get_ref()
         .iter()
         .find(|(key, _)| key.get_ref() == param)
         .map(|(key, value)| {
@@ -902,42 +958,6 @@ fn collect_strings<'t>(
     }
 }
 
-/// Whether a body holds only strings, booleans and lists of them, the values for which
-/// [`ActionDef::bind_json`] and [`ActionDef::bind`] agree.
-fn json_bindable(table: &DeTable<'_>) -> bool {
-    let scalar = |value: &DeValue<'_>| matches!(value, DeValue::String(_) | DeValue::Boolean(_));
-    table.values().all(|value| match value.get_ref() {
-        DeValue::Array(items) => items.iter().all(|item| scalar(item.get_ref())),
-        other => scalar(other),
-    })
-}
-
-fn to_json(table: &DeTable<'_>) -> serde_json::Value {
-    fn value(item: &DeValue<'_>) -> serde_json::Value {
-        match item {
-            DeValue::String(s) => serde_json::Value::String(s.to_string()),
-            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).map_or_else(
-                |_| serde_json::Value::String(i.to_string()),
-                serde_json::Value::from,
-            ),
-            DeValue::Float(f) => f
-                .as_str()
-                .parse::<f64>()
-                .map_or(serde_json::Value::Null, serde_json::Value::from),
-            DeValue::Boolean(b) => serde_json::Value::Bool(*b),
-            DeValue::Datetime(d) => serde_json::Value::String(d.to_string()),
-            DeValue::Array(items) => items.iter().map(|item| value(item.get_ref())).collect(),
-            DeValue::Table(table) => to_json(table),
-        }
-    }
-    serde_json::Value::Object(
-        table
-            .iter()
-            .map(|(key, item)| (key.get_ref().to_string(), value(item.get_ref())))
-            .collect(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -946,7 +966,7 @@ mod tests {
     /// params: every action, each parameter given each kind of value, alone and among the
     /// others set to strings.
     #[test]
-    fn json_binding_matches_toml_binding() {
+    fn plain_binding_matches_toml_binding() {
         const VALUES: &[&str] = &[
             "\"text\"",
             "\"{{ me.user_name }}\"",
@@ -977,22 +997,22 @@ mod tests {
                         })
                         .collect();
                     for body in [alone, among] {
-                        let (table, errors) = DeTable::parse_recoverable(&body);
+                        let (table, errors) = toml::de::DeTable::parse_recoverable(&body);
                         assert!(errors.is_empty(), "{body}");
-                        if !json_bindable(table.get_ref()) {
+                        let (parsed, _) = body::parse(&body);
+                        if !body::is_plain(&parsed) {
                             continue;
                         }
-                        let json = to_json(table.get_ref());
-                        let by_json = def.bind_json(&json);
+                        let by_plain = def.bind_plain(&parsed);
                         let by_toml = def.bind(toml::de::Deserializer::from(table));
-                        match (by_json, by_toml) {
-                            (Some(json), Ok(toml)) => {
+                        match (by_plain, by_toml) {
+                            (Some(plain), Ok(toml)) => {
                                 agreed += 1;
-                                assert_eq!(def.debug_params(&json), def.debug_params(&toml));
+                                assert_eq!(def.debug_params(&plain), def.debug_params(&toml));
                             }
                             (Some(_), Err(error)) => {
                                 panic!(
-                                    "{}: JSON binds what toml rejects ({error}):\n{body}",
+                                    "{}: the table binds what toml rejects ({error}):\n{body}",
                                     def.name()
                                 )
                             }

@@ -6,27 +6,29 @@ use crate::source::Span;
 
 /// A parsed Markdown runbook.
 #[derive(Clone, Debug, Default)]
-pub struct Document {
+pub struct Document<'s> {
     /// The first level-1 heading.
     pub title: Option<Heading>,
     /// Blocks before the first section (under the title).
-    pub intro: Vec<Block>,
+    pub intro: Vec<Block<'s>>,
     /// Top-level sections (level 2 and deeper), each with its sub-sections.
-    pub sections: Vec<Section>,
+    pub sections: Vec<Section<'s>>,
+    /// How many action blocks there are, anywhere: for sizing tables before binding.
+    pub action_blocks: usize,
 }
 
 /// A heading and everything up to the next heading of the same or a higher level.
 #[derive(Clone, Debug)]
-pub struct Section {
+pub struct Section<'s> {
     pub heading: Heading,
     /// Blocks between this heading and the first sub-heading (or the section's end).
-    pub blocks: Vec<Block>,
-    pub children: Vec<Section>,
+    pub blocks: Vec<Block<'s>>,
+    pub children: Vec<Section<'s>>,
     /// From the heading to the end of the section.
     pub span: Span,
 }
 
-impl Section {
+impl Section<'_> {
     /// A section with no sub-sections is a step; one with sub-sections is a part.
     pub fn is_leaf(&self) -> bool {
         self.children.is_empty()
@@ -43,13 +45,13 @@ pub struct Heading {
 }
 
 #[derive(Clone, Debug)]
-pub enum Block {
+pub enum Block<'s> {
     /// Any Markdown block that is shown as written: paragraph, list, quote, table, code…
     Prose(Prose),
-    Action(ActionBlock),
+    Action(ActionBlock<'s>),
 }
 
-impl Block {
+impl Block<'_> {
     pub fn span(&self) -> Span {
         match self {
             Block::Prose(prose) => prose.span,
@@ -88,13 +90,13 @@ pub struct Image {
 
 /// A fenced block whose info string names an action: ```` ```iam.enable-mfa-device id=x ````.
 #[derive(Clone, Debug)]
-pub struct ActionBlock {
+pub struct ActionBlock<'s> {
     /// The action name and where it is in the info string.
-    pub name: String,
+    pub name: &'s str,
     pub name_span: Span,
-    pub attributes: Vec<Attribute>,
+    pub attributes: Vec<Attribute<'s>>,
     /// The TOML body, exactly as in the file.
-    pub body: String,
+    pub body: &'s str,
     /// Where the body starts in the file; body offsets plus this are file offsets.
     pub body_span: Span,
     /// The whole block, fences included.
@@ -103,15 +105,15 @@ pub struct ActionBlock {
 
 /// `key=value` or a bare `key` after the action name.
 #[derive(Clone, Debug)]
-pub struct Attribute {
-    pub key: String,
-    pub value: Option<String>,
+pub struct Attribute<'s> {
+    pub key: &'s str,
+    pub value: Option<&'s str>,
     /// The whole `key=value`.
     pub span: Span,
 }
 
-impl ActionBlock {
-    pub fn attribute(&self, key: &str) -> Option<&Attribute> {
+impl<'s> ActionBlock<'s> {
+    pub fn attribute(&self, key: &str) -> Option<&Attribute<'s>> {
         self.attributes
             .iter()
             .find(|attribute| attribute.key == key)

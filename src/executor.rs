@@ -721,7 +721,7 @@ fn restore(scope: &mut Scope, action: &BoundAction, entry: &Entry) {
 /// Every reference an action's parameters and `when` make.
 fn references(action: &BoundAction) -> Vec<String> {
     let mut strings = Vec::new();
-    collect_strings(&action.params, &mut strings);
+    collect_strings(action.params(), &mut strings);
     let mut references: Vec<String> = strings
         .iter()
         .filter_map(|text| template::template_references(text).ok())

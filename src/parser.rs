@@ -12,8 +12,8 @@ use crate::source::{Source, Span};
 
 /// A document and the syntax problems found while reading it.
 #[derive(Debug)]
-pub struct Parsed {
-    pub document: Document,
+pub struct Parsed<'s> {
+    pub document: Document<'s>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -34,9 +34,9 @@ pub fn is_action_name(word: &str) -> bool {
     ident(namespace) && ident(action)
 }
 
-enum Item {
+enum Item<'s> {
     Heading(Heading),
-    Block(Block),
+    Block(Block<'s>),
 }
 
 /// What the parser is inside of at the top level.
@@ -67,7 +67,7 @@ struct ImageInProgress {
     end: usize,
 }
 
-pub fn parse(source: &Source) -> Parsed {
+pub fn parse(source: &Source) -> Parsed<'_> {
     let text = source.text();
     let mut diagnostics = Vec::new();
     if text.trim().is_empty() {
@@ -211,12 +211,12 @@ pub fn parse(source: &Source) -> Parsed {
     }
 }
 
-fn finish(
-    source: &Source,
+fn finish<'s>(
+    source: &'s Source,
     current: Current,
     range: std::ops::Range<usize>,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<Item> {
+) -> Option<Item<'s>> {
     match current {
         Current::None => None,
         Current::Heading { level, text, start } => Some(Item::Heading(Heading {
@@ -248,7 +248,6 @@ fn finish(
             let (info, info_start) = info_span(source, fence.range.start);
             let mut tokens = tokens(source.slice(info), info_start);
             let (name, name_span) = tokens.next().unwrap_or_default();
-            let name = name.to_string();
             if column > 0 {
                 diagnostics.push(
                     Diagnostic::error(
@@ -267,12 +266,12 @@ fn finish(
             let mut attributes = Vec::with_capacity(tokens.clone().count());
             attributes.extend(tokens.map(|(token, span)| match token.split_once('=') {
                 Some((key, value)) => Attribute {
-                    key: key.to_string(),
-                    value: Some(value.to_string()),
+                    key,
+                    value: Some(value),
                     span,
                 },
                 None => Attribute {
-                    key: token.to_string(),
+                    key: token,
                     value: None,
                     span,
                 },
@@ -288,7 +287,7 @@ fn finish(
                 name,
                 name_span,
                 attributes,
-                body: source.slice(body_span).to_string(),
+                body: source.slice(body_span),
                 body_span,
                 span,
             })))
@@ -434,18 +433,18 @@ fn prose_kind(tag: &Tag<'_>) -> ProseKind {
 
 /// Nests headings and blocks into sections, in document order.
 #[derive(Default)]
-struct Tree {
-    document: Document,
-    stack: Vec<Section>,
+struct Tree<'s> {
+    document: Document<'s>,
+    stack: Vec<Section<'s>>,
     /// The blocks of the innermost open section so far, moved into it when its blocks are
     /// complete (at the next heading): one allocation per section rather than a list grown
     /// block by block.
-    blocks: Vec<Block>,
+    blocks: Vec<Block<'s>>,
     /// Problems with the headings, reported after every other syntax problem.
     diagnostics: Vec<Diagnostic>,
 }
 
-impl Tree {
+impl<'s> Tree<'s> {
     fn flush(&mut self) {
         if let Some(section) = self.stack.last_mut() {
             section.blocks.append(&mut self.blocks);
@@ -461,8 +460,11 @@ impl Tree {
         }
     }
 
-    fn push(&mut self, item: Item) {
+    fn push(&mut self, item: Item<'s>) {
         let document = &mut self.document;
+        if let Item::Block(Block::Action(_)) = item {
+            document.action_blocks += 1;
+        }
         match item {
             Item::Heading(heading) if heading.level == 1 && document.title.is_none() => {
                 if let Some(first) = self.stack.first() {
@@ -514,7 +516,7 @@ impl Tree {
     }
 
     /// The document, once every item is in; its heading problems go after `diagnostics`.
-    fn finish(mut self, source: &Source, diagnostics: &mut Vec<Diagnostic>) -> Document {
+    fn finish(mut self, source: &Source, diagnostics: &mut Vec<Diagnostic>) -> Document<'s> {
         self.flush();
         while !self.stack.is_empty() {
             self.close(source.text().len());
@@ -540,8 +542,9 @@ impl Tree {
 mod tests {
     use super::*;
 
-    fn parse_str(text: &str) -> Parsed {
-        parse(&Source::new("t.md", text))
+    /// The source lives as long as the test: the document borrows from it.
+    fn parse_str(text: &str) -> Parsed<'static> {
+        parse(Box::leak(Box::new(Source::new("t.md", text))))
     }
 
     #[test]

@@ -75,7 +75,7 @@ impl Plan {
                         line: action.line,
                         mutating: action.def.mutating(),
                         summary: action.def.summary(),
-                        params: action.params.clone(),
+                        params: action.params().clone(),
                         outputs: action.def.outputs(),
                         when: action.when.clone(),
                         expect: action.expect.clone(),
@@ -90,8 +90,8 @@ impl Plan {
             .filter(|(_, action)| action.def.namespace() == "input")
             .map(|(step, action)| PlanInput {
                 id: action.id.clone(),
-                prompt: action.params["prompt"].clone(),
-                default: action.params["default"].clone(),
+                prompt: action.params()["prompt"].clone(),
+                default: action.params()["default"].clone(),
                 step: step.id.clone(),
             })
             .collect();

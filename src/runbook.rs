@@ -1,9 +1,13 @@
 //! The bound runbook: steps in run order, each action resolved to its definition with
 //! typed, checked parameters. What `plan`, `run` and `render` work from.
 
+use std::sync::OnceLock;
+
 use serde::Serialize;
 
 use crate::action::{ActionDef, BoundParams};
+use crate::binder::{EXPECT, WHEN};
+use crate::body;
 use crate::source::Span;
 
 #[derive(Debug)]
@@ -55,8 +59,11 @@ pub struct BoundAction {
     pub def: &'static dyn ActionDef,
     pub line: usize,
     pub span: Span,
-    /// The body as written, as JSON (templates unresolved).
-    pub params: serde_json::Value,
+    /// The block's TOML body as written.
+    pub body: Box<str>,
+    /// [`BoundAction::params`], made on first use: `check` never needs it, and on a large
+    /// runbook building it was a tenth of binding.
+    pub(crate) params: OnceLock<serde_json::Value>,
     /// The body deserialised into the action's `Params` type.
     pub typed: BoundParams,
     /// Run only when this expression is true.
@@ -73,12 +80,19 @@ impl std::fmt::Debug for BoundAction {
             .field("id", &self.id)
             .field("action", &self.def.name())
             .field("line", &self.line)
-            .field("params", &self.params)
+            .field("params", self.params())
             .finish_non_exhaustive()
     }
 }
 
 impl BoundAction {
+    /// The body's parameters as JSON, in the body's order, templates unresolved; without
+    /// `when` and `expect`, which are [`BoundAction::when`] and [`BoundAction::expect`].
+    pub fn params(&self) -> &serde_json::Value {
+        self.params
+            .get_or_init(|| body::params_json(&self.body, &[WHEN, EXPECT]))
+    }
+
     /// The equivalent AWS CLI command, with template values as placeholders.
     pub fn aws_cli(&self) -> Option<String> {
         self.def.aws_cli(&self.typed).map(|cli| cli.to_string())

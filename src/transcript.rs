@@ -877,7 +877,7 @@ impl<'r> Writer<'r> {
             .filter(|p| p.secret)
             .map(|p| p.name)
             .collect();
-        let Some(params) = action.params.as_object() else {
+        let Some(params) = action.params().as_object() else {
             return;
         };
         for (name, value) in params {

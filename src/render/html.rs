@@ -318,7 +318,7 @@ fn action_model(action: &BoundAction, level: u8, used: &HashSet<String>) -> Acti
     let described = actions::params(def);
     // In the order the action declares them, as `runbook actions` lists them.
     let mut written: Vec<(&String, &serde_json::Value)> = action
-        .params
+        .params()
         .as_object()
         .map(|object| object.iter().collect())
         .unwrap_or_default();

@@ -76,7 +76,7 @@ fn href(path: &Path) -> String {
 }
 
 /// Every image in the document, in file order.
-pub fn all_images(document: &Document) -> Vec<&Image> {
+pub fn all_images<'d>(document: &'d Document<'_>) -> Vec<&'d Image> {
     fn blocks<'d>(blocks: &'d [Block], out: &mut Vec<&'d Image>) {
         for block in blocks {
             if let Block::Prose(prose) = block {
@@ -198,7 +198,8 @@ mod tests {
     #[test]
     fn two_urls_for_one_file_share_a_target() {
         let text = "# T\n\n## S\n\n![a](x.png)\n\n![b](./x.png)\n\n![c](x.png)\n";
-        let document = crate::parser::parse(&crate::source::Source::new("t.md", text)).document;
+        let source = crate::source::Source::new("t.md", text);
+        let document = crate::parser::parse(&source).document;
         let (figures, problems) = figures(Path::new(""), &document);
         assert!(problems.is_empty(), "{problems:?}");
         let urls: Vec<&str> = figures.iter().map(|f| f.url.as_str()).collect();

@@ -107,7 +107,7 @@ pub struct Input {
 /// Everything a renderer works from.
 pub struct Rendering<'a> {
     pub source: &'a Source,
-    pub document: &'a Document,
+    pub document: &'a Document<'a>,
     pub runbook: &'a Runbook,
     /// The runbook's file name (`aws-mfa.md`).
     pub source_name: String,
@@ -246,13 +246,13 @@ pub fn inputs(runbook: &Runbook) -> Vec<Input> {
         .actions()
         .filter(|(_, action)| action.def.namespace() == "input")
         .map(|(step, action)| {
-            let default = text(&action.params["default"]);
+            let default = text(&action.params()["default"]);
             Input {
                 id: action.id.clone(),
-                prompt: text(&action.params["prompt"]).unwrap_or_default(),
+                prompt: text(&action.params()["prompt"]).unwrap_or_default(),
                 default: default.as_deref().map(template::placeholder),
                 default_template: default.filter(|d| template::is_template(d)),
-                help: text(&action.params["help"]),
+                help: text(&action.params()["help"]),
                 step: step.id.clone(),
                 step_title: step.title.clone(),
             }
@@ -274,7 +274,7 @@ pub fn references(runbook: &Runbook) -> HashSet<String> {
     let mut used = HashSet::new();
     for (_, action) in runbook.actions() {
         let mut texts = Vec::new();
-        strings(&action.params, &mut texts);
+        strings(action.params(), &mut texts);
         let mut names: Vec<String> = texts
             .into_iter()
             .flat_map(|text| template::template_references(text).unwrap_or_default())

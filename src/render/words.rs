@@ -200,9 +200,9 @@ pub fn code_span(code: &str) -> String {
 pub fn summary(action: &BoundAction) -> Vec<Piece> {
     let def = action.def;
     if def.namespace() == "input" && def.exports() == Exports::Value {
-        let prompt = action.params["prompt"].as_str().unwrap_or("a value");
+        let prompt = action.params()["prompt"].as_str().unwrap_or("a value");
         let mut pieces = vec![text(&format!("Asks “{prompt}”"))];
-        if let Some(default) = action.params["default"].as_str() {
+        if let Some(default) = action.params()["default"].as_str() {
             pieces.push(text(" (default "));
             pieces.push(code(&template::placeholder(default)));
             pieces.push(text(")"));

@@ -140,7 +140,7 @@ pub fn assert_checked(checked: &Checked) {
                 "two actions have id `{}`",
                 action.id
             );
-            assert!(action.params.is_object());
+            assert!(action.params().is_object());
         }
     }
     let plan = Plan::new(runbook);
