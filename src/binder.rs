@@ -403,9 +403,13 @@ impl<'d> Binder<'_, 'd> {
         }
         let when = table.remove(WHEN);
         let expect = table.remove(EXPECT);
-        let when = when
-            .and_then(|value| self.expression_strings(WHEN, value, base))
-            .and_then(|v| v.into_iter().next());
+        let when = when.and_then(|value| match value.get_ref() {
+            // The usual case, without a list of one.
+            DeValue::String(text) => Some((text.to_string(), Span::from(value.span()).shift(base))),
+            _ => self
+                .expression_strings(WHEN, value, base)
+                .and_then(|v| v.into_iter().next()),
+        });
         let expect = expect
             .and_then(|value| self.expression_strings(EXPECT, value, base))
             .unwrap_or_default();

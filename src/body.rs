@@ -66,7 +66,11 @@ pub fn parse(body: &str) -> (Body<'_>, Vec<toml::de::Error>) {
 /// The table of a body in the simple subset, or `None`.
 fn simple(body: &str) -> Option<Body<'_>> {
     let bytes = body.as_bytes();
-    let mut table = Body::default();
+    // At most one entry per line: sized once rather than grown.
+    let lines = 1 + bytes.iter().filter(|&&b| b == b'\n').count();
+    let mut table = Body {
+        entries: Vec::with_capacity(lines),
+    };
     let mut at = 0;
     loop {
         at = skip_blanks(bytes, at);
