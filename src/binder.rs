@@ -111,9 +111,8 @@ struct Deferred {
 
 impl<'d> Binder<'_, 'd> {
     fn bind(&mut self, document: &'d Document) -> Option<Runbook> {
-        // Each block is visited once, in file order, for everything but binding (which
-        // needs every id known first): on a large runbook every pass over the document
-        // reads it from memory again.
+        // Each block is visited once, in file order: on a large runbook every pass over the
+        // document reads it from memory again.
         for block in &document.intro {
             self.check_images(block);
             self.outside_step(block, "before the first step");
