@@ -151,7 +151,10 @@ impl Diagnostic {
                 let first = spans.iter().map(|r| r.start).min().unwrap_or(0);
                 let last = spans.iter().map(|r| r.end).max().unwrap_or(0);
                 let start = source.line_start(first);
-                let end = text[last..].find('\n').map_or(text.len(), |i| last + i);
+                // A bare CR ends the window too (`bare-cr` points at one).
+                let end = text[last..]
+                    .find(['\n', '\r'])
+                    .map_or(text.len(), |i| last + i);
                 let window = &text[start..end];
                 let mut snippet = Snippet::source(window)
                     .path(path)

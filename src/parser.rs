@@ -82,6 +82,21 @@ pub fn parse(source: &Source) -> Parsed<'_> {
         };
     }
 
+    // CommonMark also ends a line at a carriage return alone, but positions (and a fence's
+    // closing line) are found by line feeds: such a file would get a false `unclosed-fence`
+    // and every position on line 1. Said once, at the first such line.
+    if let Some(cr) = bare_cr(text) {
+        diagnostics.push(
+            Diagnostic::error("bare-cr", "this line ends with a bare carriage return (CR)")
+                .label(Span::point(cr), "CR without LF")
+                .help("runbook reads LF and CRLF line endings; save the file with LF endings (one that uses CR alone: `tr '\\r' '\\n' < FILE > FIXED.md`)"),
+        );
+        return Parsed {
+            document: Document::default(),
+            diagnostics,
+        };
+    }
+
     // Headings and blocks go into the tree as they are read, rather than into a list
     // nested afterwards: on a large runbook that list was the biggest allocation of all.
     let mut tree = Tree::default();
@@ -341,6 +356,14 @@ fn check_fence_closed(
     closed
 }
 
+/// Where the first carriage return not followed by a line feed is.
+fn bare_cr(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    text.match_indices('\r')
+        .map(|(i, _)| i)
+        .find(|&i| bytes.get(i + 1) != Some(&b'\n'))
+}
+
 /// The span of the info string on a fence's first line, and where it starts.
 fn info_span(source: &Source, fence_start: usize) -> (Span, usize) {
     let text = source.text();
@@ -576,6 +599,29 @@ mod tests {
             assert_eq!(first_word(text), expected.first().copied().unwrap_or(""));
             assert_eq!(trim_start(text), text.trim_start());
         }
+    }
+
+    /// LF and CRLF files read the same; a CR alone is reported once, where it is, and
+    /// nothing else is (no false `unclosed-fence`).
+    #[test]
+    fn line_endings() {
+        let lf = "# T\n\n## S\n\n```iam.list-mfa-devices id=x\nuser = \"bob\"\n```\n";
+        let crlf = lf.replace('\n', "\r\n");
+        let (a, b) = (parse_str(lf), parse_str(&crlf));
+        assert!(a.diagnostics.is_empty() && b.diagnostics.is_empty());
+        assert_eq!(a.document.sections.len(), b.document.sections.len());
+        let Block::Action(action) = &b.document.sections[0].blocks[0] else {
+            panic!("not an action block");
+        };
+        assert_eq!(action.body.trim_end(), "user = \"bob\"");
+
+        let mixed = crlf.replacen("\r\n", "\r", 3);
+        let parsed = parse_str(&mixed);
+        let codes: Vec<_> = parsed.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["bare-cr"]);
+        let at = parsed.diagnostics[0].primary.as_ref().unwrap().span.start;
+        assert_eq!(at, 3, "the CR after `# T`");
+        assert!(parse_str(&lf.replace('\n', "\r")).diagnostics[0].code == "bare-cr");
     }
 
     #[test]
