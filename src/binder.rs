@@ -5,7 +5,7 @@
 //! an action that runs earlier, and secrets may only flow into parameters that accept them.
 
 use foldhash::{HashMap, HashMapExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use toml::Spanned;
@@ -16,6 +16,7 @@ use crate::actions;
 use crate::body::{self, Body};
 use crate::diagnostic::{self, Diagnostic, did_you_mean, list};
 use crate::document::{ActionBlock, Block, Document, Section};
+use crate::figure;
 use crate::markdown;
 use crate::runbook::{BoundAction, Runbook, Step};
 use crate::source::{Source, Span};
@@ -70,6 +71,7 @@ pub fn bind(source: &Source, document: &Document) -> Bound {
         block: None,
         deferring: true,
         deferred: Vec::new(),
+        figures: None,
     };
     let runbook = binder.bind(document);
     let mut diagnostics = binder.diagnostics;
@@ -97,6 +99,16 @@ struct Binder<'s, 'd> {
     deferring: bool,
     /// References put off, settled once every id is known.
     deferred: Vec<Deferred>,
+    /// Where the runbook's figures may come from (found on the first local image), and
+    /// what each image path checked so far came to.
+    figures: Option<Figures>,
+}
+
+/// The guide's tree and the verdict on each image path seen.
+struct Figures {
+    folder: PathBuf,
+    root: PathBuf,
+    checked: HashMap<String, Option<figure::FigureError>>,
 }
 
 /// A reference to an id not seen yet when its block was bound.
@@ -831,29 +843,43 @@ impl<'d> Binder<'_, 'd> {
         );
     }
 
-    /// Images in a block whose file is missing.
+    /// Images in a block that a page could not show, or must not publish: a missing file
+    /// is a warning (`runbook render` makes it an error); a path outside the guide's tree,
+    /// a file that is not an image, or one too large is an error.
     fn check_images(&mut self, block: &Block) {
         let Block::Prose(prose) = block else { return };
         for image in &prose.images {
-            if image.url.contains("://")
-                || image.url.starts_with("data:")
-                || image.url.starts_with('#')
-            {
+            if !figure::is_local(&image.url) {
                 continue;
             }
-            let base = self.source.path().parent().unwrap_or(Path::new(""));
-            let path = base.join(&image.url);
-            if !path.is_file() {
-                self.diagnostics.push(
-                    Diagnostic::warning(
-                        "missing-image",
-                        format!("image `{}` not found", image.url),
-                    )
+            let figures = self.figures.get_or_insert_with(|| {
+                let folder = self
+                    .source
+                    .path()
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .to_path_buf();
+                Figures {
+                    root: figure::guide_root(&folder),
+                    folder,
+                    checked: HashMap::new(),
+                }
+            });
+            let problem = figures.checked.entry(image.url.clone()).or_insert_with(|| {
+                figure::resolve(&figures.root, &figures.folder, &image.url).err()
+            });
+            let Some(problem) = &*problem else { continue };
+            let diagnostic = match problem {
+                figure::FigureError::Missing { path, .. } => {
+                    Diagnostic::warning(problem.code(), problem.to_string())
+                        .label(image.span, "this figure")
+                        .note(format!("looked for `{}`", path.display()))
+                }
+                _ => Diagnostic::error(problem.code(), problem.to_string())
                     .label(image.span, "this figure")
-                    .note(format!("looked for `{}`", path.display()))
-                    .help("image paths are relative to the runbook's folder"),
-                );
-            }
+                    .note("`runbook render` copies every figure next to the page, so only image files of the guide's own are allowed"),
+            };
+            self.diagnostics.push(diagnostic.help(problem.help()));
         }
     }
 }

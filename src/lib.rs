@@ -25,6 +25,7 @@ pub mod diagnostic;
 pub mod document;
 pub mod executor;
 pub mod fido_verify;
+pub mod figure;
 pub mod journal;
 pub mod markdown;
 pub mod parser;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use crate::document::{Block, Document, Image, Section};
+use crate::figure;
 use crate::source::Span;
 
 /// A local image the page shows: where it is, and where it goes.
@@ -19,6 +20,10 @@ pub struct Figure {
     pub target: PathBuf,
     /// The first `![alt](url)` that shows it.
     pub span: Span,
+    /// The checked file (inside the guide's tree, an image); `None` when it is not one a
+    /// page may carry, which `check_file` reports as an error, so such a page is never
+    /// written.
+    pub image: Option<figure::ImageFile>,
 }
 
 impl Figure {
@@ -28,26 +33,7 @@ impl Figure {
     }
 }
 
-/// Whether a URL names a file next to the runbook (not a web address, data or anchor).
-pub fn is_local(url: &str) -> bool {
-    !(url.is_empty()
-        || url.contains("://")
-        || url.starts_with("data:")
-        || url.starts_with('#')
-        || url.starts_with("//")
-        || has_scheme(url))
-}
-
-/// `mailto:`, `https:` … — a scheme is letters, digits, `+`, `-`, `.` before a colon.
-pub fn has_scheme(url: &str) -> bool {
-    url.split_once(':').is_some_and(|(scheme, _)| {
-        scheme.len() > 1
-            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    })
-}
+pub use crate::figure::{has_scheme, is_local};
 
 /// The path a local image gets under the output folder: relative to the runbook's folder,
 /// `.` and leading `..` parts dropped, inner `..` resolved. `None` when nothing is left.
@@ -118,6 +104,7 @@ pub fn figures(base: &Path, document: &Document) -> (Vec<Figure>, Vec<FigureProb
     let mut figures: Vec<Figure> = Vec::new();
     let mut problems = Vec::new();
     let mut by_target: HashMap<PathBuf, usize> = HashMap::new();
+    let root = figure::guide_root(base);
     for image in all_images(document) {
         if !is_local(&image.url) || figures.iter().any(|f| f.url == image.url) {
             continue;
@@ -148,6 +135,7 @@ pub fn figures(base: &Path, document: &Document) -> (Vec<Figure>, Vec<FigureProb
             source,
             target,
             span: image.span,
+            image: figure::resolve(&root, base, &image.url).ok(),
         });
     }
     (figures, problems)

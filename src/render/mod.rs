@@ -82,6 +82,9 @@ pub enum RenderError {
     /// overwrite its own runbook.
     #[error("{0}")]
     Conflict(String),
+    /// A figure is not a file a page may carry (it changed after the check).
+    #[error("{0}")]
+    Figure(String),
     #[error("cannot write `{}`: {error}", path.display())]
     Output {
         path: PathBuf,
@@ -361,12 +364,22 @@ impl Site {
                 }
                 None => {}
             }
+            // Only the bytes of a checked image file of the guide's are ever written; they
+            // are checked again as they are read.
+            let image = figure.image.as_ref().ok_or_else(|| {
+                RenderError::Figure(format!(
+                    "`{}` is not an image file of the guide's; `runbook check` says why",
+                    figure.url
+                ))
+            })?;
             // Copying a file onto itself would empty it.
             if !images::same_file(&figure.source, &target) {
+                let bytes = crate::figure::read(image)
+                    .map_err(|error| RenderError::Figure(error.to_string()))?;
                 if let Some(parent) = target.parent() {
                     std::fs::create_dir_all(parent).map_err(output(parent))?;
                 }
-                std::fs::copy(&figure.source, &target).map_err(output(&target))?;
+                write_new(&target, &bytes).map_err(output(&target))?;
             }
             self.figures.insert(target, source);
         }
@@ -378,4 +391,20 @@ impl Site {
             figures: targets.len(),
         })
     }
+}
+
+/// Write `bytes` to `path`, replacing a file there but never writing through a symbolic
+/// link planted at the target (the old file is removed first).
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    match std::fs::symlink_metadata(path) {
+        Ok(_) => std::fs::remove_file(path)?,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => return Err(error),
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    file.write_all(bytes)
 }

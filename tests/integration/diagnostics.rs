@@ -173,7 +173,7 @@ fn missing_image_is_a_warning() {
 fn present_image_is_fine() {
     let output = Test::new()
         .file("r.md", "# T\n\n## S\n\n![A figure](img/a.png)\n")
-        .file("img/a.png", b"\x89PNG")
+        .file("img/a.png", b"\x89PNG\r\n\x1a\n")
         .args(["check", "r.md"])
         .run();
     output.assert_code(0);

@@ -38,6 +38,8 @@ fn guide_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let guide = std::fs::read_to_string(root().join("runbooks/aws-mfa.md")).unwrap();
     std::fs::create_dir_all(dir.path().join("runbooks")).unwrap();
+    // A repository, as the guide's is: figures may come from anywhere in its tree.
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
     std::fs::write(dir.path().join("runbooks/aws-mfa.md"), &guide).unwrap();
     for (url, file) in figures(&guide) {
         let copy = dir.path().join("runbooks").join(&url);
@@ -551,4 +553,115 @@ fn the_real_guide_renders_in_place_with_its_figures() {
         read(out.path().join("aws-mfa.html")),
         read(dir.path().join("site/aws-mfa.html"))
     );
+}
+
+/// Images name files to publish: only image files of the guide's own tree may be copied.
+/// An absolute path, `/proc/self/environ`, a `..` climbing out, a symbolic link to a
+/// credentials file, a text file named `.png`, a FIFO and an oversized file are each an
+/// error of `runbook check` at the image's line, and `render` writes nothing at all.
+#[test]
+fn only_image_files_inside_the_guide_are_published() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let outside = dir.path().join("home");
+    std::fs::create_dir_all(outside.join(".aws")).unwrap();
+    let secret = "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    std::fs::write(
+        outside.join(".aws/credentials"),
+        format!("[default]\n{secret}\n"),
+    )
+    .unwrap();
+    std::fs::write(outside.join("outside.png"), STAND_IN_PNG).unwrap();
+    let guide = dir.path().join("guide");
+    std::fs::create_dir_all(guide.join("img")).unwrap();
+    std::fs::write(guide.join("img/ok.png"), STAND_IN_PNG).unwrap();
+    symlink(outside.join(".aws/credentials"), guide.join("link.png")).unwrap();
+    symlink(outside.join("outside.png"), guide.join("outside-link.png")).unwrap();
+    std::fs::write(guide.join("notes.png"), format!("{secret}\n")).unwrap();
+    std::fs::File::create(guide.join("huge.png"))
+        .unwrap()
+        .set_len(64 * 1024 * 1024)
+        .unwrap();
+    let fifo = std::ffi::CString::new(guide.join("pipe.png").to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let climb = "../".repeat(12) + "etc/passwd";
+    let images = [
+        ("/etc/shadow", "image-outside-guide"),
+        ("/proc/self/environ", "image-outside-guide"),
+        (climb.as_str(), "image-outside-guide"),
+        ("../home/outside.png", "image-outside-guide"),
+        ("link.png", "image-outside-guide"),
+        ("outside-link.png", "image-outside-guide"),
+        ("notes.png", "not-an-image"),
+        ("pipe.png", "not-an-image"),
+        ("img", "not-an-image"),
+        ("huge.png", "image-too-large"),
+    ];
+    let mut text = String::from("# T\n\n## S\n\n![fine](img/ok.png)\n");
+    for (i, (url, _)) in images.iter().enumerate() {
+        text.push_str(&format!("\n![figure {i}]({url})\n"));
+    }
+    std::fs::write(guide.join("r.md"), &text).unwrap();
+    let check = Test::new()
+        .current_dir(&guide)
+        .args(["check", "r.md"])
+        .run();
+    check.assert_code(1);
+    for (i, (url, code)) in images.iter().enumerate() {
+        // Line 5 is the fine figure; the others follow every two lines.
+        let line = 7 + 2 * i;
+        assert!(
+            check.stderr.contains(&format!("error[{code}]")),
+            "{url}: {}",
+            check.stderr
+        );
+        assert!(
+            check.stderr.contains(&format!("--> r.md:{line}:1")),
+            "{url} at line {line}: {}",
+            check.stderr
+        );
+    }
+    assert_eq!(
+        check.stderr.matches("error[").count(),
+        images.len(),
+        "{}",
+        check.stderr
+    );
+    assert!(!check.stderr.contains("img/ok.png"), "{}", check.stderr);
+    assert!(check.stderr.contains("help: "), "{}", check.stderr);
+    for format in ["html", "markdown"] {
+        let out = dir.path().join(format!("site-{format}"));
+        let render = render(
+            &guide,
+            &["r.md", "--format", format, "--out", out.to_str().unwrap()],
+        );
+        render.assert_code(1);
+        assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none());
+        assert!(!render.stdout.contains(secret) && !render.stderr.contains(secret));
+    }
+    // The same runbook with only the fine figure renders, and copies exactly it.
+    std::fs::write(guide.join("r.md"), "# T\n\n## S\n\n![fine](img/ok.png)\n").unwrap();
+    let out = dir.path().join("site");
+    render(&guide, &["r.md", "--out", out.to_str().unwrap()]).assert_code(0);
+    assert_eq!(std::fs::read(out.join("img/ok.png")).unwrap(), STAND_IN_PNG);
+    let mut written: Vec<_> = walk(&out);
+    written.sort();
+    assert_eq!(written, ["img/ok.png", "r.html"]);
+}
+
+fn walk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(
+                walk(&path)
+                    .into_iter()
+                    .map(|p| format!("{}/{p}", path.file_name().unwrap().to_string_lossy())),
+            );
+        } else {
+            out.push(path.file_name().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    out
 }
