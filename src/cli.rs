@@ -240,6 +240,21 @@ struct RunArgs {
     /// Where journals are kept (default: $XDG_STATE_HOME/runbook or ~/.local/state/runbook).
     #[arg(long, value_name = "DIR", env = "RUNBOOK_STATE_DIR")]
     state_dir: Option<PathBuf>,
+    /// Also hand a new virtual MFA device's enrolment key (its `otpauth://` URI) to this
+    /// file, created with mode 0600 (an existing file is never overwritten), or to a pipe,
+    /// e.g. `--seed-file >(pass insert -m aws/mfa)`, so a password manager or secret store
+    /// can take it. Needed to enrol a device when no terminal can show its QR code (output
+    /// redirected, or `--output json` without a terminal on stderr): AWS shows the seed
+    /// only once, so without a taker the run refuses to create the device.
+    #[arg(long, value_name = "PATH", value_parser = parse_seed_file)]
+    seed_file: Option<PathBuf>,
+}
+
+fn parse_seed_file(text: &str) -> Result<PathBuf, String> {
+    if text.is_empty() || text == "-" {
+        return Err("give a file or pipe path; the seed is never written to stdout".into());
+    }
+    Ok(PathBuf::from(text))
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {
@@ -313,6 +328,7 @@ fn run(command: Command) -> Exit {
                 },
                 restart: args.restart,
                 state_dir: args.state_dir,
+                seed_file: args.seed_file,
             };
             match runner::run(request) {
                 RunResult::Ok => Exit::Success,

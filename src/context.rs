@@ -94,6 +94,12 @@ pub struct Mode {
     pub sandbox: bool,
     /// `--var NAME=VALUE`.
     pub vars: BTreeMap<String, String>,
+    /// `--seed-file PATH`: where a new virtual device's enrolment key goes (besides the
+    /// terminal), for runs where no one can scan a QR code.
+    pub seed_file: Option<std::path::PathBuf>,
+    /// `runbook test`: a scripted stand-in phone takes every new device's seed from the
+    /// emulator's answer (and types its codes), as the sandbox's does.
+    pub stand_in_phone: bool,
 }
 
 /// The result of one action.

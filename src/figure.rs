@@ -226,13 +226,22 @@ pub fn resolve(root: &Path, folder: &Path, url: &str) -> Result<ImageFile, Figur
         .canonicalize()
         .unwrap_or_else(|_| folder.to_path_buf());
     let joined = lexical(&folder_real.join(path));
+    let shown = folder.join(path);
     if !joined.starts_with(root) {
+        // Nothing there: only missing (a guide copied without its figures), not a leak.
+        if std::fs::symlink_metadata(&shown)
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        {
+            return Err(FigureError::Missing {
+                url: url.into(),
+                path: shown,
+            });
+        }
         return Err(FigureError::Escapes {
             url: url.into(),
             root: root.to_path_buf(),
         });
     }
-    let shown = folder.join(path);
     let real = match shown.canonicalize() {
         Ok(real) => real,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
@@ -420,6 +429,8 @@ mod tests {
         assert_eq!(code("img"), Err("not-an-image"));
         assert_eq!(code("huge.png"), Err("image-too-large"));
         assert_eq!(code("none.png"), Err("missing-image"));
+        // Outside the tree but not there: missing, not a leak.
+        assert_eq!(code("../no-such-dir/none.png"), Err("missing-image"));
         // Inside a Git work tree, the whole tree is the guide's.
         std::fs::create_dir(root.join(".git")).unwrap();
         let tree = guide_root(&guide);

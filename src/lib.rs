@@ -26,6 +26,7 @@ pub mod document;
 pub mod executor;
 pub mod fido_verify;
 pub mod figure;
+pub mod handover;
 pub mod journal;
 pub mod markdown;
 pub mod parser;

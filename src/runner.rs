@@ -30,6 +30,8 @@ pub struct RunRequest {
     pub aws: AwsOptions,
     pub restart: bool,
     pub state_dir: Option<PathBuf>,
+    /// `--seed-file`: where a new virtual device's enrolment key is written (0600).
+    pub seed_file: Option<PathBuf>,
 }
 
 /// How `runbook run` ended.
@@ -137,6 +139,8 @@ pub fn run(request: RunRequest) -> RunResult {
             dry_run: request.dry_run,
             sandbox: request.sandbox,
             vars: request.vars.clone(),
+            seed_file: request.seed_file.clone(),
+            stand_in_phone: false,
         },
         selection: request.selection.clone(),
         journal: JournalHandle {

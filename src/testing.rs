@@ -423,6 +423,8 @@ fn record(
             dry_run: false,
             sandbox: answers.sandbox,
             vars: answers.vars.clone(),
+            seed_file: None,
+            stand_in_phone: true,
         },
         selection: Selection::default(),
         journal: JournalHandle {

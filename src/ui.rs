@@ -146,19 +146,44 @@ impl Ui {
         }
     }
 
+    /// Why something secret (the enrolment QR code) can't be shown to a person now, or
+    /// `None` when it can: human output on a terminal (stdout), or with `--output json`,
+    /// stderr on a terminal (stdout carries the events).
+    pub fn secret_blocked(&self) -> Option<&'static str> {
+        if self.capture.is_some() {
+            return Some("this run's output is recorded, not shown to anyone");
+        }
+        match self.mode {
+            OutputMode::Human if !std::io::stdout().is_terminal() => {
+                Some("output is not a terminal (stdout goes to a pipe or a file)")
+            }
+            OutputMode::Json if !std::io::stderr().is_terminal() => Some(
+                "`--output json` keeps stdout for events, and stderr, where the QR code would be drawn, is not a terminal",
+            ),
+            _ => None,
+        }
+    }
+
     /// Show something secret (the enrolment QR code, the manual-entry key) — only on a
     /// terminal, never into a pipe, a file or a capture. Returns whether it was shown.
     pub fn show_secret(&mut self, text: &str) -> bool {
-        if self.capture.is_some()
-            || self.mode != OutputMode::Human
-            || !std::io::stdout().is_terminal()
-        {
+        if self.secret_blocked().is_some() {
             return false;
         }
-        let mut stdout = std::io::stdout().lock();
-        let shown = stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| stdout.flush());
+        let shown = match self.mode {
+            OutputMode::Human => {
+                let mut stdout = std::io::stdout().lock();
+                stdout
+                    .write_all(text.as_bytes())
+                    .and_then(|()| stdout.flush())
+            }
+            OutputMode::Json => {
+                let mut stderr = std::io::stderr().lock();
+                stderr
+                    .write_all(text.as_bytes())
+                    .and_then(|()| stderr.flush())
+            }
+        };
         shown.is_ok()
     }
 

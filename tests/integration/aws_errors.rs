@@ -120,8 +120,11 @@ fn run(iam: aws_sdk_iam::Client, sts: aws_sdk_sts::Client) -> Ran {
     let text = std::fs::read_to_string(root().join("tests/fixtures/run/part1.md")).unwrap();
     let provider = AwsProvider::from_clients(iam, sts);
     let clock = FixedClock::new(1_700_000_000);
+    // Unattended, against "AWS": the new device's enrolment key goes to a file.
+    let seeds = tempfile::tempdir().unwrap();
     let mode = Mode {
         yes: true,
+        seed_file: Some(seeds.path().join("seed.uri")),
         ..Mode::default()
     };
     let mut prompt = ScriptedPrompt::default();

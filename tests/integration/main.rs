@@ -11,6 +11,7 @@ mod handoff;
 mod harness;
 mod inprocess;
 mod interrupt;
+mod lockout;
 mod moto;
 mod plan;
 mod proxy;

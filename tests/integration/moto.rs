@@ -55,6 +55,11 @@ pub fn own_emulator(dir: &Path) -> sandbox::Emulator {
 pub struct User {
     pub name: String,
     key: SandboxUser,
+    /// Where unattended runs hand each new device's enrolment key (`--seed-file`): a run
+    /// against an endpoint without a terminal needs a taker for the seed. Outside every
+    /// folder the leak scans read.
+    seeds: tempfile::TempDir,
+    runs: std::cell::Cell<usize>,
 }
 
 pub fn user(name: &str) -> User {
@@ -64,6 +69,8 @@ pub fn user(name: &str) -> User {
     User {
         name: name.to_string(),
         key,
+        seeds: tempfile::tempdir().unwrap(),
+        runs: std::cell::Cell::new(0),
     }
 }
 
@@ -89,8 +96,34 @@ impl User {
         })
     }
 
-    /// `runbook run FILE --endpoint-url … --state-dir STATE ARGS` as this user.
+    /// `runbook run FILE --endpoint-url … --state-dir STATE --seed-file NEW ARGS` as this
+    /// user (each run its own seed file, see [`User::seed_files`]).
     pub fn run(&self, file: &str, state: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let run = self.runs.get() + 1;
+        self.runs.set(run);
+        let seed_file = self.seeds.path().join(format!("seed-{run}.uri"));
+        let mut with_seed_file = vec!["--seed-file", seed_file.to_str().unwrap()];
+        with_seed_file.extend_from_slice(args);
+        self.run_as_is(file, state, &with_seed_file, env)
+    }
+
+    /// The enrolment URIs the runs so far handed over, in run order.
+    pub fn seed_files(&self) -> Vec<String> {
+        (1..=self.runs.get())
+            .filter_map(|run| {
+                std::fs::read_to_string(self.seeds.path().join(format!("seed-{run}.uri"))).ok()
+            })
+            .collect()
+    }
+
+    /// `runbook run FILE --endpoint-url … --state-dir STATE ARGS`, nothing added.
+    pub fn run_as_is(
+        &self,
+        file: &str,
+        state: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Output {
         let mut test = Test::new()
             .current_dir(root())
             .args(["run", file, "--endpoint-url", endpoint(), "--state-dir"])

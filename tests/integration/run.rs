@@ -37,6 +37,10 @@ fn part1_of_the_guide_enables_exactly_one_device() {
         output.stdout
     );
     user.assert_one_device("after Part 1");
+    // Unattended against an endpoint, the enrolment key went to the run's --seed-file.
+    let handed = user.seed_files();
+    assert_eq!(handed.len(), 1, "{handed:?}");
+    assert!(handed[0].starts_with("otpauth://totp/AWS:part1%40123456789012?"));
 }
 
 #[test]

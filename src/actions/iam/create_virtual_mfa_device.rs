@@ -6,7 +6,9 @@ use serde::Deserialize;
 use super::check_name;
 use crate::action::{Action, AwsCli, Output, OutputType, Problem};
 use crate::context::{Context, Outcome, RunError};
+use crate::handover::{self, SeedFile, Taker};
 use crate::providers::Assignment;
+use crate::totp;
 
 pub struct CreateVirtualMfaDevice;
 
@@ -121,6 +123,17 @@ impl Action for CreateVirtualMfaDevice {
                 "choose another name, e.g. --var device_name=<your-name>-DuoMobile",
             ));
         }
+        // AWS shows the seed once: create the device only if someone can take it.
+        let seed_file = match handover::taker(ctx) {
+            Ok(Taker::File(path)) if !ctx.mode().dry_run => Some(SeedFile::open(&path)?),
+            Ok(_) => None,
+            Err(error) if ctx.mode().dry_run => {
+                ctx.ui()
+                    .warn(&format!("a real run would stop here: {error}"));
+                None
+            }
+            Err(error) => return Err(error),
+        };
         if let Some(orphan) = unassigned
             .iter()
             .find(|d| d.serial_number.ends_with(&suffix))
@@ -157,7 +170,24 @@ impl Action for CreateVirtualMfaDevice {
                 .create_virtual_mfa_device(&name, params.path.as_ref().map(|_| path.as_str()))
         })?;
         ctx.created_device(&created.serial_number)?;
-        Ok(Outcome::new(format!("created {}", created.serial_number))
+        let mut note = format!("created {}", created.serial_number);
+        if let Some(file) = seed_file {
+            let label = handover::account_label(&created.serial_number, user.as_deref(), &name);
+            let uri = totp::parse_seed(created.seed.expose())
+                .and_then(|seed| seed.otpauth_uri(totp::DEFAULT_ISSUER, &label))
+                .map_err(|error| {
+                    RunError::failed(
+                        format!("AWS returned a seed that can't be used: {error}"),
+                        "run again; the device this run created is deleted again",
+                    )
+                })?;
+            note.push_str(&format!(
+                "; its enrolment key went to {}",
+                file.path().display()
+            ));
+            file.write(&uri)?;
+        }
+        Ok(Outcome::new(note)
             .changed()
             .output("serial_number", created.serial_number)
             .secret("seed", created.seed))

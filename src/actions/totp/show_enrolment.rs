@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use crate::action::{Action, Output};
 use crate::context::{Context, Outcome, RunError};
+use crate::handover;
 use crate::template::SecretTemplate;
 use crate::totp;
 
@@ -50,14 +51,14 @@ impl Action for ShowEnrolment {
         if ctx.unattended() {
             // Nobody answers questions: draw it inline, for a person who may still scan it.
             if !ctx.ui().show_secret(&screen) {
-                return Ok(Outcome::new(not_drawn(ctx)));
+                return not_drawn(ctx);
             }
             return Ok(Outcome::new(format!(
                 "enrolment QR code shown for {issuer}: {account}"
             )));
         }
         if !ctx.ui().enter_private_screen() {
-            return Ok(Outcome::new(not_drawn(ctx)));
+            return not_drawn(ctx);
         }
         let shown = show_until_scanned(ctx, &seed, &screen);
         ctx.ui().leave_private_screen();
@@ -68,12 +69,26 @@ impl Action for ShowEnrolment {
     }
 }
 
-fn not_drawn(ctx: &Context<'_>) -> &'static str {
-    if ctx.mode().sandbox {
-        "QR code not drawn (output is not a terminal); the sandbox stand-in app reads the seed directly"
-    } else {
-        "QR code not drawn: output is not a terminal, and the seed is never written anywhere else"
+/// The QR code could not be drawn: fine when someone else takes the seed (the sandbox's
+/// stand-in app, or `--seed-file`); otherwise a failure, so the device is never enabled
+/// (and this run's device is deleted again).
+fn not_drawn(ctx: &Context<'_>) -> Result<Outcome, RunError> {
+    let reason = ctx
+        .ui
+        .secret_blocked()
+        .unwrap_or("the terminal could not be written to");
+    if let Some(path) = &ctx.mode().seed_file {
+        return Ok(Outcome::new(format!(
+            "QR code not drawn ({reason}); the enrolment key went to {}",
+            path.display()
+        )));
     }
+    if ctx.mode().sandbox || ctx.mode().stand_in_phone {
+        return Ok(Outcome::new(format!(
+            "QR code not drawn ({reason}); the sandbox stand-in app reads the seed directly"
+        )));
+    }
+    Err(handover::no_taker(reason, true))
 }
 
 fn show_until_scanned(
