@@ -660,6 +660,8 @@ fn clients(endpoint: &str, key: &str, secret: &str) -> AwsProvider {
         .endpoint_url(endpoint)
         .retry_config(retry.clone())
         .timeout_config(timeout.clone())
+        .http_client(crate::providers::aws::direct_http_client())
+        .interceptor(crate::providers::aws::ResponseSizeLimit)
         .build();
     let sts = aws_sdk_sts::Config::builder()
         .behavior_version(BehaviorVersion::latest())
@@ -668,6 +670,8 @@ fn clients(endpoint: &str, key: &str, secret: &str) -> AwsProvider {
         .endpoint_url(endpoint)
         .retry_config(retry)
         .timeout_config(timeout)
+        .http_client(crate::providers::aws::direct_http_client())
+        .interceptor(crate::providers::aws::ResponseSizeLimit)
         .build();
     AwsProvider::from_clients(
         aws_sdk_iam::Client::from_conf(iam),
@@ -739,6 +743,7 @@ pub fn sandbox_options(emulator: &Emulator, user: &SandboxUser) -> AwsOptions {
         credentials: Some((user.access_key_id.clone(), user.secret_access_key.clone())),
         max_attempts: Some(1),
         call_timeout: None,
+        direct: true,
     }
 }
 

@@ -35,10 +35,99 @@ pub struct AwsOptions {
     /// attempts are left); default [`DEFAULT_CALL_TIMEOUT`]. A hung endpoint then ends in
     /// an error that says so, not in a run that waits forever.
     pub call_timeout: Option<Duration>,
+    /// Never go through a proxy (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`): the sandbox and
+    /// `runbook test` talk to their emulator on 127.0.0.1 directly. Loopback endpoints are
+    /// always reached directly.
+    pub direct: bool,
 }
 
 /// The default of [`AwsOptions::call_timeout`]: IAM answers in well under a second.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The largest answer read from IAM or STS. Their answers are a few kilobytes (a page of
+/// 100 devices is about 30 KB; a credential report for thousands of users, a few MB); an
+/// endpoint or proxy sending more is not read into memory.
+pub const MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The words that mark an answer cut off at [`MAX_RESPONSE_BYTES`].
+pub const TOO_LARGE: &str = "response larger than the 16 MB any IAM or STS answer fits in";
+
+/// Refuses answers larger than [`MAX_RESPONSE_BYTES`]: by their `Content-Length` before
+/// anything is read, and otherwise while the body is read (chunked answers).
+#[derive(Debug)]
+pub struct ResponseSizeLimit;
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for ResponseSizeLimit {
+    fn name(&self) -> &'static str {
+        "ResponseSizeLimit"
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextMut<'_>,
+        _runtime_components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let response = context.response_mut();
+        let declared = response
+            .headers()
+            .get("content-length")
+            .and_then(|length| length.trim().parse::<u64>().ok());
+        if declared.is_some_and(|length| length > MAX_RESPONSE_BYTES) {
+            return Err(format!(
+                "{TOO_LARGE} (Content-Length {})",
+                declared.unwrap_or_default()
+            )
+            .into());
+        }
+        let body = response.take_body();
+        let limited = http_body_util::Limited::new(body, MAX_RESPONSE_BYTES as usize);
+        *response.body_mut() =
+            aws_smithy_types::body::SdkBody::from_body_1_x(http_body_util::BodyExt::map_err(
+                limited,
+                |error| -> aws_smithy_runtime_api::box_error::BoxError {
+                    if error.is::<http_body_util::LengthLimitError>() {
+                        TOO_LARGE.into()
+                    } else {
+                        error
+                    }
+                },
+            ));
+        Ok(())
+    }
+}
+
+/// An HTTPS client like the SDK's default one, but that never goes through a proxy,
+/// whatever `HTTP_PROXY`, `HTTPS_PROXY` or `ALL_PROXY` say.
+pub fn direct_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls;
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ))
+        .build_https()
+}
+
+/// Whether an endpoint URL names this machine (`127.0.0.1`, `localhost`, `[::1]`).
+pub fn is_loopback(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let host = if let Some(bracketed) = host.strip_prefix('[') {
+        bracketed.split(']').next().unwrap_or_default()
+    } else {
+        host.rsplit_once(':').map_or(host, |(host, _)| host)
+    };
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    host.parse::<std::net::IpAddr>()
+        .is_ok_and(|address| address.is_loopback())
+}
 
 /// IAM and STS clients with the runtime that drives them.
 pub struct AwsProvider {
@@ -85,6 +174,13 @@ impl AwsProvider {
             if let Some(url) = &options.endpoint_url {
                 loader = loader.endpoint_url(url);
             }
+            let endpoint = options
+                .endpoint_url
+                .clone()
+                .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok());
+            if options.direct || endpoint.as_deref().is_some_and(is_loopback) {
+                loader = loader.http_client(direct_http_client());
+            }
             if let Some((key, secret)) = &options.credentials {
                 loader = loader.credentials_provider(Credentials::new(
                     key,
@@ -97,8 +193,16 @@ impl AwsProvider {
             loader.load().await
         });
         AwsProvider {
-            iam: aws_sdk_iam::Client::new(&config),
-            sts: aws_sdk_sts::Client::new(&config),
+            iam: aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(&config)
+                    .interceptor(ResponseSizeLimit)
+                    .build(),
+            ),
+            sts: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(&config)
+                    .interceptor(ResponseSizeLimit)
+                    .build(),
+            ),
             runtime,
         }
     }

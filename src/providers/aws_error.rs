@@ -25,6 +25,8 @@ pub enum ErrorKind {
     Network,
     /// No answer within the call timeout (`--aws-timeout`).
     Timeout,
+    /// The answer was larger than any IAM or STS answer ([`super::aws::MAX_RESPONSE_BYTES`]).
+    ResponseTooLarge,
     /// Anything else the service said.
     Other,
 }
@@ -81,6 +83,7 @@ impl AwsError {
         let message = error.message().map(str::to_string);
         let status = error.raw_response().map(HttpStatus::status);
         let kind = match error {
+            _ if source_chain(error).contains(super::aws::TOO_LARGE) => ErrorKind::ResponseTooLarge,
             SdkError::TimeoutError(_) => ErrorKind::Timeout,
             SdkError::DispatchFailure(_) => {
                 if source_chain(error).contains("credentials") {
@@ -96,6 +99,7 @@ impl AwsError {
             _ => kind_of(code.as_deref(), status),
         };
         let message = message.or_else(|| match error {
+            _ if kind == ErrorKind::ResponseTooLarge => Some(source_chain(error)),
             SdkError::DispatchFailure(_)
             | SdkError::TimeoutError(_)
             | SdkError::ConstructionFailure(_) => Some(source_chain(error)),
@@ -131,6 +135,9 @@ impl AwsError {
             ErrorKind::NotImplemented => "the service does not implement this call",
             ErrorKind::Network => "AWS could not be reached",
             ErrorKind::Timeout => "AWS did not answer in time",
+            ErrorKind::ResponseTooLarge => {
+                "the answer was far larger than any IAM or STS answer, so it was not read"
+            }
             ErrorKind::Other => "AWS returned an error",
         }
     }
@@ -176,6 +183,9 @@ impl AwsError {
             }
             ErrorKind::Timeout => {
                 "run again to resume (a change the call may have made is checked first); --aws-timeout allows slower answers"
+            }
+            ErrorKind::ResponseTooLarge => {
+                "check that --endpoint-url (or AWS_ENDPOINT_URL) and any proxy in between are AWS or an emulator you trust; then run again to resume"
             }
             ErrorKind::Other => {
                 "run again to resume; if it keeps failing, the AWS message above says why"

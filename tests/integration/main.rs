@@ -13,6 +13,7 @@ mod inprocess;
 mod interrupt;
 mod lockout;
 mod moto;
+mod network;
 mod plan;
 mod proxy;
 mod render;
