@@ -196,7 +196,7 @@ fn target(request: &RunRequest) -> String {
 /// carry the emulator's endpoint and the sandbox user's keys.
 fn start_sandbox(ui: &mut Ui) -> Result<(sandbox::Emulator, AwsOptions), String> {
     if let Some((endpoint, user_name)) = attached_sandbox() {
-        let emulator = sandbox::Emulator::attach(&endpoint);
+        let emulator = sandbox::Emulator::attach(&endpoint).map_err(|error| error.to_string())?;
         let user =
             sandbox::create_user(&emulator, &user_name).map_err(|error| error.to_string())?;
         ui.text(&format!(

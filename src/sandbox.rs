@@ -71,6 +71,11 @@ const INSTALL_LOG: &str = "runbook-install.log";
 /// Why the sandbox could not be set up. Every message says what to do next.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
+    /// `RUNBOOK_SANDBOX_ENDPOINT` (a test hook) names anything but a local emulator.
+    #[error(
+        "the sandbox only talks to a local emulator at http://127.0.0.1:PORT, not `{endpoint}` (from RUNBOOK_SANDBOX_ENDPOINT, a hook for tests): unset it to let the sandbox start its own"
+    )]
+    NotLocal { endpoint: String },
     /// `python3` is not on `PATH`.
     #[error(
         "`{python}` was not found, and the local AWS emulator needs it: install python3 and python3-venv (scripts/setup.sh does it), then run again"
@@ -452,18 +457,18 @@ impl Emulator {
     /// # Panics
     ///
     /// If `endpoint` is not `http://127.0.0.1:PORT`: the sandbox talks to nothing else.
-    pub fn attach(endpoint: &str) -> Emulator {
+    pub fn attach(endpoint: &str) -> Result<Emulator, SandboxError> {
         let port = endpoint
             .strip_prefix("http://127.0.0.1:")
             .map(|port| port.trim_end_matches('/'))
             .and_then(|port| port.parse().ok())
-            .unwrap_or_else(|| {
-                panic!("the sandbox only uses http://127.0.0.1:PORT, not {endpoint:?}")
-            });
-        Emulator {
+            .ok_or_else(|| SandboxError::NotLocal {
+                endpoint: endpoint.to_string(),
+            })?;
+        Ok(Emulator {
             port,
             process: None,
-        }
+        })
     }
 
     /// The endpoint URL to give the AWS SDK: `http://127.0.0.1:PORT`.
@@ -903,7 +908,7 @@ mod tests {
     fn an_attached_handle_shares_the_server_and_leaves_it_running() {
         let dir = tempfile::tempdir().unwrap();
         let emulator = start(&dir);
-        let attached = Emulator::attach(&emulator.endpoint());
+        let attached = Emulator::attach(&emulator.endpoint()).unwrap();
         assert_eq!(attached.endpoint(), emulator.endpoint());
         assert_eq!((attached.pid(), attached.log_file()), (None, None));
         let user = create_user(&attached, "sandbox-dave").unwrap();
@@ -931,9 +936,21 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "the sandbox only uses http://127.0.0.1:PORT")]
     fn only_a_local_emulator_can_be_attached() {
-        Emulator::attach("https://iam.amazonaws.com");
+        for endpoint in [
+            "https://iam.amazonaws.com",
+            "http://10.0.0.1:5000",
+            "http://127.0.0.1.example.com:5000",
+            "http://127.0.0.1:notaport",
+        ] {
+            let error = Emulator::attach(endpoint).unwrap_err().to_string();
+            assert!(error.contains("only talks to a local emulator"), "{error}");
+            assert!(error.contains(endpoint), "{error}");
+        }
+        assert_eq!(
+            Emulator::attach("http://127.0.0.1:5000/").unwrap().port(),
+            5000
+        );
     }
 
     #[test]

@@ -102,7 +102,7 @@ impl Backend {
         // reads the seeds from it). It is reset between guides like our own.
         if let Ok(endpoint) = std::env::var("RUNBOOK_SANDBOX_ENDPOINT") {
             return Ok(Backend {
-                emulator: Emulator::attach(&endpoint),
+                emulator: Emulator::attach(&endpoint).map_err(|error| error.to_string())?,
                 used: false,
                 _dir: dir,
             });

@@ -78,7 +78,7 @@ fn action_ids() -> BTreeSet<String> {
 
 /// The final state every case must reach, on the emulator and in the journal.
 fn assert_final_state(endpoint: &str, user: &str, state: &Path, case: &str) {
-    let emulator = Emulator::attach(endpoint);
+    let emulator = Emulator::attach(endpoint).unwrap();
     // The run replaced the user's key with its own; a fresh one to look with.
     let key = sandbox::create_user(&emulator, user).unwrap();
     let aws = AwsProvider::connect(&AwsOptions {
@@ -181,7 +181,7 @@ impl Crash {
 #[test]
 fn kill_9_at_every_step_boundary_and_in_every_aws_call_then_resume() {
     let endpoint = crate::moto::endpoint();
-    let upstream = Emulator::attach(endpoint).port();
+    let upstream = Emulator::attach(endpoint).unwrap().port();
 
     // A clean run through the proxy, to learn the calls the guide makes.
     let probe = Proxy::start(upstream, |_, _| Fault::None);

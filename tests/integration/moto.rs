@@ -64,7 +64,7 @@ pub struct User {
 
 pub fn user(name: &str) -> User {
     let endpoint = endpoint();
-    let emulator = sandbox::Emulator::attach(endpoint);
+    let emulator = sandbox::Emulator::attach(endpoint).unwrap();
     let key = sandbox::create_user(&emulator, name).expect("create the test user");
     User {
         name: name.to_string(),

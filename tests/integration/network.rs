@@ -202,3 +202,25 @@ fn a_2_gb_chunked_answer_is_cut_off() {
         output.stderr
     );
 }
+
+#[test]
+fn the_sandbox_attaches_to_nothing_but_a_local_emulator() {
+    for args in [
+        &["run", "tests/fixtures/run/part1.md", "--sandbox", "--yes"][..],
+        &["test", "runbooks/aws-mfa.md"][..],
+    ] {
+        let state = tempfile::tempdir().unwrap();
+        let output = Test::new()
+            .current_dir(root())
+            .args(args.iter().copied())
+            .env("RUNBOOK_STATE_DIR", state.path().to_str().unwrap())
+            .env("RUNBOOK_SANDBOX_ENDPOINT", "https://iam.amazonaws.com")
+            .run();
+        output.assert_code(1);
+        let said = format!("{}{}", output.stdout, output.stderr);
+        assert!(
+            said.contains("the sandbox only talks to a local emulator at http://127.0.0.1:PORT, not `https://iam.amazonaws.com`"),
+            "{args:?}: {said}"
+        );
+    }
+}
