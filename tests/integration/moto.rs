@@ -124,9 +124,21 @@ impl User {
         args: &[&str],
         env: &[(&str, &str)],
     ) -> Output {
+        self.run_via(endpoint(), file, state, args, env)
+    }
+
+    /// [`User::run_as_is`] through another endpoint (a proxy in front of the emulator).
+    pub fn run_via(
+        &self,
+        endpoint: &str,
+        file: &str,
+        state: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Output {
         let mut test = Test::new()
             .current_dir(root())
-            .args(["run", file, "--endpoint-url", endpoint(), "--state-dir"])
+            .args(["run", file, "--endpoint-url", endpoint, "--state-dir"])
             .args([state.to_str().unwrap()])
             .args(args.iter().copied())
             .env("AWS_ACCESS_KEY_ID", self.key.access_key_id.clone())

@@ -18,6 +18,8 @@ pub enum Fault {
     KillBefore,
     /// Let the emulator act, then SIGKILL the client before it sees the answer.
     KillAfter,
+    /// Never pass it on: answer with this whole HTTP response instead (a bogus reply).
+    Answer(String),
 }
 
 type Rule = dyn Fn(usize, &str) -> Fault + Send + Sync;
@@ -124,6 +126,7 @@ fn serve(
             kill(victim);
             return Ok(());
         }
+        Fault::Answer(response) => return client.write_all(response.as_bytes()),
         Fault::None | Fault::KillAfter => {}
     }
     let mut up = TcpStream::connect(("127.0.0.1", upstream))?;

@@ -314,3 +314,64 @@ fn kill_9_anywhere_then_resume() {
         handle.join().unwrap();
     }
 }
+
+/// A forged "success" for EnableMFADevice (an empty 200 that never reached the emulator)
+/// is not believed: the listing afterwards decides. The run fails, deletes the device it
+/// created and never enabled, journals nothing as done, and the next run finishes.
+#[test]
+fn a_bogus_enable_success_is_a_failure_with_cleanup() {
+    use crate::proxy::{Fault, Proxy};
+    let user = user("bogus");
+    let state = tempfile::tempdir().unwrap();
+    let upstream = runbook::sandbox::Emulator::attach(crate::moto::endpoint())
+        .unwrap()
+        .port();
+    let proxy = Proxy::start(upstream, |_, action| {
+        if action == "EnableMFADevice" {
+            let body = "<EnableMFADeviceResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><ResponseMetadata><RequestId>forged</RequestId></ResponseMetadata></EnableMFADeviceResponse>";
+            Fault::Answer(format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ))
+        } else {
+            Fault::None
+        }
+    });
+    let seeds = tempfile::tempdir().unwrap();
+    let seed_file = seeds.path().join("seed.uri");
+    let output = user.run_via(
+        &proxy.endpoint(),
+        PART1,
+        state.path(),
+        &["--yes", "--seed-file", seed_file.to_str().unwrap()],
+        &[],
+    );
+    output.assert_code(1);
+    assert!(proxy.calls().iter().any(|c| c == "EnableMFADevice"));
+    assert!(
+        output.stdout.contains(
+            "AWS answered that arn:aws:iam::123456789012:mfa/bogus-DuoMobile was enabled, but it is not among bogus's MFA devices"
+        ),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        !output.stdout.contains("✓ iam.enable-mfa-device"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output
+            .stdout
+            .contains("deleted arn:aws:iam::123456789012:mfa/bogus-DuoMobile: this run created it but never enabled it"),
+        "{}",
+        output.stdout
+    );
+    assert!(user.devices().is_empty());
+    assert!(user.orphans().is_empty());
+    // The journal holds no "done" for enabling, so the next run (straight to the
+    // emulator) enables a device and finishes.
+    user.run(PART1, state.path(), &["--yes"], &[])
+        .assert_code(0);
+    user.assert_one_device("after the honest run");
+}

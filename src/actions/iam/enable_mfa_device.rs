@@ -87,14 +87,21 @@ impl Action for EnableMfaDevice {
         ctx.wait("Enabling the MFA device…", |ctx| {
             ctx.iam().enable_mfa_device(&user, &serial, &code1, &code2)
         })?;
+        // Believe the listing, not the answer: a garbled or forged success must not mark
+        // the device enabled (and spare it from the cleanup of unenabled devices).
+        let listed = ctx.wait("Checking the device is enabled…", |ctx| {
+            ctx.iam().list_mfa_devices(Some(&user))
+        })?;
+        let Some(device) = listed.into_iter().find(|d| d.serial_number == serial) else {
+            return Err(RunError::failed(
+                format!(
+                    "AWS answered that {serial} was enabled, but it is not among {user}'s MFA devices"
+                ),
+                "run again: the device this run created is deleted and set up anew; if this keeps happening, check --endpoint-url and any proxy in between",
+            ));
+        };
         ctx.enabled_device(&serial)?;
-        let enable_date = ctx
-            .iam()
-            .list_mfa_devices(Some(&user))?
-            .into_iter()
-            .find(|d| d.serial_number == serial)
-            .map(|d| d.enable_date)
-            .unwrap_or_default();
+        let enable_date = device.enable_date;
         Ok(Outcome::new(format!("enabled {serial} for {user}"))
             .changed()
             .output("serial_number", serial)
