@@ -284,6 +284,7 @@ enum CatalogFormat {
 
 /// Parse arguments, run the command, and map the outcome to an exit code.
 pub fn main() -> ExitCode {
+    crate::secret::forbid_core_dumps();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

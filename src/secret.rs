@@ -53,3 +53,20 @@ mod tests {
         assert_eq!(secret.expose(), "JBSWY3DPEHPK3PXP");
     }
 }
+
+/// Keep secrets out of core dumps: the process holds seeds and codes in memory, and a core
+/// file (after a crash or SIGABRT) would write them to disk. Sets the core size limit to 0
+/// (soft and hard, so children such as the emulator inherit it) and marks the process not
+/// dumpable, which also stops other processes of the same user from attaching a debugger
+/// to read its memory. Called first thing in `main`.
+pub fn forbid_core_dumps() {
+    let none = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain system calls on this process, with valid arguments.
+    unsafe {
+        libc::setrlimit(libc::RLIMIT_CORE, &none);
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
+}

@@ -4,6 +4,7 @@ mod actions_doc;
 mod aws_errors;
 mod browser;
 mod cli;
+mod coredump;
 mod diagnostics;
 mod faults;
 mod fido;
