@@ -41,19 +41,6 @@ impl PartialEq for Secret {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn debug_and_display_are_redacted() {
-        let secret = Secret::new("JBSWY3DPEHPK3PXP");
-        assert_eq!(format!("{secret:?}"), "Secret([redacted])");
-        assert_eq!(format!("{secret}"), "[redacted]");
-        assert_eq!(secret.expose(), "JBSWY3DPEHPK3PXP");
-    }
-}
-
 /// Keep secrets out of core dumps: the process holds seeds and codes in memory, and a core
 /// file (after a crash or SIGABRT) would write them to disk. Sets the core size limit to 0
 /// (soft and hard, so children such as the emulator inherit it) and marks the process not
@@ -68,5 +55,18 @@ pub fn forbid_core_dumps() {
     unsafe {
         libc::setrlimit(libc::RLIMIT_CORE, &none);
         libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_display_are_redacted() {
+        let secret = Secret::new("JBSWY3DPEHPK3PXP");
+        assert_eq!(format!("{secret:?}"), "Secret([redacted])");
+        assert_eq!(format!("{secret}"), "[redacted]");
+        assert_eq!(secret.expose(), "JBSWY3DPEHPK3PXP");
     }
 }
