@@ -147,7 +147,8 @@ impl Outcome {
 /// remembers only in memory.
 pub struct JournalHandle {
     pub journal: Journal,
-    pub path: Option<std::path::PathBuf>,
+    /// Where it is saved, sealed with the state folder's key; `None` in `--dry-run`.
+    pub file: Option<crate::journal::JournalFile>,
     /// The latest TOTP window whose code this run used: a code can't be used twice.
     pub last_code_window: Option<u64>,
     /// The security key `fido.wait-for-key` chose, for the FIDO actions after it.
@@ -156,8 +157,8 @@ pub struct JournalHandle {
 
 impl JournalHandle {
     pub fn save(&self) -> Result<(), RunError> {
-        if let Some(path) = &self.path {
-            self.journal.save(path)?;
+        if let Some(file) = &self.file {
+            file.save(&self.journal)?;
         }
         Ok(())
     }

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use crate::check;
 use crate::context::{JournalHandle, Mode, RunError};
 use crate::executor::{self, Executor, Finish, INTERRUPTED, Selection};
-use crate::journal::{self, Journal};
+use crate::journal::{self, Journal, JournalFile};
 use crate::providers::aws::{AwsOptions, AwsProvider};
 use crate::providers::hid_key::HidKeys;
 use crate::providers::security_key::SecurityKeys;
@@ -75,15 +75,39 @@ pub fn run(request: RunRequest) -> RunResult {
         .state_dir
         .clone()
         .unwrap_or_else(journal::default_state_dir);
-    let journal_path = journal::path(&state_dir, &request.file, &hash, &target);
-    let mut journal = match Journal::load(&journal_path) {
+    let opened = if request.dry_run {
+        JournalFile::read_only(&state_dir, &request.file, &hash, &target)
+    } else {
+        JournalFile::open(&state_dir, &request.file, &hash, &target)
+    };
+    let journal_file = match opened {
+        Ok(file) => file,
+        Err(error) => {
+            ui.error(&error.to_string(), Some(&error.next_step()));
+            return RunResult::Failed;
+        }
+    };
+    // One run at a time per guide and target (a dry run changes nothing, and needs none).
+    let _lock = if request.dry_run {
+        None
+    } else {
+        match journal_file.lock() {
+            Ok(lock) => Some(lock),
+            Err(error) => {
+                ui.error(&error.to_string(), Some(&error.next_step()));
+                ui.run_event("run_finished", serde_json::json!({ "status": "failed" }));
+                return RunResult::Failed;
+            }
+        }
+    };
+    let mut journal = match journal_file.load(&hash, &target) {
         Ok(Some(journal)) if !request.restart => journal,
         Ok(_) => Journal::new(&checked.path, &hash, &target),
+        // --restart starts over whatever the old journal holds.
+        Err(_) if request.restart => Journal::new(&checked.path, &hash, &target),
         Err(error) => {
-            ui.error(
-                &error.to_string(),
-                Some("delete the file, or pass --restart"),
-            );
+            ui.error(&error.to_string(), Some(&error.next_step()));
+            ui.run_event("run_finished", serde_json::json!({ "status": "failed" }));
             return RunResult::Failed;
         }
     };
@@ -145,7 +169,7 @@ pub fn run(request: RunRequest) -> RunResult {
         selection: request.selection.clone(),
         journal: JournalHandle {
             journal,
-            path: (!request.dry_run).then_some(journal_path),
+            file: (!request.dry_run).then_some(journal_file),
             last_code_window: None,
             key: None,
         },

@@ -382,12 +382,18 @@ fn record(
         ));
     }
     let dir = tempfile::tempdir().map_err(|error| format!("no temporary directory: {error}"))?;
-    let journal_path = dir.path().join("journal.json");
     let file_name = file
         .file_name()
         .map(|name| name.to_string_lossy().to_string())
         .unwrap_or_default();
-    let recorder = Recorder::new(runbook, &journal_path);
+    let journal_file = journal::JournalFile::open(
+        dir.path(),
+        file,
+        &journal::content_hash(source.text()),
+        "runbook-test",
+    )
+    .map_err(|error| error.to_string())?;
+    let recorder = Recorder::new(runbook, journal_file.clone());
     let phone = Phone::default();
     let clock = FixedClock::new(answers.clock);
     let recording_aws = RecordingAws {
@@ -433,7 +439,7 @@ fn record(
                 &journal::content_hash(source.text()),
                 "runbook-test",
             ),
-            path: Some(journal_path),
+            file: Some(journal_file),
             last_code_window: None,
             key: None,
         },

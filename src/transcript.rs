@@ -27,7 +27,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -35,7 +35,7 @@ use serde_json::Value as Json;
 
 use crate::action::Exports;
 use crate::answers::{Answers, Phone};
-use crate::journal::Journal;
+use crate::journal::{Journal, JournalFile};
 use crate::providers::security_key::{
     Assertion, Credential, KeyDescriptor, KeyError, KeyInfo, SecurityKeys,
 };
@@ -53,7 +53,7 @@ pub const HEADER: &str = "runbook test transcript, format 1";
 /// What happened during the run, in order, each line tagged with the action (journal
 /// item) that was running.
 pub struct Recorder {
-    journal: PathBuf,
+    journal: JournalFile,
     items: Vec<String>,
     records: RefCell<Vec<(usize, String)>>,
 }
@@ -76,9 +76,9 @@ pub fn journal_items(runbook: &Runbook) -> Vec<String> {
 
 impl Recorder {
     /// A recorder for a run of `runbook` whose journal is saved at `journal`.
-    pub fn new(runbook: &Runbook, journal: &Path) -> Recorder {
+    pub fn new(runbook: &Runbook, journal: JournalFile) -> Recorder {
         Recorder {
-            journal: journal.to_path_buf(),
+            journal,
             items: journal_items(runbook),
             records: RefCell::new(Vec::new()),
         }
@@ -86,9 +86,9 @@ impl Recorder {
 
     /// The item running now: the first one the journal does not list.
     fn current(&self) -> usize {
-        let finished: BTreeSet<String> = Journal::load(&self.journal)
-            .ok()
-            .flatten()
+        let finished: BTreeSet<String> = self
+            .journal
+            .peek()
             .map(|journal| journal.actions.into_iter().map(|entry| entry.id).collect())
             .unwrap_or_default();
         self.items

@@ -13,7 +13,7 @@ use aws_sdk_iam::primitives::Blob;
 use aws_sdk_iam::types::{AssignmentStatusType, VirtualMfaDevice};
 use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use runbook::context::{Mode, RunError};
+use runbook::context::Mode;
 use runbook::executor::Selection;
 use runbook::providers::aws::AwsProvider;
 use runbook::providers::{FixedClock, ScriptedPrompt};
@@ -385,10 +385,12 @@ fn throttling_is_retried_with_backoff() {
     );
     let outcome = run(iam, sts_client(&[&caller]));
     // The run gets past the throttled call; the mocked list never shows the device, so
-    // the final expectation fails, which is the point where the run proves its claim.
+    // enabling is not believed: the listing after EnableMFADevice decides.
     let error = outcome.result.unwrap_err();
     assert!(
-        matches!(error, RunError::Expectation { .. }),
+        error
+            .to_string()
+            .contains("was enabled, but it is not among alice's MFA devices"),
         "{error}: {}",
         outcome.output
     );

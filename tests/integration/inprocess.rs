@@ -63,7 +63,7 @@ pub fn run_with_keys(
         selection,
         journal: JournalHandle {
             journal: Journal::new("inline.md", "hash", "test"),
-            path: None,
+            file: None,
             last_code_window: None,
             key: None,
         },

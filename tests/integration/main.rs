@@ -12,6 +12,7 @@ mod handoff;
 mod harness;
 mod inprocess;
 mod interrupt;
+mod journal;
 mod lockout;
 mod moto;
 mod network;
