@@ -55,6 +55,8 @@ pub enum Expect {
     #[default]
     Ok,
     Failed,
+    /// Finished, with checks that could not run.
+    Unverified,
 }
 
 impl Expect {
@@ -62,6 +64,7 @@ impl Expect {
         match self {
             Expect::Ok => "ok",
             Expect::Failed => "failed",
+            Expect::Unverified => "unverified",
         }
     }
 }

@@ -24,6 +24,8 @@ pub enum Exit {
     Failure = 1,
     /// The command line was wrong, or output could not be written.
     Usage = 2,
+    /// `runbook run` finished, but some of the guide's checks could not run (listed).
+    Unverified = 3,
     /// Stopped by Ctrl-C (the journal keeps what finished).
     Interrupted = 130,
 }
@@ -333,6 +335,7 @@ fn run(command: Command) -> Exit {
             };
             match runner::run(request) {
                 RunResult::Ok => Exit::Success,
+                RunResult::Unverified => Exit::Unverified,
                 RunResult::Invalid | RunResult::Failed => Exit::Failure,
                 RunResult::Interrupted => Exit::Interrupted,
                 RunResult::Usage(_) => Exit::Usage,

@@ -47,7 +47,15 @@ pub enum Finish {
     Completed,
     /// The journal says the whole guide already finished.
     NothingToDo,
+    /// Every selected step ran, but some read-only actions (checks, the sign-in proof)
+    /// could not: a value they need was missing (e.g. a seed not kept between runs). The
+    /// guide's claims are then not all proven; [`NOT_RUN`] entries in the journal say
+    /// which, and a later run tries them again.
+    Unverified,
 }
+
+/// The journal status of an action that could not run for want of a value.
+pub const NOT_RUN: &str = "not-run";
 
 /// Everything a run needs.
 pub struct Executor<'r> {
@@ -139,10 +147,18 @@ impl<'r> Executor<'r> {
                 return Err(error);
             }
         }
-        if self.selection.is_all() && !self.mode.dry_run {
-            self.journal.journal.finished = true;
-            self.journal.journal.pending = None;
+        let not_run = self.not_run(&selected);
+        if !self.mode.dry_run {
+            if self.selection.is_all() {
+                // A guide with checks left to run is not finished: the next run tries them.
+                self.journal.journal.finished = not_run.is_empty();
+                self.journal.journal.pending = None;
+            }
             self.journal.save()?;
+        }
+        if !self.mode.dry_run && !not_run.is_empty() {
+            self.report_not_run(&not_run);
+            return Ok(Finish::Unverified);
         }
         let status = if self.mode.dry_run { "dry-run" } else { "ok" };
         self.ui
@@ -162,6 +178,81 @@ impl<'r> Executor<'r> {
             ));
         }
         Ok(Finish::Completed)
+    }
+
+    /// The actions of the selected steps that could not run, with why (this run's and
+    /// earlier runs' that this one did not get to run either). One whose outputs every
+    /// action using them did without (e.g. the codes for a device found already enabled)
+    /// proves nothing by running: it is journaled as skipped instead, and not listed.
+    fn not_run(&mut self, selected: &BTreeSet<usize>) -> Vec<(&'r BoundAction, String)> {
+        let runbook: &'r Runbook = self.runbook;
+        let actions: Vec<&'r BoundAction> = selected
+            .iter()
+            .flat_map(|&index| runbook.steps[index].actions.iter())
+            .collect();
+        let ran = |journal: &crate::journal::Journal, id: &str| {
+            journal
+                .entry(id)
+                .is_some_and(|e| e.status == "done" || e.status == "already-done")
+        };
+        let mut not_run = Vec::new();
+        let mut satisfied = Vec::new();
+        for action in &actions {
+            let Some(entry) = self.journal.journal.entry(&action.id) else {
+                continue;
+            };
+            if entry.status != NOT_RUN {
+                continue;
+            }
+            let consumers: Vec<&&BoundAction> = actions
+                .iter()
+                .filter(|other| {
+                    references(other)
+                        .iter()
+                        .any(|reference| reference.split('.').next() == Some(action.id.as_str()))
+                })
+                .collect();
+            if !consumers.is_empty()
+                && consumers
+                    .iter()
+                    .all(|consumer| ran(&self.journal.journal, &consumer.id))
+            {
+                satisfied.push(action.id.clone());
+            } else {
+                not_run.push((*action, entry.reason.clone().unwrap_or_default()));
+            }
+        }
+        for id in satisfied {
+            if let Some(entry) = self.journal.journal.actions.iter_mut().find(|e| e.id == id) {
+                entry.status = "skipped".into();
+            }
+        }
+        not_run
+    }
+
+    /// Say which checks did not run and why, and end with the `unverified` status.
+    fn report_not_run(&mut self, not_run: &[(&BoundAction, String)]) {
+        self.ui.warn(&format!(
+            "Finished, but {} of the guide's checks could not run, so what they check is not proven:",
+            not_run.len()
+        ));
+        for (action, reason) in not_run {
+            self.ui
+                .detail(&format!("{} {}: {reason}", action.def.name(), action.id));
+        }
+        let next = "run the guide again in a terminal: a code you type from the app needs no seed (AWS checks it); until then these checks are tried again on every run";
+        self.ui.detail(&format!("next: {next}"));
+        self.ui.run_event(
+            "run_finished",
+            json!({
+                "status": "unverified",
+                "not_run": not_run
+                    .iter()
+                    .map(|(action, reason)| json!({ "id": action.id, "action": action.def.name(), "reason": reason }))
+                    .collect::<Vec<_>>(),
+                "next_step": next,
+            }),
+        );
     }
 
     /// Indices of the steps to run; unknown step names are an error listing the valid ones.
@@ -206,7 +297,7 @@ impl<'r> Executor<'r> {
             self.journal
                 .journal
                 .entry(id)
-                .is_some_and(|e| e.status != "skipped")
+                .is_some_and(|e| e.status != "skipped" && e.status != NOT_RUN)
         };
         let mut rerun = BTreeSet::new();
         for (index, (step, action)) in actions.iter().enumerate().rev() {
@@ -277,6 +368,7 @@ impl<'r> Executor<'r> {
             }
             if let Some(entry) = self.journal.journal.entry(&action.id).cloned()
                 && !rerun.contains(&action.id)
+                && entry.status != NOT_RUN
             {
                 restore(scope, action, &entry);
                 self.ui.skipped(&format!(
@@ -455,7 +547,7 @@ impl<'r> Executor<'r> {
         if self.mode.dry_run {
             Ok(())
         } else {
-            self.record_skip(action, &reason)
+            self.record(action, NOT_RUN, &reason)
         }
     }
 
@@ -528,13 +620,18 @@ impl<'r> Executor<'r> {
     }
 
     fn record_skip(&mut self, action: &BoundAction, reason: &str) -> Result<(), RunError> {
+        self.record(action, "skipped", reason)
+    }
+
+    /// Journal an action that did not run: `skipped` (its `when` said so) or [`NOT_RUN`].
+    fn record(&mut self, action: &BoundAction, status: &str, reason: &str) -> Result<(), RunError> {
         if self.mode.dry_run {
             return Ok(());
         }
         self.journal.journal.record(Entry {
             id: action.id.clone(),
             action: action.def.name().to_string(),
-            status: "skipped".into(),
+            status: status.into(),
             outputs: Default::default(),
             secrets: Vec::new(),
             reason: Some(reason.to_string()),
@@ -683,16 +780,18 @@ pub fn nothing_to_do(
             if step.actions.is_empty() {
                 return journal.entry(&format!("step:{}", step.id)).is_some();
             }
-            step.actions
-                .iter()
-                .all(|action| journal.entry(&action.id).is_some())
+            step.actions.iter().all(|action| {
+                journal
+                    .entry(&action.id)
+                    .is_some_and(|entry| entry.status != NOT_RUN)
+            })
         })
 }
 
 /// Put a journaled action's outputs back into the scope. Secrets were never journaled:
 /// they come back as unavailable, with the reason.
 fn restore(scope: &mut Scope, action: &BoundAction, entry: &Entry) {
-    if entry.status == "skipped" {
+    if entry.status == "skipped" || entry.status == NOT_RUN {
         scope.set_skipped(&action.id, entry.reason.clone().unwrap_or_default());
         return;
     }

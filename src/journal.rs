@@ -55,7 +55,8 @@ pub struct Journal {
 pub struct Entry {
     pub id: String,
     pub action: String,
-    /// `done`, `already-done` or `skipped`.
+    /// `done`, `already-done`, `skipped` (its `when` was false, or it proved nothing) or
+    /// `not-run` (a value it needs was missing: tried again by the next run).
     pub status: String,
     /// Non-secret outputs only.
     pub outputs: BTreeMap<String, serde_json::Value>,

@@ -38,6 +38,8 @@ pub struct RunRequest {
 #[derive(Debug)]
 pub enum RunResult {
     Ok,
+    /// Finished, but some checks could not run (they were listed).
+    Unverified,
     /// The runbook did not check; diagnostics were printed.
     Invalid,
     Failed,
@@ -178,6 +180,7 @@ pub fn run(request: RunRequest) -> RunResult {
     drop(emulator);
     match result {
         Ok(Finish::Completed | Finish::NothingToDo) => RunResult::Ok,
+        Ok(Finish::Unverified) => RunResult::Unverified,
         Err(
             RunError::Interrupted
             | RunError::Prompt(crate::providers::prompt::PromptError::Cancelled),

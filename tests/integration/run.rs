@@ -375,3 +375,61 @@ fn a_bogus_enable_success_is_a_failure_with_cleanup() {
         .assert_code(0);
     user.assert_one_device("after the honest run");
 }
+
+/// A resume that lost the seed cannot prove the sign-in: it says which checks did not run
+/// and why, ends `unverified` (exit 3, not a plain success), leaves the guide unfinished
+/// so the next run tries them again, and a run where a person types the code finishes.
+#[test]
+fn a_resume_that_cannot_prove_the_sign_in_says_so() {
+    let user = user("unproven");
+    let state = tempfile::tempdir().unwrap();
+    const LOGIN: &str = "tests/fixtures/run/login.md";
+    let killed = user.run(
+        LOGIN,
+        state.path(),
+        &["--yes"],
+        &[("RUNBOOK_FAULT", "journaled:enabled")],
+    );
+    assert_eq!(killed.signal, Some(libc::SIGKILL));
+    let resumed = user.run(LOGIN, state.path(), &["--yes", "--output", "json"], &[]);
+    resumed.assert_code(3);
+    let events: Vec<Value> = resumed
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let last = events.last().unwrap();
+    assert_eq!(last["event"], "run_finished");
+    assert_eq!(last["status"], "unverified", "{last}");
+    let not_run: Vec<&str> = last["not_run"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(not_run, ["login", "session"], "{last}");
+    assert!(
+        last["not_run"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("`duo.seed` is not available"),
+        "{last}"
+    );
+    assert!(
+        resumed
+            .stderr
+            .contains("2 of the guide's checks could not run")
+    );
+    assert!(!resumed.stderr.contains("Done:"), "{}", resumed.stderr);
+    // Not finished: run again, and the checks are tried again (and still cannot run).
+    let again = user.run(LOGIN, state.path(), &["--yes"], &[]);
+    again.assert_code(3);
+    assert!(!again.stdout.contains("Nothing to do"), "{}", again.stdout);
+    // A person types a code (no seed needed: AWS checks it): the guide finishes.
+    let typed = user.run(LOGIN, state.path(), &[], &[("RUNBOOK_ANSWERS", "123456")]);
+    typed.assert_code(0);
+    assert!(typed.stdout.contains("Done:"), "{}", typed.stdout);
+    let done = user.run(LOGIN, state.path(), &["--yes"], &[]);
+    done.assert_code(0);
+    assert!(done.stdout.contains("Nothing to do"), "{}", done.stdout);
+}
