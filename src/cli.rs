@@ -50,7 +50,8 @@ Examples:
 
 A runbook is a Markdown guide: `##`/`###` headings are steps, and fenced code blocks whose
 info string names an action (```iam.enable-mfa-device id=x) are bound to typed actions.
-Exit codes: 0 ok, 1 invalid runbook or failed step, 2 usage or output error, 130 Ctrl-C.";
+Exit codes: 0 ok, 1 invalid runbook or failed step, 2 usage or output error, 3 finished
+but some checks could not run (listed), 130 Ctrl-C.";
 
 #[derive(Debug, Parser)]
 #[command(
