@@ -11,6 +11,7 @@ use crate::executor::{self, Executor, Finish, INTERRUPTED, Selection};
 use crate::journal::{self, Journal};
 use crate::providers::aws::{AwsOptions, AwsProvider};
 use crate::providers::hid_key::HidKeys;
+use crate::providers::prompt;
 use crate::providers::security_key::SecurityKeys;
 use crate::providers::software_key::SoftwareKeys;
 use crate::providers::{Clock, FixedClock, Prompt, ScriptedPrompt, SystemClock, TerminalPrompt};
@@ -150,10 +151,9 @@ pub fn run(request: RunRequest) -> RunResult {
     drop(emulator);
     match result {
         Ok(Finish::Completed | Finish::NothingToDo) => RunResult::Ok,
-        Err(
-            RunError::Interrupted
-            | RunError::Prompt(crate::providers::prompt::PromptError::Cancelled),
-        ) => RunResult::Interrupted,
+        Err(RunError::Interrupted | RunError::Prompt(prompt::PromptError::Cancelled)) => {
+            RunResult::Interrupted
+        }
         Err(RunError::Failed { message, .. }) if message.starts_with("there is no step") => {
             RunResult::Usage(message)
         }
@@ -248,17 +248,23 @@ fn clock() -> Box<dyn Clock> {
 fn prompt() -> Box<dyn Prompt> {
     match std::env::var("RUNBOOK_ANSWERS") {
         Ok(answers) => Box::new(ScriptedPrompt::new(answers.lines().map(str::to_string))),
-        Err(_) => Box::new(TerminalPrompt),
+        Err(_) => Box::new(TerminalPrompt::new(&INTERRUPTED)),
     }
 }
 
-/// First Ctrl-C: stop after the current action, clean up, keep the journal. Second:
-/// quit at once (the journal is already on disk; the emulator dies with us).
+/// First Ctrl-C: stop (at a prompt at once, the prompt puts the terminal back; otherwise
+/// after the current action), clean up, keep the journal. Second: put the terminal back
+/// and quit at once (the journal is already on disk; the emulator dies with us).
 fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            prompt::restore_terminal();
+            crate::ui::leave_private_screen_now();
+            eprintln!("\nQuit at once (Ctrl-C twice): the journal is kept; run again to resume.");
             std::process::exit(130);
         }
-        eprintln!("\nStopping after the current action… (Ctrl-C again to quit now)");
+        if !prompt::asking() {
+            eprintln!("\nStopping after the current action… (Ctrl-C again to quit now)");
+        }
     });
 }

@@ -3,10 +3,27 @@
 //! passed here: events carry only plain values.
 
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anstyle::{AnsiColor, Effects, Style};
 use serde_json::json;
+
+const ENTER_PRIVATE_SCREEN: &str = "\u{1b}[?1049h\u{1b}[H\u{1b}[2J";
+const LEAVE_PRIVATE_SCREEN: &str = "\u{1b}[2J\u{1b}[?1049l";
+
+/// Whether the terminal is on the alternate screen [`Ui::enter_private_screen`] switched to.
+static PRIVATE_SCREEN: AtomicBool = AtomicBool::new(false);
+
+/// For a process about to exit (a second Ctrl-C): clear and leave the alternate screen if
+/// the run is on it, so the terminal is left as it was.
+pub fn leave_private_screen_now() {
+    if PRIVATE_SCREEN.swap(false, Ordering::SeqCst) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(LEAVE_PRIVATE_SCREEN.as_bytes());
+        let _ = stdout.flush();
+    }
+}
 
 /// How a run reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -166,11 +183,15 @@ impl Ui {
     /// leaves no trace in the scrollback once [`Ui::leave_private_screen`] is called.
     /// Only on a terminal; returns whether it switched.
     pub fn enter_private_screen(&mut self) -> bool {
-        self.show_secret("\u{1b}[?1049h\u{1b}[H\u{1b}[2J")
+        let entered = self.show_secret(ENTER_PRIVATE_SCREEN);
+        PRIVATE_SCREEN.store(entered, Ordering::SeqCst);
+        entered
     }
 
     pub fn leave_private_screen(&mut self) {
-        self.show_secret("\u{1b}[2J\u{1b}[?1049l");
+        if PRIVATE_SCREEN.swap(false, Ordering::SeqCst) {
+            self.show_secret(LEAVE_PRIVATE_SCREEN);
+        }
     }
 
     /// Run `work` with a spinner on stderr when it is a terminal.

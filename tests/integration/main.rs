@@ -13,6 +13,7 @@ mod inprocess;
 mod interrupt;
 mod moto;
 mod plan;
+mod prompt_interrupt;
 mod proxy;
 mod render;
 mod robustness;
