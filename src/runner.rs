@@ -54,8 +54,8 @@ pub fn run(request: RunRequest) -> RunResult {
         anstream::eprintln!(
             "note: {} warning(s) about {} (e.g. a figure that is missing); `runbook check {}` shows them",
             checked.warnings(),
-            checked.path,
-            checked.path
+            crate::sanitize::escape(&checked.path),
+            crate::sanitize::escape(&checked.path)
         );
     }
     let (Some(runbook), Some(source)) = (&checked.runbook, &checked.source) else {

@@ -9,6 +9,8 @@ use std::time::Duration;
 use anstyle::{AnsiColor, Effects, Style};
 use serde_json::json;
 
+use crate::sanitize::escape;
+
 const ENTER_PRIVATE_SCREEN: &str = "\u{1b}[?1049h\u{1b}[H\u{1b}[2J";
 const LEAVE_PRIVATE_SCREEN: &str = "\u{1b}[2J\u{1b}[?1049l";
 
@@ -104,13 +106,22 @@ impl Ui {
         }
     }
 
-    /// Plain text for people.
+    /// Plain text for people. Control characters in it are shown escaped
+    /// ([`crate::sanitize::escape`]): the text may hold a runbook's words or AWS's.
     pub fn text(&mut self, text: &str) {
+        self.write_human(&escape(text));
+    }
+
+    /// Text already styled by our own code, whose pieces from elsewhere were escaped
+    /// where it was made (a step's prose, [`crate::terminal::step_prose`]).
+    pub fn styled(&mut self, text: &str) {
         self.write_human(text);
     }
 
     pub fn step_header(&mut self, index: usize, total: usize, title: &str, part: Option<&str>) {
+        let title = escape(title);
         let part = part
+            .map(escape)
             .map(|p| format!("{}{p}{}\n", DIM.render(), DIM.render_reset()))
             .unwrap_or_default();
         self.write_human(&format!(
@@ -123,10 +134,12 @@ impl Ui {
     }
 
     pub fn ok(&mut self, text: &str) {
+        let text = escape(text);
         self.write_human(&format!("  {}✓{} {text}\n", OK.render(), OK.render_reset()));
     }
 
     pub fn skipped(&mut self, text: &str) {
+        let text = escape(text);
         self.write_human(&format!(
             "  {}–{} {text}\n",
             DIM.render(),
@@ -135,6 +148,7 @@ impl Ui {
     }
 
     pub fn warn(&mut self, text: &str) {
+        let text = escape(text);
         self.write_human(&format!(
             "  {}!{} {text}\n",
             WARN.render(),
@@ -143,18 +157,19 @@ impl Ui {
     }
 
     pub fn error(&mut self, text: &str, next_step: Option<&str>) {
+        let text = escape(text);
         self.write_human(&format!(
             "  {}✗ {text}{}\n",
             ERR.render(),
             ERR.render_reset()
         ));
         if let Some(next) = next_step {
-            self.write_human(&format!("    next: {next}\n"));
+            self.write_human(&format!("    next: {}\n", escape(next)));
         }
     }
 
     pub fn detail(&mut self, text: &str) {
-        for line in text.lines() {
+        for line in escape(text).lines() {
             self.write_human(&format!(
                 "    {}{line}{}\n",
                 DIM.render(),
@@ -199,7 +214,8 @@ impl Ui {
         if self.capture.is_some() || !std::io::stderr().is_terminal() {
             return work();
         }
-        let spinner = indicatif::ProgressBar::new_spinner().with_message(message.to_string());
+        let spinner =
+            indicatif::ProgressBar::new_spinner().with_message(escape(message).into_owned());
         spinner.enable_steady_tick(Duration::from_millis(100));
         let result = work();
         spinner.finish_and_clear();

@@ -8,6 +8,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::sanitize::escape;
 use crate::secret::Secret;
 
 /// Why a question got no answer.
@@ -35,7 +36,8 @@ pub trait Prompt {
     fn wait(&mut self, message: &str) -> Result<(), PromptError>;
 }
 
-/// Questions on the real terminal (stderr), through dialoguer.
+/// Questions on the real terminal (stderr), through dialoguer. Questions and defaults
+/// come from the runbook: their control characters are shown escaped.
 ///
 /// **Ctrl-C.** A question is asked on a helper thread while the calling thread waits for
 /// the answer and watches `interrupted` (set by the run's Ctrl-C handler). Hidden entry
@@ -179,18 +181,34 @@ impl Prompt for TerminalPrompt {
     }
 
     fn text(&mut self, question: &str, default: Option<&str>) -> Result<String, PromptError> {
-        let (prompt, default) = (question.to_string(), default.map(str::to_string));
-        self.ask(question, move || {
-            let mut input = dialoguer::Input::<String>::new().with_prompt(prompt);
-            if let Some(default) = default {
-                input = input.default(default);
+        let prompt = escape(question).into_owned();
+        let default = default.map(str::to_string);
+        self.ask(question, move || match default {
+            Some(default) if escape(&default) != default.as_str() => {
+                // dialoguer would show the default (and report the answer) as it is: show
+                // both escaped, and take the default itself on Enter.
+                let answer = dialoguer::Input::<String>::new()
+                    .with_prompt(format!("{prompt} [{}]", escape(&default)))
+                    .allow_empty(true)
+                    .report(false)
+                    .interact_text()?;
+                let value = if answer.is_empty() { default } else { answer };
+                dialoguer::console::Term::stderr()
+                    .write_line(&format!("{prompt}: {}", escape(&value)))?;
+                Ok(value)
             }
-            input.interact_text()
+            Some(default) => dialoguer::Input::<String>::new()
+                .with_prompt(prompt)
+                .default(default)
+                .interact_text(),
+            None => dialoguer::Input::<String>::new()
+                .with_prompt(prompt)
+                .interact_text(),
         })
     }
 
     fn confirm(&mut self, question: &str, default: bool) -> Result<bool, PromptError> {
-        let prompt = question.to_string();
+        let prompt = escape(question).into_owned();
         self.ask(question, move || {
             dialoguer::Confirm::new()
                 .with_prompt(prompt)
@@ -200,7 +218,7 @@ impl Prompt for TerminalPrompt {
     }
 
     fn secret(&mut self, question: &str) -> Result<Secret, PromptError> {
-        let prompt = question.to_string();
+        let prompt = escape(question).into_owned();
         // Wrapped on the helper thread: an answer that comes after Ctrl-C is dropped there.
         self.ask(question, move || {
             dialoguer::Password::new()
@@ -211,7 +229,7 @@ impl Prompt for TerminalPrompt {
     }
 
     fn wait(&mut self, message: &str) -> Result<(), PromptError> {
-        let prompt = format!("{message} (press Enter)");
+        let prompt = format!("{} (press Enter)", escape(message));
         self.ask(message, move || {
             dialoguer::Input::<String>::new()
                 .with_prompt(prompt)

@@ -5,6 +5,7 @@ mod aws_errors;
 mod browser;
 mod cli;
 mod diagnostics;
+mod escapes;
 mod faults;
 mod fido;
 mod handoff;
