@@ -151,9 +151,10 @@ pub fn run(request: RunRequest) -> RunResult {
     drop(emulator);
     match result {
         Ok(Finish::Completed | Finish::NothingToDo) => RunResult::Ok,
-        Err(RunError::Interrupted | RunError::Prompt(prompt::PromptError::Cancelled)) => {
-            RunResult::Interrupted
-        }
+        Err(
+            RunError::Interrupted
+            | RunError::Prompt(crate::providers::prompt::PromptError::Cancelled),
+        ) => RunResult::Interrupted,
         Err(RunError::Failed { message, .. }) if message.starts_with("there is no step") => {
             RunResult::Usage(message)
         }
