@@ -13,6 +13,7 @@ use crate::plan::Plan;
 use crate::providers::aws::AwsOptions;
 use crate::render;
 use crate::runner::{self, RunRequest, RunResult};
+use crate::sanitize::escape;
 use crate::testing::{self, TestRequest, TestResult};
 
 /// Exit codes, the same for every command.
@@ -364,7 +365,7 @@ fn run(command: Command) -> Exit {
                         actions,
                         plural(actions),
                     );
-                    if !print(&line) {
+                    if !print(&escape(&line)) {
                         return Exit::Usage;
                     }
                 }
@@ -378,8 +379,9 @@ fn run(command: Command) -> Exit {
                 return Exit::Failure;
             };
             let plan = Plan::new(runbook);
+            // Text for people, with the runbook's control characters escaped; JSON exact.
             let text = match format {
-                PlanFormat::Text => plan.to_text(),
+                PlanFormat::Text => escape(&plan.to_text()).into_owned(),
                 PlanFormat::Json => plan.to_json(),
             };
             if print(text.trim_end()) {
@@ -413,7 +415,7 @@ fn render_files(args: RenderArgs) -> Exit {
     let theme = match render::Theme::load(args.theme.as_deref()) {
         Ok(theme) => theme,
         Err(error) => {
-            let _ = writeln!(anstream::stderr(), "error: {error}");
+            let _ = writeln!(anstream::stderr(), "error: {}", escape(&error.to_string()));
             return Exit::Usage;
         }
     };
@@ -441,17 +443,17 @@ fn render_files(args: RenderArgs) -> Exit {
                     1 => " and 1 image".to_string(),
                     n => format!(" and {n} images"),
                 };
-                if !print(&format!(
+                if !print(&escape(&format!(
                     "rendered {} → {}{figures}",
                     checked.path,
                     written.page.display()
-                )) {
+                ))) {
                     return Exit::Usage;
                 }
             }
             Err(render::RenderError::Invalid) => exit = Exit::Failure,
             Err(error) => {
-                let _ = writeln!(anstream::stderr(), "error: {error}");
+                let _ = writeln!(anstream::stderr(), "error: {}", escape(&error.to_string()));
                 return Exit::Usage;
             }
         }
@@ -476,7 +478,7 @@ fn report(checked: &Checked) {
         ),
     };
     let _ = write!(stderr, "{}", checked.render_diagnostics(true));
-    let _ = writeln!(stderr, "{summary}\n");
+    let _ = writeln!(stderr, "{}\n", escape(&summary));
 }
 
 fn plural(n: usize) -> &'static str {

@@ -20,8 +20,9 @@ pub enum RunError {
     Aws(#[from] AwsError),
     #[error("{0}")]
     Resolve(#[from] ResolveError),
+    /// A question got no answer ([`PromptError::Interrupted`] becomes [`RunError::Interrupted`]).
     #[error("{0}")]
-    Prompt(#[from] PromptError),
+    Prompt(PromptError),
     #[error("{0}")]
     Key(#[from] KeyError),
     #[error("{what} was not confirmed, so nothing was changed")]
@@ -40,8 +41,18 @@ pub enum RunError {
     Journal(#[from] crate::journal::JournalError),
     #[error("`{0}` cannot run yet: its implementation comes with FIDO security-key support")]
     NotImplemented(&'static str),
-    #[error("interrupted")]
+    /// Ctrl-C: at a prompt, at once; otherwise at the next safe point.
+    #[error("interrupted by Ctrl-C")]
     Interrupted,
+}
+
+impl From<PromptError> for RunError {
+    fn from(error: PromptError) -> RunError {
+        match error {
+            PromptError::Interrupted => RunError::Interrupted,
+            error => RunError::Prompt(error),
+        }
+    }
 }
 
 impl RunError {
@@ -74,6 +85,9 @@ impl RunError {
                     KeyError::Other(_) => "unplug the key, plug it in again, and run again",
                 }
                 .to_string(),
+            ),
+            RunError::Interrupted => Some(
+                "run the same command again to resume: what finished is not repeated".into(),
             ),
             RunError::Resolve(ResolveError::Unavailable { .. }) => {
                 Some("run the whole guide (without --from/--only), or --restart".into())

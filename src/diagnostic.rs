@@ -6,6 +6,7 @@ use std::fmt;
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 use serde::Serialize;
 
+use crate::sanitize::escape;
 use crate::source::{LoadError, Source, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -132,12 +133,22 @@ impl Diagnostic {
     }
 
     /// Render for a terminal (`styled`) or for plain text (files, snapshots, pipes).
+    /// Control characters in the messages (which may quote the source) and the path are
+    /// escaped ([`crate::sanitize::escape`]); in the source lines shown, they become visible
+    /// characters one column wide, so columns and carets stay right ([`shown_source`]).
     pub fn render(&self, source: Option<&Source>, styled: bool, path: &str) -> String {
         let level = match self.severity {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
         };
-        let title = level.primary_title(&self.message).id(self.code);
+        let path = escape(path);
+        let message = escape(&self.message);
+        let primary_text = self.primary.as_ref().map(|label| escape(&label.text));
+        let secondary_texts: Vec<_> = self.secondary.iter().map(|l| escape(&l.text)).collect();
+        let notes: Vec<_> = self.notes.iter().map(|note| escape(note)).collect();
+        let help = self.help.as_deref().map(escape);
+        let window_text;
+        let title = level.primary_title(message.as_ref()).id(self.code);
         let mut group: Group<'_> = match (source, &self.primary) {
             (Some(source), Some(primary)) => {
                 // Only the lines the labels touch go to the renderer, so rendering costs
@@ -155,33 +166,36 @@ impl Diagnostic {
                 let end = text[last..]
                     .find(['\n', '\r'])
                     .map_or(text.len(), |i| last + i);
-                let window = &text[start..end];
-                let mut snippet = Snippet::source(window)
-                    .path(path)
+                let raw = &text[start..end];
+                window_text = shown_source(raw);
+                let mut snippet = Snippet::source(window_text.as_ref())
+                    .path(path.as_ref())
                     .line_start(source.line(start))
                     .fold(true);
-                let shift = |range: &std::ops::Range<usize>| range.start - start..range.end - start;
+                let shift = |range: &std::ops::Range<usize>| {
+                    shown_offset(raw, range.start - start)..shown_offset(raw, range.end - start)
+                };
                 snippet = snippet.annotation(
                     AnnotationKind::Primary
                         .span(shift(&spans[0]))
-                        .label(non_empty(&primary.text)),
+                        .label(primary_text.as_deref().and_then(non_empty)),
                 );
-                for (label, range) in self.secondary.iter().zip(&spans[1..]) {
+                for (label, range) in secondary_texts.iter().zip(&spans[1..]) {
                     snippet = snippet.annotation(
                         AnnotationKind::Context
                             .span(shift(range))
-                            .label(non_empty(&label.text)),
+                            .label(non_empty(label)),
                     );
                 }
                 title.element(snippet)
             }
-            _ => title.element(Origin::path(path)),
+            _ => title.element(Origin::path(path.as_ref())),
         };
-        for note in &self.notes {
-            group = group.element(Level::NOTE.message(note));
+        for note in &notes {
+            group = group.element(Level::NOTE.message(note.as_ref()));
         }
-        if let Some(help) = &self.help {
-            group = group.element(Level::HELP.message(help));
+        if let Some(help) = &help {
+            group = group.element(Level::HELP.message(help.as_ref()));
         }
         let renderer = if styled {
             Renderer::styled()
@@ -190,6 +204,31 @@ impl Diagnostic {
         };
         renderer.render(&[group])
     }
+}
+
+/// Source text as a diagnostic shows it. annotate-snippets shows C0 controls, DEL and the
+/// bidirectional controls as visible pictures one column wide (`␛`), but passes C1
+/// controls (U+0080–U+009F, e.g. U+009B, a one-character CSI) through: each becomes `�`,
+/// also one column wide.
+fn shown_source(raw: &str) -> std::borrow::Cow<'_, str> {
+    if !raw.chars().any(is_c1) {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    std::borrow::Cow::Owned(
+        raw.chars()
+            .map(|c| if is_c1(c) { '\u{fffd}' } else { c })
+            .collect(),
+    )
+}
+
+/// Where byte `offset` of `raw` is in [`shown_source`]`(raw)`: each C1 control (2 bytes)
+/// became U+FFFD (3 bytes).
+fn shown_offset(raw: &str, offset: usize) -> usize {
+    offset + raw[..offset].chars().filter(|&c| is_c1(c)).count()
+}
+
+fn is_c1(c: char) -> bool {
+    matches!(c, '\u{80}'..='\u{9f}')
 }
 
 fn non_empty(text: &str) -> Option<&str> {
@@ -286,6 +325,38 @@ mod tests {
         assert!(text.contains("--> r.md:3:4"), "{text}");
         assert!(text.contains("^^^^^^^^ not an action"), "{text}");
         assert!(text.contains("help: run `runbook actions`"), "{text}");
+    }
+
+    #[test]
+    fn render_shows_escapes_and_keeps_columns() {
+        let source = Source::new(
+            "r\u{1b}]0;t\u{7}.md",
+            "# T\n\n```iam.no\u{1b}[2J\u{9b}pe x\n```\n",
+        );
+        let diagnostic =
+            Diagnostic::error("unknown-action", "unknown action `iam.no\u{1b}[2J\u{9b}pe`")
+                .label(Span::new(23, 24), "here \u{202e}")
+                .note("note \u{7}")
+                .help("help \u{85}");
+        let text = diagnostic.render(Some(&source), false, &source.name());
+        assert!(!text.chars().any(crate::sanitize::is_unsafe), "{text:?}");
+        assert!(
+            text.contains("unknown action `iam.no\\x1b[2J\\u{9b}pe`"),
+            "{text}"
+        );
+        // `x` is the 18th character of line 3, controls counted one each.
+        assert!(text.contains("--> r\\x1b]0;t\\x07.md:3:18"), "{text}");
+        assert!(text.contains("```iam.no␛[2J�pe x"), "{text}");
+        let line = text.lines().find(|l| l.contains("```iam.no")).unwrap();
+        let caret = text.lines().find(|l| l.contains("^ here")).unwrap();
+        assert_eq!(
+            caret.chars().position(|c| c == '^'),
+            line.chars().position(|c| c == 'x'),
+            "{text}"
+        );
+        assert!(text.contains("here \\u{202e}"), "{text}");
+        assert!(text.contains("note \\x07"), "{text}");
+        assert!(text.contains("help \\u{85}"), "{text}");
     }
 
     #[test]

@@ -358,7 +358,7 @@ impl<'r> Executor<'r> {
         for item in &items {
             let action = match item {
                 StepItem::Prose(span) => {
-                    self.ui.text(&terminal::step_prose(self.source, &[*span]));
+                    self.ui.styled(&terminal::step_prose(self.source, &[*span]));
                     continue;
                 }
                 StepItem::Action(action) => *action,

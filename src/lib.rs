@@ -36,6 +36,7 @@ pub mod render;
 pub mod runbook;
 pub mod runner;
 pub mod sandbox;
+pub mod sanitize;
 pub mod secret;
 pub mod snapshot;
 pub mod source;

@@ -11,6 +11,7 @@ use crate::executor::{self, Executor, Finish, INTERRUPTED, Selection};
 use crate::journal::{self, Journal, JournalFile};
 use crate::providers::aws::{AwsOptions, AwsProvider};
 use crate::providers::hid_key::HidKeys;
+use crate::providers::prompt;
 use crate::providers::security_key::SecurityKeys;
 use crate::providers::software_key::SoftwareKeys;
 use crate::providers::{Clock, FixedClock, Prompt, ScriptedPrompt, SystemClock, TerminalPrompt};
@@ -57,8 +58,8 @@ pub fn run(request: RunRequest) -> RunResult {
         anstream::eprintln!(
             "note: {} warning(s) about {} (e.g. a figure that is missing); `runbook check {}` shows them",
             checked.warnings(),
-            checked.path,
-            checked.path
+            crate::sanitize::escape(&checked.path),
+            crate::sanitize::escape(&checked.path)
         );
     }
     let (Some(runbook), Some(source)) = (&checked.runbook, &checked.source) else {
@@ -279,17 +280,23 @@ fn clock() -> Box<dyn Clock> {
 fn prompt() -> Box<dyn Prompt> {
     match std::env::var("RUNBOOK_ANSWERS") {
         Ok(answers) => Box::new(ScriptedPrompt::new(answers.lines().map(str::to_string))),
-        Err(_) => Box::new(TerminalPrompt),
+        Err(_) => Box::new(TerminalPrompt::new(&INTERRUPTED)),
     }
 }
 
-/// First Ctrl-C: stop after the current action, clean up, keep the journal. Second:
-/// quit at once (the journal is already on disk; the emulator dies with us).
+/// First Ctrl-C: stop (at a prompt at once, the prompt puts the terminal back; otherwise
+/// after the current action), clean up, keep the journal. Second: put the terminal back
+/// and quit at once (the journal is already on disk; the emulator dies with us).
 fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            prompt::restore_terminal();
+            crate::ui::leave_private_screen_now();
+            eprintln!("\nQuit at once (Ctrl-C twice): the journal is kept; run again to resume.");
             std::process::exit(130);
         }
-        eprintln!("\nStopping after the current action… (Ctrl-C again to quit now)");
+        if !prompt::asking() {
+            eprintln!("\nStopping after the current action… (Ctrl-C again to quit now)");
+        }
     });
 }

@@ -5,6 +5,7 @@ use anstyle::{Effects, Style};
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 
 use crate::markdown;
+use crate::sanitize::escape;
 use crate::source::{Source, Span};
 
 const BOLD: Style = Style::new().effects(Effects::BOLD);
@@ -13,7 +14,8 @@ const CODE: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(anstyle::Ans
 const DIM: Style = Style::new().effects(Effects::DIMMED);
 
 /// A step's prose blocks (not its action blocks), as styled terminal text. Styles are
-/// ANSI escapes; the writer strips them when colours are off.
+/// ANSI escapes; the writer strips them when colours are off. The runbook's own text is
+/// escaped ([`crate::sanitize::escape`]): only our styles reach the terminal as escapes.
 pub fn step_prose(source: &Source, prose: &[Span]) -> String {
     let mut out = String::new();
     for span in prose {
@@ -122,7 +124,7 @@ pub fn markdown_to_terminal(text: &str) -> String {
             Event::Start(Tag::Emphasis) => push_style(&mut out, &mut styles, ITALIC),
             Event::End(TagEnd::Strong | TagEnd::Emphasis) => pop_style(&mut out, &mut styles),
             Event::Start(Tag::Image { dest_url, .. }) => {
-                image_url = dest_url.to_string();
+                image_url = escape(&dest_url).into_owned();
                 out.push_str(&DIM.render().to_string());
                 out.push_str("[figure: ");
             }
@@ -136,17 +138,17 @@ pub fn markdown_to_terminal(text: &str) -> String {
                     for line in text.lines() {
                         out.push_str("    ");
                         out.push_str(&CODE.render().to_string());
-                        out.push_str(line);
+                        out.push_str(&escape(line));
                         out.push_str(&anstyle::Reset.render().to_string());
                         out.push('\n');
                     }
                 } else {
-                    out.push_str(&text);
+                    out.push_str(&escape(&text));
                 }
             }
             Event::Code(code) => {
                 out.push_str(&CODE.render().to_string());
-                out.push_str(&code);
+                out.push_str(&escape(&code));
                 out.push_str(&anstyle::Reset.render().to_string());
                 reapply(&mut out, &styles);
             }
@@ -207,6 +209,24 @@ mod tests {
             "│ Tip: register two keys.\n"
         );
         assert_eq!(plain("- one\n- two\n"), "• one\n• two\n");
+    }
+
+    #[test]
+    fn the_runbooks_own_escapes_are_shown_not_obeyed() {
+        let text = "# Head\u{1b}]0;title\u{7}\n\nClick \u{1b}]8;;http://evil.example/\u{7}here\u{1b}]8;;\u{7}, `\u{9b}2J`, **\u{202e}bold**\n\n```\n\u{1b}[2J\n```\n\n![a](x\u{1b}.png)\n";
+        let styled = markdown_to_terminal(text);
+        let plain = anstream::adapter::strip_str(&styled).to_string();
+        // Stripping our styles leaves no escape at all: every one left is ours.
+        assert!(!plain.chars().any(crate::sanitize::is_unsafe), "{plain:?}");
+        assert!(plain.contains("Head\\x1b]0;title\\x07"), "{plain}");
+        assert!(
+            plain.contains("Click \\x1b]8;;http://evil.example/\\x07here\\x1b]8;;\\x07"),
+            "{plain}"
+        );
+        assert!(plain.contains("\\u{9b}2J"), "{plain}");
+        assert!(plain.contains("\\u{202e}bold"), "{plain}");
+        assert!(plain.contains("    \\x1b[2J"), "{plain}");
+        assert!(plain.contains("x\\x1b.png"), "{plain}");
     }
 
     #[test]

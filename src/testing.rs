@@ -66,10 +66,12 @@ const DEL: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Re
 const HUNK: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
 const BOLD: Style = Style::new().effects(Effects::BOLD);
 
-/// Printed output: styled when stdout is a terminal (anstream strips it otherwise).
+/// Printed output: styled when stdout is a terminal (anstream strips it otherwise). The
+/// text (paths, the guide's words in diffs) is shown with control characters escaped.
 fn say(style: Style, text: &str) {
     use std::io::Write;
     let mut stdout = anstream::stdout().lock();
+    let text = crate::sanitize::escape(text);
     let _ = writeln!(stdout, "{}{text}{}", style.render(), style.render_reset());
 }
 

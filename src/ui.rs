@@ -3,10 +3,41 @@
 //! passed here: events carry only plain values.
 
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use anstyle::{AnsiColor, Effects, Style};
 use serde_json::json;
+
+use crate::sanitize::escape;
+
+const ENTER_PRIVATE_SCREEN: &str = "\u{1b}[?1049h\u{1b}[H\u{1b}[2J";
+const LEAVE_PRIVATE_SCREEN: &str = "\u{1b}[2J\u{1b}[?1049l";
+
+/// Whether the terminal is on the alternate screen [`Ui::enter_private_screen`] switched
+/// to, and through which stream: 0 not, 1 stdout (human output), 2 stderr (`--output json`).
+static PRIVATE_SCREEN: AtomicU8 = AtomicU8::new(0);
+
+/// For a process about to exit (a second Ctrl-C): clear and leave the alternate screen if
+/// the run is on it, so the terminal is left as it was.
+pub fn leave_private_screen_now() {
+    let written = match PRIVATE_SCREEN.swap(0, Ordering::SeqCst) {
+        1 => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(LEAVE_PRIVATE_SCREEN.as_bytes())
+                .and_then(|()| stdout.flush())
+        }
+        2 => {
+            let mut stderr = std::io::stderr().lock();
+            stderr
+                .write_all(LEAVE_PRIVATE_SCREEN.as_bytes())
+                .and_then(|()| stderr.flush())
+        }
+        _ => Ok(()),
+    };
+    let _ = written;
+}
 
 /// How a run reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,13 +118,22 @@ impl Ui {
         }
     }
 
-    /// Plain text for people.
+    /// Plain text for people. Control characters in it are shown escaped
+    /// ([`crate::sanitize::escape`]): the text may hold a runbook's words or AWS's.
     pub fn text(&mut self, text: &str) {
+        self.write_human(&escape(text));
+    }
+
+    /// Text already styled by our own code, whose pieces from elsewhere were escaped
+    /// where it was made (a step's prose, [`crate::terminal::step_prose`]).
+    pub fn styled(&mut self, text: &str) {
         self.write_human(text);
     }
 
     pub fn step_header(&mut self, index: usize, total: usize, title: &str, part: Option<&str>) {
+        let title = escape(title);
         let part = part
+            .map(escape)
             .map(|p| format!("{}{p}{}\n", DIM.render(), DIM.render_reset()))
             .unwrap_or_default();
         self.write_human(&format!(
@@ -106,10 +146,12 @@ impl Ui {
     }
 
     pub fn ok(&mut self, text: &str) {
+        let text = escape(text);
         self.write_human(&format!("  {}✓{} {text}\n", OK.render(), OK.render_reset()));
     }
 
     pub fn skipped(&mut self, text: &str) {
+        let text = escape(text);
         self.write_human(&format!(
             "  {}–{} {text}\n",
             DIM.render(),
@@ -118,6 +160,7 @@ impl Ui {
     }
 
     pub fn warn(&mut self, text: &str) {
+        let text = escape(text);
         self.write_human(&format!(
             "  {}!{} {text}\n",
             WARN.render(),
@@ -126,18 +169,19 @@ impl Ui {
     }
 
     pub fn error(&mut self, text: &str, next_step: Option<&str>) {
+        let text = escape(text);
         self.write_human(&format!(
             "  {}✗ {text}{}\n",
             ERR.render(),
             ERR.render_reset()
         ));
         if let Some(next) = next_step {
-            self.write_human(&format!("    next: {next}\n"));
+            self.write_human(&format!("    next: {}\n", escape(next)));
         }
     }
 
     pub fn detail(&mut self, text: &str) {
-        for line in text.lines() {
+        for line in escape(text).lines() {
             self.write_human(&format!(
                 "    {}{line}{}\n",
                 DIM.render(),
@@ -191,11 +235,20 @@ impl Ui {
     /// leaves no trace in the scrollback once [`Ui::leave_private_screen`] is called.
     /// Only on a terminal; returns whether it switched.
     pub fn enter_private_screen(&mut self) -> bool {
-        self.show_secret("\u{1b}[?1049h\u{1b}[H\u{1b}[2J")
+        let entered = self.show_secret(ENTER_PRIVATE_SCREEN);
+        let stream = match (entered, self.mode) {
+            (false, _) => 0,
+            (true, OutputMode::Human) => 1,
+            (true, OutputMode::Json) => 2,
+        };
+        PRIVATE_SCREEN.store(stream, Ordering::SeqCst);
+        entered
     }
 
     pub fn leave_private_screen(&mut self) {
-        self.show_secret("\u{1b}[2J\u{1b}[?1049l");
+        if PRIVATE_SCREEN.swap(0, Ordering::SeqCst) != 0 {
+            self.show_secret(LEAVE_PRIVATE_SCREEN);
+        }
     }
 
     /// Run `work` with a spinner on stderr when it is a terminal.
@@ -203,7 +256,8 @@ impl Ui {
         if self.capture.is_some() || !std::io::stderr().is_terminal() {
             return work();
         }
-        let spinner = indicatif::ProgressBar::new_spinner().with_message(message.to_string());
+        let spinner =
+            indicatif::ProgressBar::new_spinner().with_message(escape(message).into_owned());
         spinner.enable_steady_tick(Duration::from_millis(100));
         let result = work();
         spinner.finish_and_clear();

@@ -309,3 +309,56 @@ fn a_blocked_pin_is_reported_before_touching_the_key() {
         "the key was not asked to make a credential"
     );
 }
+
+#[test]
+fn a_dry_run_looks_for_the_key_once_and_never_waits_for_it() {
+    let mut fake = keys(vec![]);
+    fake.plugged_from = usize::MAX;
+    let clock = FixedClock::new(1_700_000_000);
+    let mode = Mode {
+        dry_run: true,
+        ..unattended()
+    };
+    let ran = run(&fake, &mut ScriptedPrompt::default(), mode, &clock);
+    assert!(ran.result.is_ok(), "{:?}\n{}", ran.result, ran.output);
+    for expected in [
+        "fido.wait-for-key key: would wait for a security key (none is plugged in)",
+        "fido.key-info info: would read the security key's info (no security key is plugged in)",
+        "fido.self-test test: would make a test credential and an assertion",
+    ] {
+        assert!(ran.output.contains(expected), "{expected}\n{}", ran.output);
+    }
+    assert_eq!(clock.now(), 1_700_000_000, "a dry run waited");
+    assert_eq!(fake.lists.get(), 2, "looked once for each action");
+}
+
+#[test]
+fn a_dry_run_with_a_key_reads_it_but_asks_for_no_touch() {
+    let fake = keys(vec![]);
+    let clock = FixedClock::new(1_700_000_000);
+    let mode = Mode {
+        dry_run: true,
+        ..unattended()
+    };
+    let ran = run(&fake, &mut ScriptedPrompt::default(), mode, &clock);
+    assert!(ran.result.is_ok(), "{:?}\n{}", ran.result, ran.output);
+    assert!(
+        ran.output
+            .contains("fido.wait-for-key key: found Test Key 0 at /dev/hidraw0"),
+        "{}",
+        ran.output
+    );
+    assert!(
+        ran.output
+            .contains("fido.key-info info: YubiKey 5 Series: FIDO_2_0, U2F_V2; no PIN set"),
+        "{}",
+        ran.output
+    );
+    assert!(
+        ran.output
+            .contains("fido.self-test test: would make a test credential"),
+        "{}",
+        ran.output
+    );
+    assert_eq!(fake.makes.get(), 0, "a dry run asked for a touch");
+}

@@ -1,14 +1,17 @@
 //! One real moto server for the whole test binary, on 127.0.0.1, and a fresh IAM user
 //! (with its own keys) for each test, so tests can run in parallel without sharing state.
 
+use std::io::Read;
 use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use runbook::providers::aws::{AwsOptions, AwsProvider};
 use runbook::providers::{Assignment, Iam, MfaDevice};
 use runbook::sandbox::{self, SandboxUser};
 
-use crate::harness::{Output, Test, root};
+use crate::harness::{BIN, Output, Test, root};
 
 static ENDPOINT: OnceLock<String> = OnceLock::new();
 
@@ -150,6 +153,63 @@ impl User {
             test = test.env(key, *value);
         }
         test.run()
+    }
+
+    /// [`User::run`], but the run must end within `limit` (a timeout, not a measurement):
+    /// after it, the run is killed and the test fails with what it printed so far.
+    #[track_caller]
+    pub fn run_within(&self, limit: Duration, file: &str, state: &Path, args: &[&str]) -> Output {
+        let mut child = Command::new(BIN)
+            .current_dir(root())
+            .args(["run", file, "--endpoint-url", endpoint(), "--state-dir"])
+            .arg(state)
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", &self.key.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", self.key.secret_access_key.expose())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .env_remove("CLICOLOR_FORCE")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run runbook");
+        let read = |mut pipe: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                let _ = pipe.read_to_string(&mut text);
+                text
+            })
+        };
+        let stdout = read(Box::new(child.stdout.take().unwrap()));
+        let stderr = read(Box::new(child.stderr.take().unwrap()));
+        let deadline = Instant::now() + limit;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
+        let Some(status) = status else {
+            panic!(
+                "the run did not end within {} s\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+                limit.as_secs()
+            );
+        };
+        Output {
+            code: status.code().unwrap_or(-1),
+            signal: std::os::unix::process::ExitStatusExt::signal(&status),
+            stdout,
+            stderr,
+        }
     }
 
     /// The user's assigned MFA devices.

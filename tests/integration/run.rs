@@ -203,6 +203,42 @@ fn dry_run_changes_nothing_and_writes_no_journal() {
 }
 
 #[test]
+fn dry_run_of_the_whole_guide_does_not_wait_for_a_security_key() {
+    // No key is plugged into the test machine: the USB provider finds none, and a dry
+    // run says what it would do instead of waiting (up to 120 s) for one.
+    let user = user("dry-key");
+    let state = tempfile::tempdir().unwrap();
+    let output = user.run_within(
+        std::time::Duration::from_secs(60),
+        GUIDE,
+        state.path(),
+        &["--dry-run"],
+    );
+    output.assert_code(0);
+    for expected in [
+        "fido.wait-for-key key: would wait for a security key (none is plugged in)",
+        "fido.blink select-security-key-2: would make the security key blink",
+        "fido.key-info key_info: would read the security key's info",
+        "fido.self-test self_test: would make a test credential and an assertion",
+        "console.handoff security_key: would hand off to the AWS console",
+        "Dry run: nothing was changed.",
+    ] {
+        assert!(
+            output.stdout.contains(expected),
+            "{expected}\n{}",
+            output.stdout
+        );
+    }
+    assert!(
+        !output.stdout.contains("Insert your security key"),
+        "{}",
+        output.stdout
+    );
+    assert!(user.devices().is_empty());
+    assert!(user.orphans().is_empty());
+}
+
+#[test]
 fn json_events_are_one_object_per_line() {
     let user = user("json");
     let state = tempfile::tempdir().unwrap();

@@ -16,22 +16,22 @@ use crate::harness::{BIN, root};
 use crate::moto::{User, endpoint, user};
 
 /// The longest any one thing may take to show up on the screen.
-const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
 
 /// A pause after a prompt shows up and before typing, as a person would make: the prompt
 /// is drawn a moment before the terminal is switched to raw or no-echo mode.
-const THINK: Duration = Duration::from_millis(200);
+pub(crate) const THINK: Duration = Duration::from_millis(200);
 
 /// A tmux server of our own (a private socket in `dir`, no user configuration) with one
 /// session, killed when dropped, panics included.
-struct Tmux {
+pub(crate) struct Tmux {
     socket: PathBuf,
     session: String,
 }
 
 impl Tmux {
     /// Start `command` in a detached 200×80 session.
-    fn start(dir: &Path, name: &str, command: &str) -> Tmux {
+    pub(crate) fn start(dir: &Path, name: &str, command: &str) -> Tmux {
         let tmux = Tmux {
             socket: dir.join("tmux.sock"),
             session: name.to_string(),
@@ -55,7 +55,7 @@ impl Tmux {
         tmux
     }
 
-    fn command(&self, args: &[&str]) -> std::process::Output {
+    pub(crate) fn command(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
             .args(["-u", "-f", "/dev/null", "-S"])
             .arg(&self.socket)
@@ -67,7 +67,7 @@ impl Tmux {
 
     /// Everything the pane shows, scrollback included: characters only, no escapes,
     /// wrapped lines joined, blank lines at the bottom dropped.
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         let output = self.command(&["capture-pane", "-p", "-J", "-S", "-", "-t", &self.session]);
         assert!(
             output.status.success(),
@@ -80,26 +80,48 @@ impl Tmux {
 
     /// Poll the screen until `ready` holds; panic with the screen after [`WAIT`].
     #[track_caller]
-    fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        self.wait_until_within(WAIT, what, ready)
+    }
+
+    /// Poll the screen until `ready` holds; panic with the screen after `limit`.
+    #[track_caller]
+    pub(crate) fn wait_until_within(
+        &self,
+        limit: Duration,
+        what: &str,
+        ready: impl Fn(&str) -> bool,
+    ) -> String {
         let start = Instant::now();
         loop {
             let screen = self.screen();
             if ready(&screen) {
                 return screen;
             }
-            if start.elapsed() > WAIT {
+            if start.elapsed() > limit {
                 panic!(
-                    "waited {} s for {what}; the terminal shows:\n{screen}",
-                    WAIT.as_secs()
+                    "waited {:.1} s for {what}; the terminal shows:\n{screen}",
+                    limit.as_secs_f64()
                 );
             }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
 
+    /// A tmux format evaluated for the pane, e.g. `#{cursor_flag}` (1: the cursor is shown).
+    pub(crate) fn format(&self, format: &str) -> String {
+        let output = self.command(&["display-message", "-p", "-t", &self.session, format]);
+        assert!(
+            output.status.success(),
+            "tmux display-message failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    }
+
     /// Wait until the terminal waits at `prompt` (its last line starts with it).
     #[track_caller]
-    fn wait_for_prompt(&self, prompt: &str) -> String {
+    pub(crate) fn wait_for_prompt(&self, prompt: &str) -> String {
         self.wait_until(&format!("the prompt `{prompt}`"), |screen| {
             last_line(screen).starts_with(prompt)
         })
@@ -108,7 +130,7 @@ impl Tmux {
     /// Wait until the terminal waits at `prompt`, after `text` has been shown `times`
     /// times in all.
     #[track_caller]
-    fn wait_for_prompt_after(&self, prompt: &str, text: &str, times: usize) -> String {
+    pub(crate) fn wait_for_prompt_after(&self, prompt: &str, text: &str, times: usize) -> String {
         self.wait_until(
             &format!("the prompt `{prompt}` after `{text}` (×{times})"),
             |screen| last_line(screen).starts_with(prompt) && screen.matches(text).count() >= times,
@@ -116,24 +138,24 @@ impl Tmux {
     }
 
     /// Type text literally (after a moment's thought).
-    fn type_text(&self, text: &str) {
+    pub(crate) fn type_text(&self, text: &str) {
         std::thread::sleep(THINK);
         self.keys(&["-l", text]);
     }
 
     /// Press named keys (`Enter`) or single characters (`y`).
-    fn press(&self, key: &str) {
+    pub(crate) fn press(&self, key: &str) {
         std::thread::sleep(THINK);
         self.keys(&[key]);
     }
 
     /// Type a code and press Enter.
-    fn enter(&self, text: &str) {
+    pub(crate) fn enter(&self, text: &str) {
         self.type_text(text);
         self.keys(&["Enter"]);
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", self.session.as_str()];
         args.extend_from_slice(keys);
         let output = self.command(&args);
@@ -152,19 +174,31 @@ impl Drop for Tmux {
     }
 }
 
-fn last_line(screen: &str) -> &str {
+pub(crate) fn last_line(screen: &str) -> &str {
     screen.lines().last().unwrap_or("")
 }
 
 /// Quote for `sh`.
-fn quote(text: &str) -> String {
+pub(crate) fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 /// A script that runs `runbook run ARGS` as `user` in a clean environment (`env -i`:
 /// nothing of the developer's AWS setup or the test hooks leaks in), then prints its exit
 /// code and keeps the pane open for the last look.
-fn run_script(dir: &Path, user: &User, args: &[&str]) -> PathBuf {
+pub(crate) fn run_script(dir: &Path, user: &User, args: &[&str]) -> PathBuf {
+    run_script_around(dir, user, args, "", "")
+}
+
+/// [`run_script`], with shell lines run in the same terminal `before` the run and `after`
+/// its exit code is printed (and before the last look).
+pub(crate) fn run_script_around(
+    dir: &Path,
+    user: &User,
+    args: &[&str],
+    before: &str,
+    after: &str,
+) -> PathBuf {
     let (key_id, secret) = user.keys();
     let state = dir.join("state");
     let vars = [
@@ -191,7 +225,7 @@ fn run_script(dir: &Path, user: &User, args: &[&str]) -> PathBuf {
         quote(&state.display().to_string())
     );
     let script = format!(
-        "cd {}\n{line}\necho EXIT:$?\nsleep 30\n",
+        "cd {}\n{before}\n{line}\necho EXIT:$?\n{after}\nsleep 30\n",
         quote(&root().display().to_string())
     );
     let path = dir.join("run.sh");
@@ -269,7 +303,7 @@ fn shows_code(screen: &str, code: &str) -> bool {
     })
 }
 
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()

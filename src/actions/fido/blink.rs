@@ -21,7 +21,7 @@ impl Action for Blink {
     const OUTPUTS: &'static [Output] = &[];
 
     fn run(_: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
-        let key = ctx.key()?;
+        let key = super::key_or_dry_run(ctx, "make the security key blink")?;
         ctx.keys().wink(&key)?;
         let label = super::label(ctx);
         Ok(Outcome::new(format!(

@@ -39,7 +39,7 @@ impl Action for KeyInfo {
     ];
 
     fn run(_: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
-        let key = ctx.key()?;
+        let key = super::key_or_dry_run(ctx, "read the security key's info")?;
         let info = ctx.wait("Reading the key's info…", |ctx| ctx.keys().info(&key))?;
         let product =
             super::product(&info.aaguid).map_or_else(|| key.product.clone(), str::to_string);

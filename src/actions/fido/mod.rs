@@ -2,6 +2,8 @@
 //! registers it (AWS registers security keys only through WebAuthn in the console).
 
 use crate::action::{ActionDef, Typed};
+use crate::context::{Context, RunError};
+use crate::providers::security_key::{KeyDescriptor, KeyError};
 
 pub mod blink;
 pub mod key_info;
@@ -44,5 +46,16 @@ pub fn label(ctx: &crate::context::Context<'_>) -> &'static str {
         "[sandbox stand-in key] "
     } else {
         ""
+    }
+}
+
+/// The key a FIDO action uses ([`Context::key`]). A dry run never waits for hardware: with
+/// no key plugged in, the action is reported as what it would do.
+pub fn key_or_dry_run(ctx: &mut Context<'_>, what: &str) -> Result<KeyDescriptor, RunError> {
+    match ctx.key() {
+        Err(RunError::Key(KeyError::NoKey)) if ctx.mode().dry_run => Err(RunError::DryRun {
+            what: format!("{what} (no security key is plugged in)"),
+        }),
+        other => other,
     }
 }

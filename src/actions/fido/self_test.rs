@@ -40,7 +40,13 @@ impl Action for SelfTest {
 
     /// A throwaway credential for a relying party no website uses, then an assertion with
     /// it; the signature is checked here with p256, independently of the key's library.
+    /// A dry run does not wait for the touches: it says what it would do.
     fn run(params: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
+        if ctx.mode().dry_run {
+            return Err(RunError::DryRun {
+                what: "make a test credential and an assertion with the security key (two touches), and verify the signature".into(),
+            });
+        }
         let key = ctx.key()?;
         let rp_id = ctx
             .opt_text(params.rp_id.as_ref())?

@@ -39,7 +39,8 @@ impl Action for WaitForKey {
     }
 
     /// Polls once a second until a key is plugged in or the time is up; with several
-    /// keys, a person chooses (an unattended run takes the first).
+    /// keys, a person chooses (an unattended run takes the first). A dry run looks once
+    /// and, with no key plugged in, says it would wait.
     fn run(params: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
         let timeout = u64::from(params.timeout_seconds.unwrap_or(120));
         let deadline = ctx.clock().now() + timeout;
@@ -48,6 +49,11 @@ impl Action for WaitForKey {
             let keys = ctx.keys().list()?;
             if !keys.is_empty() {
                 break keys;
+            }
+            if ctx.mode().dry_run {
+                return Err(RunError::DryRun {
+                    what: "wait for a security key (none is plugged in)".into(),
+                });
             }
             if !told {
                 ctx.ui()

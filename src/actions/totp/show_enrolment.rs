@@ -46,7 +46,9 @@ impl Action for ShowEnrolment {
         })?;
         let qr = totp::qr_terminal(&uri);
         let screen = format!(
-            "\nScan this with Duo Mobile (or any authenticator app): “{issuer}: {account}”\n{qr}\n"
+            "\nScan this with Duo Mobile (or any authenticator app): “{}: {}”\n{qr}\n",
+            crate::sanitize::escape(&issuer),
+            crate::sanitize::escape(&account)
         );
         if ctx.unattended() {
             // Nobody answers questions: draw it inline, for a person who may still scan it.
