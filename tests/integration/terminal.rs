@@ -527,3 +527,59 @@ fn part1_of_the_guide_in_a_real_terminal() {
         started.elapsed().as_secs_f64()
     );
 }
+
+/// `--output json --yes` with stdout going to a file but stderr on a terminal: a person is
+/// there, so the QR code is drawn on stderr (stdout carries only the events), and the
+/// device is enrolled; the events hold no seed.
+#[test]
+fn json_output_draws_the_qr_code_on_the_terminal_stderr() {
+    let user = user("jsontty");
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.jsonl");
+    let script = run_script(
+        dir.path(),
+        &user,
+        &[
+            "runbooks/aws-mfa.md",
+            "--to",
+            "set-up-the-authenticator-app",
+            "--yes",
+            "--output",
+            "json",
+        ],
+    );
+    // stdout to a file: only stderr is the terminal.
+    let text = std::fs::read_to_string(&script).unwrap().replace(
+        "\necho EXIT:$?",
+        &format!(" > {}\necho EXIT:$?", quote(&events.display().to_string())),
+    );
+    std::fs::write(&script, text).unwrap();
+    let tmux = Tmux::start(
+        dir.path(),
+        "jsontty",
+        &format!("sh {}", quote(&script.display().to_string())),
+    );
+    let screen = tmux.wait_until("the run's end", |screen| screen.contains("EXIT:"));
+    assert!(screen.contains("EXIT:0"), "{screen}");
+    let intro = "Scan this with Duo Mobile (or any authenticator app): “AWS: jsontty@123456789012”";
+    let uri = decode_qr(&qr_modules(&screen, intro));
+    let provider = user.provider();
+    let seed_text = provider
+        .run(provider.iam_client().list_virtual_mfa_devices().send())
+        .unwrap()
+        .virtual_mfa_devices()
+        .iter()
+        .find(|d| d.serial_number().ends_with(":mfa/jsontty-DuoMobile"))
+        .and_then(|d| d.base32_string_seed())
+        .map(|seed| String::from_utf8(seed.as_ref().to_vec()).unwrap())
+        .unwrap();
+    let secret = seed_text.trim_end_matches('=').to_ascii_uppercase();
+    assert!(uri.contains(&format!("secret={secret}")), "{uri}");
+    let events = std::fs::read_to_string(&events).unwrap();
+    assert!(
+        events.lines().all(|line| line.starts_with("{\"event\":")),
+        "{events}"
+    );
+    assert!(!events.contains(&secret), "the seed reached the events");
+    assert_eq!(user.devices().len(), 1);
+}
