@@ -24,24 +24,36 @@ fn journal_of(state: &std::path::Path) -> std::path::PathBuf {
     journals[0].clone()
 }
 
+/// Run Part 1 as `user` until `me` is journaled (then SIGKILL), and edit the journal it
+/// left with `edit`.
+fn killed_after_me_then_edited(
+    user: &crate::moto::User,
+    state: &std::path::Path,
+    edit: impl FnOnce(&mut serde_json::Value),
+) {
+    let killed = user.run(
+        PART1,
+        state,
+        &["--yes"],
+        &[("RUNBOOK_FAULT", "journaled:me")],
+    );
+    assert_eq!(killed.signal, Some(libc::SIGKILL));
+    let path = journal_of(state);
+    let mut journal: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    edit(&mut journal);
+    std::fs::write(&path, serde_json::to_vec_pretty(&journal).unwrap()).unwrap();
+}
+
 #[test]
 fn an_edited_journal_is_refused_before_any_aws_call() {
     let user = user("tamper");
     let state = tempfile::tempdir().unwrap();
     // Stop after `me` is journaled: the resume would send its user_name to IAM.
-    let killed = user.run(
-        PART1,
-        state.path(),
-        &["--yes"],
-        &[("RUNBOOK_FAULT", "journaled:me")],
-    );
-    assert_eq!(killed.signal, Some(libc::SIGKILL));
-    let path = journal_of(state.path());
-    let mut journal: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    assert_eq!(journal["actions"][0]["outputs"]["user_name"], "tamper");
-    journal["actions"][0]["outputs"]["user_name"] = "victim".into();
-    std::fs::write(&path, serde_json::to_vec_pretty(&journal).unwrap()).unwrap();
+    killed_after_me_then_edited(&user, state.path(), |journal| {
+        assert_eq!(journal["actions"][0]["outputs"]["user_name"], "tamper");
+        journal["actions"][0]["outputs"]["user_name"] = "victim".into();
+    });
     let refused = user.run(PART1, state.path(), &["--yes"], &[]);
     refused.assert_code(1);
     assert!(
@@ -72,19 +84,10 @@ fn an_edited_journal_is_refused_before_any_aws_call() {
 fn a_journal_of_an_unknown_version_is_refused() {
     let user = user("version");
     let state = tempfile::tempdir().unwrap();
-    let killed = user.run(
-        PART1,
-        state.path(),
-        &["--yes"],
-        &[("RUNBOOK_FAULT", "journaled:me")],
-    );
-    assert_eq!(killed.signal, Some(libc::SIGKILL));
-    let path = journal_of(state.path());
-    let mut journal: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    journal["version"] = 99.into();
-    journal["from_the_future"] = true.into();
-    std::fs::write(&path, serde_json::to_vec_pretty(&journal).unwrap()).unwrap();
+    killed_after_me_then_edited(&user, state.path(), |journal| {
+        journal["version"] = 99.into();
+        journal["from_the_future"] = true.into();
+    });
     let refused = user.run(PART1, state.path(), &["--yes"], &[]);
     refused.assert_code(1);
     assert!(

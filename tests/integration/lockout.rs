@@ -12,20 +12,9 @@ use crate::moto::user;
 const GUIDE: &str = "runbooks/aws-mfa.md";
 const TO_PART1_END: [&str; 3] = ["--yes", "--to", "set-up-the-authenticator-app"];
 
-/// The emulator's seed for the user's device (moto, unlike AWS, lists seeds).
+/// The emulator's seed for the user's device.
 fn emulator_seed(user: &crate::moto::User) -> Option<String> {
-    let provider = user.provider();
-    provider
-        .run(provider.iam_client().list_virtual_mfa_devices().send())
-        .unwrap()
-        .virtual_mfa_devices()
-        .iter()
-        .find(|d| {
-            d.serial_number()
-                .ends_with(&format!(":mfa/{}-DuoMobile", user.name))
-        })
-        .and_then(|d| d.base32_string_seed())
-        .map(|seed| String::from_utf8(seed.as_ref().to_vec()).unwrap())
+    user.emulator_seed(&format!("{}-DuoMobile", user.name))
 }
 
 #[track_caller]

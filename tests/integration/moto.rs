@@ -212,6 +212,20 @@ impl User {
         }
     }
 
+    /// The emulator's seed for the virtual device `name` (moto, unlike AWS, lists seeds:
+    /// the tests' way to know the real one).
+    pub fn emulator_seed(&self, name: &str) -> Option<String> {
+        let provider = self.provider();
+        provider
+            .run(provider.iam_client().list_virtual_mfa_devices().send())
+            .unwrap()
+            .virtual_mfa_devices()
+            .iter()
+            .find(|d| d.serial_number().ends_with(&format!(":mfa/{name}")))
+            .and_then(|d| d.base32_string_seed())
+            .map(|seed| String::from_utf8(seed.as_ref().to_vec()).unwrap())
+    }
+
     /// The user's assigned MFA devices.
     pub fn devices(&self) -> Vec<MfaDevice> {
         self.provider().list_mfa_devices(Some(&self.name)).unwrap()

@@ -357,15 +357,8 @@ fn part1_of_the_guide_in_a_real_terminal() {
     let screen = tmux.wait_for_prompt("Can't scan it? Show the key for manual entry? [y/N]");
 
     // The emulator (unlike AWS) lists seeds: the test's way to know the real one.
-    let provider = user.provider();
-    let seed_text = provider
-        .run(provider.iam_client().list_virtual_mfa_devices().send())
-        .unwrap()
-        .virtual_mfa_devices()
-        .iter()
-        .find(|d| d.serial_number().ends_with(":mfa/terminal-DuoMobile"))
-        .and_then(|d| d.base32_string_seed())
-        .map(|seed| String::from_utf8(seed.as_ref().to_vec()).unwrap())
+    let seed_text = user
+        .emulator_seed("terminal-DuoMobile")
         .expect("the emulator lists the device with its seed");
     let seed_base32 = seed_text.trim_end_matches('=').to_ascii_uppercase();
     let seed = totp::parse_seed(&seed_text).unwrap();
@@ -563,16 +556,7 @@ fn json_output_draws_the_qr_code_on_the_terminal_stderr() {
     assert!(screen.contains("EXIT:0"), "{screen}");
     let intro = "Scan this with Duo Mobile (or any authenticator app): “AWS: jsontty@123456789012”";
     let uri = decode_qr(&qr_modules(&screen, intro));
-    let provider = user.provider();
-    let seed_text = provider
-        .run(provider.iam_client().list_virtual_mfa_devices().send())
-        .unwrap()
-        .virtual_mfa_devices()
-        .iter()
-        .find(|d| d.serial_number().ends_with(":mfa/jsontty-DuoMobile"))
-        .and_then(|d| d.base32_string_seed())
-        .map(|seed| String::from_utf8(seed.as_ref().to_vec()).unwrap())
-        .unwrap();
+    let seed_text = user.emulator_seed("jsontty-DuoMobile").unwrap();
     let secret = seed_text.trim_end_matches('=').to_ascii_uppercase();
     assert!(uri.contains(&format!("secret={secret}")), "{uri}");
     let events = std::fs::read_to_string(&events).unwrap();
