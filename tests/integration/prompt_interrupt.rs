@@ -173,15 +173,8 @@ impl Run {
 
 /// The seed of `user`'s device `name`, as the emulator (unlike AWS) lists it.
 fn seed(user: &User, name: &str) -> totp::Seed {
-    let provider = user.provider();
-    let text = provider
-        .run(provider.iam_client().list_virtual_mfa_devices().send())
-        .unwrap()
-        .virtual_mfa_devices()
-        .iter()
-        .find(|d| d.serial_number().ends_with(&format!(":mfa/{name}")))
-        .and_then(|d| d.base32_string_seed())
-        .map(|seed| String::from_utf8(seed.as_ref().to_vec()).unwrap())
+    let text = user
+        .emulator_seed(name)
         .expect("the emulator lists the device with its seed");
     totp::parse_seed(&text).unwrap()
 }
