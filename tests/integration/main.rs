@@ -9,6 +9,7 @@ mod faults;
 mod fido;
 mod handoff;
 mod harness;
+mod hostile;
 mod inprocess;
 mod interrupt;
 mod moto;
