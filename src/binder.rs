@@ -1105,10 +1105,9 @@ mod tests {
             .filter(|d| d.code == "undefined-reference")
             .collect();
         assert_eq!(undefined.len(), 3_000);
-        assert!(
-            comparisons <= SUGGESTION_BUDGET,
-            "{comparisons} comparisons"
-        );
+        // Every reference against every id would be 9,000,000.
+        assert!(comparisons <= 100_000, "{comparisons} comparisons");
+        assert_eq!(SUGGESTION_BUDGET, 100_000);
         assert_eq!(undefined[0].help.as_deref(), Some("did you mean `name_0`?"));
     }
 

@@ -212,11 +212,7 @@ fn transform<'a>(events: Vec<Event<'a>>, options: &ProseOptions<'_>) -> Vec<Even
                     continue;
                 }
             }
-            Event::End(TagEnd::Item) => {
-                if items.pop() == Some(false) {
-                    continue;
-                }
-            }
+            Event::End(TagEnd::Item) if items.pop() == Some(false) => continue,
             _ => {}
         }
         match event {
@@ -227,7 +223,7 @@ fn transform<'a>(events: Vec<Event<'a>>, options: &ProseOptions<'_>) -> Vec<Even
                 let caption = figure_ends.get(&index).copied().unwrap_or_default();
                 if !caption.trim().is_empty() {
                     out.push(Event::Html(
-                        format!("\n<figcaption>{}</figcaption>", escape_html(&caption)).into(),
+                        format!("\n<figcaption>{}</figcaption>", escape_html(caption)).into(),
                     ));
                 }
                 out.push(Event::Html("\n</figure>\n".into()));
