@@ -39,9 +39,11 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     common::assert_checked(&checked);
+    // Each diagnostic shows a few short windows of the file (labels far apart get one
+    // each, long lines are cut): a few KB, plus what its message quotes of the input.
     let diagnostics = checked.render_diagnostics(false);
     assert!(
-        diagnostics.len() <= bound(data.len(), 50 * checked.diagnostics.len().max(1)),
+        diagnostics.len() <= bound(data.len(), 4) + 8_192 * checked.diagnostics.len(),
         "{} bytes of diagnostics for {} bytes",
         diagnostics.len(),
         data.len()
