@@ -14,7 +14,7 @@ use toml::de::DeValue;
 use crate::action::{ActionDef, Exports, Param};
 use crate::actions;
 use crate::body::{self, Body};
-use crate::diagnostic::{self, Diagnostic, did_you_mean, list};
+use crate::diagnostic::{self, Diagnostic, did_you_mean, did_you_mean_within, list};
 use crate::document::{ActionBlock, Block, Document, Section};
 use crate::figure;
 use crate::markdown;
@@ -72,6 +72,8 @@ pub fn bind(source: &Source, document: &Document) -> Bound {
         deferring: true,
         deferred: Vec::new(),
         figures: None,
+        ids: None,
+        suggestion_budget: SUGGESTION_BUDGET,
     };
     let runbook = binder.bind(document);
     let mut diagnostics = binder.diagnostics;
@@ -99,6 +101,11 @@ struct Binder<'s, 'd> {
     deferring: bool,
     /// References put off, settled once every id is known.
     deferred: Vec<Deferred>,
+    /// Every id, sorted: the candidates for "did you mean" on an undefined reference, made
+    /// once (when the first is reported, after every id is known).
+    ids: Option<Vec<&'d str>>,
+    /// How many more candidates "did you mean" may compare for undefined references.
+    suggestion_budget: usize,
     /// Where the runbook's figures may come from (found on the first local image), and
     /// what each image path checked so far came to.
     figures: Option<Figures>,
@@ -110,6 +117,12 @@ struct Figures {
     root: PathBuf,
     checked: HashMap<String, Option<figure::FigureError>>,
 }
+
+/// The most candidates "did you mean" compares for the undefined references of one
+/// runbook, in all: far more than a real runbook needs (its ids times its undefined
+/// references), while a file of thousands of undefined references among thousands of ids
+/// (every reference against every id: quadratic) stops suggesting once it is spent.
+pub const SUGGESTION_BUDGET: usize = 100_000;
 
 /// A reference to an id not seen yet when its block was bound.
 struct Deferred {
@@ -604,6 +617,13 @@ impl<'d> Binder<'_, 'd> {
 
     /// One string value of a parameter, at `span` in the file.
     fn check_template(&mut self, text: &str, span: Span, index: usize, usage: Usage<'_>) {
+        // Before any parser sees it: minijinja's recurses once per `not` or `-`.
+        if template::is_template(text)
+            && let Err(limit) = template::template_limits(text)
+        {
+            self.limit_exceeded(&limit, text, span);
+            return;
+        }
         // On an error, no reference is reported: minijinja's answer is complete before the
         // first call.
         let checked = template::for_each_template_reference(text, |reference| {
@@ -629,6 +649,10 @@ impl<'d> Binder<'_, 'd> {
         visible: VisibleThrough,
         own: Option<&'static dyn ActionDef>,
     ) {
+        if let Err(limit) = template::expression_limits(expr) {
+            self.limit_exceeded(&limit, expr, span);
+            return;
+        }
         let checked = template::for_each_expression_reference(expr, |reference| {
             let at = self.reference_span(span, reference);
             self.resolve(reference, at, visible, own, Usage::Expression);
@@ -643,6 +667,30 @@ impl<'d> Binder<'_, 'd> {
                 .help("expressions look like `me.is_root` or `count >= 2`"),
             );
         }
+    }
+
+    /// A template or expression (`text`, the TOML string at `span`) that a limit rejects.
+    fn limit_exceeded(&mut self, limit: &template::Limit, text: &str, span: Span) {
+        // Where in the file: exact when the TOML string is written as its text (no escapes).
+        let raw = self.source.slice(span);
+        let range = limit.range();
+        let at = if raw.len() == text.len() + 2 && raw.get(1..raw.len() - 1) == Some(text) {
+            Span::new(
+                span.start + 1 + range.start,
+                span.start + 1 + range.end.min(text.len()),
+            )
+        } else {
+            span
+        };
+        let diagnostic = match limit {
+            template::Limit::TooDeep { .. } => Diagnostic::error("nesting-too-deep", limit.message())
+                .label(at, format!("level {} starts here", template::MAX_NESTING + 1))
+                .help("templates are references such as `{{ id.output }}`, and conditions as simple as `not me.is_root` or `count >= 2`: write a shorter expression"),
+            template::Limit::Statement { .. } => Diagnostic::error("template-statement", limit.message())
+                .label(at, "a statement")
+                .help("write a value with `{{ … }}` references, e.g. `{{ duo.serial_number }}`; for a literal `{%`, write `{{ '{%' }}`"),
+        };
+        self.diagnostics.push(diagnostic);
     }
 
     /// The strings of `when = "…"` or `expect = ["…", …]`, with their file spans.
@@ -740,12 +788,17 @@ impl<'d> Binder<'_, 'd> {
             let mut diagnostic =
                 Diagnostic::error("undefined-reference", format!("`{root}` is not defined"))
                     .label(at, "not an input or an action id");
-            let mut candidates: Vec<&str> = self.symbols.keys().copied().collect();
-            if let Some(own) = own {
-                candidates.extend(own.outputs().iter().map(|o| o.name));
-            }
-            candidates.sort();
-            diagnostic = match did_you_mean(root, candidates) {
+            let symbols = &self.symbols;
+            let ids = self.ids.get_or_insert_with(|| {
+                let mut ids: Vec<&str> = symbols.keys().copied().collect();
+                ids.sort_unstable();
+                ids
+            });
+            let own_outputs = own
+                .into_iter()
+                .flat_map(|own| own.outputs().iter().map(|o| o.name));
+            let candidates = own_outputs.chain(ids.iter().copied());
+            diagnostic = match did_you_mean_within(root, candidates, &mut self.suggestion_budget) {
                 Some(name) => diagnostic.help(format!("did you mean `{name}`?")),
                 None => diagnostic.help(format!(
                     "declare it with an `input.text id={root}` block, or give the action that produces it `id={root}`"
@@ -1052,6 +1105,36 @@ mod tests {
             }
         }
         assert!(agreed > 100, "{agreed}");
+    }
+
+    /// Thousands of undefined references among thousands of ids: "did you mean" compares
+    /// at most [`SUGGESTION_BUDGET`] candidates in all (every reference against every id
+    /// was 9 million comparisons here), and the first references still get their
+    /// suggestion.
+    #[test]
+    fn suggestions_for_undefined_references_are_bounded() {
+        let mut text = String::from("# T\n\n");
+        for k in 0..3_000 {
+            text.push_str(&format!(
+                "## Step {k}\n\n```input.text id=name_{k}\nprompt = \"Name\"\n```\n\n\
+                 ```iam.list-mfa-devices\nuser = \"{{{{ nme_{k} }}}}\"\n```\n\n"
+            ));
+        }
+        let source = Source::new("t.md", text);
+        let parsed = crate::parser::parse(&source);
+        diagnostic::COMPARISONS.with(|count| count.set(0));
+        let bound = bind(&source, &parsed.document);
+        let comparisons = diagnostic::COMPARISONS.with(|count| count.get());
+        let undefined: Vec<&Diagnostic> = bound
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "undefined-reference")
+            .collect();
+        assert_eq!(undefined.len(), 3_000);
+        // Every reference against every id would be 9,000,000.
+        assert!(comparisons <= 100_000, "{comparisons} comparisons");
+        assert_eq!(SUGGESTION_BUDGET, 100_000);
+        assert_eq!(undefined[0].help.as_deref(), Some("did you mean `name_0`?"));
     }
 
     #[test]

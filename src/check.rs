@@ -6,7 +6,7 @@ use crate::binder;
 use crate::diagnostic::{self, Diagnostic};
 use crate::parser;
 use crate::runbook::Runbook;
-use crate::source::Source;
+use crate::source::{LoadError, MAX_FILE_BYTES, Source};
 
 /// A checked runbook: the bound runbook when it has no errors, and every diagnostic.
 #[derive(Debug)]
@@ -25,6 +25,24 @@ impl Checked {
 
     pub fn warnings(&self) -> usize {
         self.diagnostics.len() - self.errors()
+    }
+
+    /// [`Checked::render_diagnostics`], written one by one (a file with thousands of
+    /// diagnostics never holds all of their text at once).
+    pub fn write_diagnostics(
+        &self,
+        styled: bool,
+        out: &mut impl std::io::Write,
+    ) -> std::io::Result<()> {
+        for (i, diagnostic) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b"\n")?;
+            }
+            let text = diagnostic.render(self.source.as_ref(), styled, &self.path);
+            out.write_all(text.as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
     }
 
     /// Every diagnostic, rendered rustc-style.
@@ -54,6 +72,19 @@ pub fn check_file(path: &Path) -> Checked {
 
 /// Parse and bind text that is already in memory; every problem is reported in one pass.
 pub fn check_source(source: Source) -> Checked {
+    // What `check_file` refuses to read is refused here too.
+    if source.text().len() as u64 > MAX_FILE_BYTES {
+        let error = LoadError::TooLarge {
+            path: source.path().to_path_buf(),
+            size: source.text().len() as u64,
+        };
+        return Checked {
+            path: source.name(),
+            source: None,
+            runbook: None,
+            diagnostics: vec![Diagnostic::from_load_error(&error).0],
+        };
+    }
     let parsed = parser::parse(&source);
     let mut diagnostics = parsed.diagnostics;
     let parse_failed = diagnostics.iter().any(Diagnostic::is_error);

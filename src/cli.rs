@@ -477,7 +477,7 @@ fn report(checked: &Checked) {
             plural(w)
         ),
     };
-    let _ = write!(stderr, "{}", checked.render_diagnostics(true));
+    let _ = checked.write_diagnostics(true, &mut stderr);
     let _ = writeln!(stderr, "{}\n", escape(&summary));
 }
 

@@ -128,6 +128,11 @@ impl Diagnostic {
                     Some(lossy.as_ref()),
                 )
             }
+            LoadError::TooLarge { .. } => (
+                Diagnostic::error("file-too-large", message)
+                    .help("a runbook is a guide a person reads, a few hundred KB at most; split this one into several files"),
+                None,
+            ),
             LoadError::Io { .. } => (Diagnostic::error("io", message), None),
         }
     }
@@ -153,41 +158,58 @@ impl Diagnostic {
             (Some(source), Some(primary)) => {
                 // Only the lines the labels touch go to the renderer, so rendering costs
                 // the same whatever the file's size (whole-file snippets made many
-                // diagnostics on a large file quadratic).
-                let spans: Vec<std::ops::Range<usize>> = std::iter::once(primary.span)
-                    .chain(self.secondary.iter().map(|label| label.span))
-                    .map(|span| clamp(span, source))
-                    .collect();
-                let text = source.text();
-                let first = spans.iter().map(|r| r.start).min().unwrap_or(0);
-                let last = spans.iter().map(|r| r.end).max().unwrap_or(0);
-                let start = source.line_start(first);
-                // A bare CR ends the window too (`bare-cr` points at one).
-                let end = text[last..]
-                    .find(['\n', '\r'])
-                    .map_or(text.len(), |i| last + i);
-                let raw = &text[start..end];
-                window_text = shown_source(raw);
-                let mut snippet = Snippet::source(window_text.as_ref())
-                    .path(path.as_ref())
-                    .line_start(source.line(start))
-                    .fold(true);
-                let shift = |range: &std::ops::Range<usize>| {
-                    shown_offset(raw, range.start - start)..shown_offset(raw, range.end - start)
+                // diagnostics on a large file quadratic). Labels far apart get a window
+                // each (`::: file:line:col` for the second), rather than one window over
+                // everything between them.
+                let shown = |span: Span| {
+                    let mut range = clamp(span, source);
+                    if range.len() > MAX_LABEL {
+                        range.end =
+                            floor_boundary(source.text(), range.start + MAX_LABEL).max(range.start);
+                    }
+                    range
                 };
-                snippet = snippet.annotation(
-                    AnnotationKind::Primary
-                        .span(shift(&spans[0]))
-                        .label(primary_text.as_deref().and_then(non_empty)),
-                );
-                for (label, range) in secondary_texts.iter().zip(&spans[1..]) {
-                    snippet = snippet.annotation(
-                        AnnotationKind::Context
-                            .span(shift(range))
-                            .label(non_empty(label)),
-                    );
+                let labels: Vec<(std::ops::Range<usize>, &Label, bool)> =
+                    std::iter::once((shown(primary.span), primary, true))
+                        .chain(
+                            self.secondary
+                                .iter()
+                                .map(|label| (shown(label.span), label, false)),
+                        )
+                        .collect();
+                let label_texts: Vec<&str> = std::iter::once(primary_text.as_deref().unwrap_or(""))
+                    .chain(secondary_texts.iter().map(|text| text.as_ref()))
+                    .collect();
+                let windows = windows(source, &labels);
+                window_text = windows
+                    .iter()
+                    .map(|window| shown_source(&source.text()[window.clone()]))
+                    .collect::<Vec<_>>();
+                let mut group = Group::with_title(title);
+                for (window, text) in windows.iter().zip(&window_text) {
+                    let raw = &source.text()[window.clone()];
+                    let mut snippet = Snippet::source(text.as_ref())
+                        .path(path.as_ref())
+                        .line_start(source.line(window.start))
+                        .fold(true);
+                    let shift = |range: &std::ops::Range<usize>| {
+                        shown_offset(raw, range.start - window.start)
+                            ..shown_offset(raw, range.end - window.start)
+                    };
+                    for ((range, _, primary), label) in labels.iter().zip(&label_texts) {
+                        if window.start <= range.start && range.end <= window.end {
+                            let kind = if *primary {
+                                AnnotationKind::Primary
+                            } else {
+                                AnnotationKind::Context
+                            };
+                            snippet =
+                                snippet.annotation(kind.span(shift(range)).label(non_empty(label)));
+                        }
+                    }
+                    group = group.element(snippet);
                 }
-                title.element(snippet)
+                group
             }
             _ => title.element(Origin::path(path.as_ref())),
         };
@@ -231,6 +253,69 @@ fn is_c1(c: char) -> bool {
     matches!(c, '\u{80}'..='\u{9f}')
 }
 
+/// Labels whose lines are more than this many bytes apart are shown in separate windows.
+const WINDOW_GAP: usize = 2048;
+/// How much of a line after a label a window holds at most (the renderer shows less).
+const WINDOW_TAIL: usize = 512;
+/// The longest label shown whole; a longer one is shown by its start.
+const MAX_LABEL: usize = 1024;
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The windows of source text a diagnostic shows: whole lines around its labels, the
+/// primary label's window first; labels closer than [`WINDOW_GAP`] share one.
+fn windows(
+    source: &Source,
+    labels: &[(std::ops::Range<usize>, &Label, bool)],
+) -> Vec<std::ops::Range<usize>> {
+    let text = source.text();
+    let line_window = |range: &std::ops::Range<usize>| {
+        let start = source.line_start(range.start);
+        // A bare CR ends the window too (`bare-cr` points at one).
+        let end = text[range.end..]
+            .find(['\n', '\r'])
+            .map_or(text.len(), |i| range.end + i);
+        start..end
+    };
+    let mut lines: Vec<std::ops::Range<usize>> = labels
+        .iter()
+        .map(|l| {
+            let mut window = line_window(&l.0);
+            // A long line is cut after its labels (cutting the end keeps every column).
+            window.end = window
+                .end
+                .min(floor_boundary(text, l.0.end.saturating_add(WINDOW_TAIL)));
+            window
+        })
+        .collect();
+    let primary = lines[0].clone();
+    lines.sort_by_key(|window| window.start);
+    let mut merged: Vec<std::ops::Range<usize>> = Vec::with_capacity(lines.len());
+    for window in lines {
+        match merged.last_mut() {
+            Some(last) if window.start <= last.end.saturating_add(WINDOW_GAP) => {
+                last.end = last.end.max(window.end);
+            }
+            _ => merged.push(window),
+        }
+    }
+    // The primary label's window comes first: its `-->` line names the problem's place.
+    if let Some(i) = merged
+        .iter()
+        .position(|w| w.start <= primary.start && primary.end <= w.end)
+    {
+        let first = merged.remove(i);
+        merged.insert(0, first);
+    }
+    merged
+}
+
 fn non_empty(text: &str) -> Option<&str> {
     (!text.is_empty()).then_some(text)
 }
@@ -260,18 +345,44 @@ pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    let mut unlimited = usize::MAX;
+    did_you_mean_within(word, candidates, &mut unlimited)
+}
+
+/// [`did_you_mean`], comparing at most `budget` candidates (and taking what it compares
+/// off the budget): the best of those, in the order given. A caller that asks for many
+/// words among many candidates shares one budget between them, so the work stays bounded
+/// (every word against every id was quadratic).
+pub fn did_you_mean_within<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    budget: &mut usize,
+) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .filter(|candidate| *candidate != word)
-        .map(|candidate| {
-            let distance = strsim::damerau_levenshtein(word, candidate);
-            let close = distance <= limit || strsim::jaro_winkler(word, candidate) >= 0.9;
-            (close, distance, candidate)
-        })
-        .filter(|(close, _, _)| *close)
-        .min_by_key(|(_, distance, candidate)| (*distance, *candidate))
-        .map(|(_, _, candidate)| candidate)
+    let mut best: Option<(usize, &'a str)> = None;
+    for candidate in candidates {
+        if *budget == 0 {
+            break;
+        }
+        if candidate == word {
+            continue;
+        }
+        *budget -= 1;
+        #[cfg(test)]
+        COMPARISONS.with(|count| count.set(count.get() + 1));
+        let distance = strsim::damerau_levenshtein(word, candidate);
+        let close = distance <= limit || strsim::jaro_winkler(word, candidate) >= 0.9;
+        if close && best.is_none_or(|best| (distance, candidate) < best) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, candidate)| candidate)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many candidates [`did_you_mean_within`] compared on this thread.
+    pub static COMPARISONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// `a`, `b` and `c` — a readable list of names in backticks.
@@ -325,6 +436,50 @@ mod tests {
         assert!(text.contains("--> r.md:3:4"), "{text}");
         assert!(text.contains("^^^^^^^^ not an action"), "{text}");
         assert!(text.contains("help: run `runbook actions`"), "{text}");
+    }
+
+    /// Two labels 1 MB apart get a window each: a few lines handed to the renderer and
+    /// printed, not the megabyte between them (5,000 duplicate headings were quadratic).
+    #[test]
+    fn far_apart_labels_get_a_window_each() {
+        let text = format!(
+            "# T\n\n## Same\n\n{}## Same\n",
+            "filler line.\n\n".repeat(80_000)
+        );
+        let source = Source::new("r.md", text.as_str());
+        let second = text.rfind("## Same").unwrap();
+        let diagnostic = Diagnostic::error("duplicate-step", "two steps have the id `same`")
+            .label(Span::new(second, second + 7), "second")
+            .secondary(Span::new(5, 12), "first");
+        let rendered = diagnostic.render(Some(&source), false, "r.md");
+        assert!(rendered.lines().count() < 15, "{rendered}");
+        assert!(rendered.contains("--> r.md:160005:1"), "{rendered}");
+        assert!(rendered.contains("::: r.md:3:1"), "{rendered}");
+        let labels = [
+            (
+                clamp(diagnostic.primary.as_ref().unwrap().span, &source),
+                diagnostic.primary.as_ref().unwrap(),
+                true,
+            ),
+            (
+                clamp(diagnostic.secondary[0].span, &source),
+                &diagnostic.secondary[0],
+                false,
+            ),
+        ];
+        let windows = windows(&source, &labels);
+        assert_eq!(
+            windows.iter().map(|w| w.len()).sum::<usize>(),
+            14,
+            "{windows:?}"
+        );
+        // Close labels still share one window, as before.
+        let source = Source::new("r.md", "# T\n\n## Same\n\ntext\n\n## Same\n");
+        let diagnostic = Diagnostic::error("duplicate-step", "x")
+            .label(Span::new(19, 26), "second")
+            .secondary(Span::new(5, 12), "first");
+        let rendered = diagnostic.render(Some(&source), false, "r.md");
+        assert!(!rendered.contains(":::"), "{rendered}");
     }
 
     #[test]

@@ -240,7 +240,7 @@ impl<'r> Executor<'r> {
             self.ui
                 .detail(&format!("{} {}: {reason}", action.def.name(), action.id));
         }
-        let next = "run the guide again in a terminal: a code you type from the app needs no seed (AWS checks it); until then these checks are tried again on every run";
+        let next = "run the guide again where the missing values can be had (a code typed in a terminal needs no seed: AWS checks it); until then every run tries these checks again";
         self.ui.detail(&format!("next: {next}"));
         self.ui.run_event(
             "run_finished",
@@ -449,7 +449,11 @@ impl<'r> Executor<'r> {
                     self.action_event(step, action, "skipped", false, &Default::default(), &reason);
                     return self.record_skip(action, &reason);
                 }
-                Err(error) => return self.unavailable(step, action, scope, error),
+                Err(error @ ResolveError::Unavailable { .. }) => {
+                    return self.unavailable(step, action, scope, error);
+                }
+                // A template that cannot be evaluated is a fault of the runbook: it fails.
+                Err(error) => return Err(error.into()),
             }
         }
         let result = {
@@ -481,7 +485,9 @@ impl<'r> Executor<'r> {
                 self.action_event(step, action, "would-run", false, &Default::default(), &what);
                 return Ok(());
             }
-            Err(RunError::Resolve(error)) => return self.unavailable(step, action, scope, error),
+            Err(RunError::Resolve(error @ ResolveError::Unavailable { .. })) => {
+                return self.unavailable(step, action, scope, error);
+            }
             Err(RunError::NotImplemented(name)) if self.mode.dry_run => {
                 let reason = format!("`{name}` is not available yet");
                 self.ui

@@ -217,6 +217,14 @@ pub enum LoadError {
     /// same in both texts because everything before it is valid.
     #[error("`{}` is not valid UTF-8 text", lossy.name())]
     NotUtf8 { lossy: Box<Source>, offset: usize },
+    /// Larger than [`MAX_FILE_BYTES`] (`size` is what was found: the file's length, or
+    /// what could be read of it).
+    #[error(
+        "`{}` is {size} bytes, more than the {} MiB a runbook may have",
+        path.display(),
+        MAX_FILE_BYTES / (1024 * 1024)
+    )]
+    TooLarge { path: PathBuf, size: u64 },
     #[error("cannot read `{}`: {error}", path.display())]
     Io {
         path: PathBuf,
@@ -224,19 +232,44 @@ pub enum LoadError {
     },
 }
 
+/// The largest runbook read: 32 MiB. Real guides are a few KB to a few hundred KB, and
+/// checking is linear (about 6 bytes of memory per byte of text), so this bounds what one
+/// file can cost (a runbook is untrusted input, e.g. in CI or an editor) far above any
+/// real use. Larger files are refused before they are read.
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+
 impl Source {
     /// Read a runbook file. Empty files load fine; the parser reports them.
     pub fn read(path: &Path) -> Result<Source, LoadError> {
+        use std::io::Read;
         if path.is_dir() {
             return Err(LoadError::IsDirectory { path: path.into() });
         }
-        let bytes = std::fs::read(path).map_err(|error| match error.kind() {
+        let failed = |error: std::io::Error| match error.kind() {
             std::io::ErrorKind::NotFound => LoadError::NotFound { path: path.into() },
             _ => LoadError::Io {
                 path: path.into(),
                 error,
             },
-        })?;
+        };
+        let file = std::fs::File::open(path).map_err(failed)?;
+        let too_large = |size| LoadError::TooLarge {
+            path: path.into(),
+            size,
+        };
+        let length = file.metadata().map_err(failed)?.len();
+        if length > MAX_FILE_BYTES {
+            return Err(too_large(length));
+        }
+        // At most one byte more than the limit, whatever the length said (a file still
+        // growing, a pipe, a device).
+        let mut bytes = Vec::with_capacity(length as usize);
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(failed)?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(too_large(bytes.len() as u64));
+        }
         match String::from_utf8(bytes) {
             Ok(text) => Ok(Source::new(path, text)),
             Err(error) => {

@@ -25,6 +25,140 @@ fn error(err: minijinja::Error) -> TemplateError {
     }
 }
 
+/// The deepest a template's `{{ … }}` tag or a `when`/`expect` expression may nest: at
+/// most this many operators (`not`, `-`, `~`, `.`, `|`, `and`, a bracket…), each of which
+/// can add a level to the syntax tree minijinja builds and walks recursively. Far more
+/// than any runbook needs (`not me.is_root` has 2); 10,000 `not`s overflowed the stack.
+pub const MAX_NESTING: usize = 64;
+
+/// What a template or expression may not hold, found before any parser sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// More than [`MAX_NESTING`] operators in one tag or expression; `at` is the byte
+    /// offset of the first operator over the limit.
+    TooDeep { at: usize },
+    /// A `{% … %}` statement (`for`, `set`, `if`…): templates are expressions only.
+    Statement { range: Range<usize> },
+}
+
+impl Limit {
+    pub fn message(&self) -> String {
+        match self {
+            Limit::TooDeep { .. } => format!(
+                "this expression nests more than {MAX_NESTING} levels deep (each operator, bracket or `not` is a level)"
+            ),
+            Limit::Statement { .. } => {
+                "templates are expressions only: `{% … %}` statements are not allowed".to_string()
+            }
+        }
+    }
+
+    /// The byte range in the template or expression text it is about.
+    pub fn range(&self) -> Range<usize> {
+        match self {
+            Limit::TooDeep { at } => *at..*at + 1,
+            Limit::Statement { range } => range.clone(),
+        }
+    }
+}
+
+impl From<Limit> for TemplateError {
+    fn from(limit: Limit) -> TemplateError {
+        TemplateError {
+            message: limit.message(),
+            range: Some(limit.range()),
+        }
+    }
+}
+
+/// Check a template string against [`Limit`]: no statement, and no tag deeper than
+/// [`MAX_NESTING`]. One pass over the bytes, no recursion, so any text can be checked
+/// before minijinja (whose parser recurses once per `not` or `-`) is handed it.
+pub fn template_limits(text: &str) -> Result<(), Limit> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(i) = bytes[at..].iter().position(|&b| b == b'{') {
+        let open = at + i;
+        match bytes.get(open + 1) {
+            Some(b'{') => at = nesting(bytes, open + 2, true)?,
+            Some(b'%') => {
+                let end = find_from(bytes, open + 2, b"%}").map_or(bytes.len(), |i| i + 2);
+                return Err(Limit::Statement { range: open..end });
+            }
+            Some(b'#') => {
+                at = find_from(bytes, open + 2, b"#}").map_or(bytes.len(), |i| i + 2);
+            }
+            _ => at = open + 1,
+        }
+    }
+    Ok(())
+}
+
+/// Check a bare expression (`when`, `expect`) against [`MAX_NESTING`].
+pub fn expression_limits(expr: &str) -> Result<(), Limit> {
+    nesting(expr.as_bytes(), 0, false).map(|_| ())
+}
+
+fn find_from(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .windows(needle.len())
+        .position(|window| window == needle)
+        .map(|i| from + i)
+}
+
+/// Count the operators of an expression starting at `at`, up to the end of the text or,
+/// in a tag, its closing `}}` (outside strings, as minijinja's lexer reads it). Returns
+/// where the tag ends, or where the operator over the limit is.
+fn nesting(bytes: &[u8], mut at: usize, tag: bool) -> Result<usize, Limit> {
+    let mut count = 0usize;
+    while let Some(&b) = bytes.get(at) {
+        let step = match b {
+            b'}' if tag && bytes.get(at + 1) == Some(&b'}') => return Ok(at + 2),
+            b'"' | b'\'' => {
+                // A string: to its closing quote, past escapes (unclosed: to the end).
+                let mut end = at + 1;
+                while let Some(&c) = bytes.get(end) {
+                    if c == b'\\' {
+                        end += 2;
+                        continue;
+                    }
+                    end += 1;
+                    if c == b {
+                        break;
+                    }
+                }
+                at = end.min(bytes.len());
+                continue;
+            }
+            b if b.is_ascii_whitespace() || matches!(b, b',' | b':' | b')' | b']' | b'}') => 1,
+            b if b.is_ascii_alphanumeric() || b == b'_' || !b.is_ascii() => {
+                let len = bytes[at..]
+                    .iter()
+                    .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_' || !c.is_ascii())
+                    .count();
+                if matches!(
+                    &bytes[at..at + len],
+                    b"not" | b"and" | b"or" | b"in" | b"is" | b"if" | b"else"
+                ) {
+                    count += 1;
+                }
+                len
+            }
+            // Any other punctuation is an operator or an opening bracket.
+            _ => {
+                count += 1;
+                1
+            }
+        };
+        if count > MAX_NESTING {
+            return Err(Limit::TooDeep { at });
+        }
+        at += step;
+    }
+    Ok(at)
+}
+
 /// Whether a string holds template syntax at all (most parameters don't).
 pub fn is_template(text: &str) -> bool {
     // `{{`, `{%` or `{#` anywhere, in one pass.
@@ -56,6 +190,7 @@ pub fn for_each_template_reference(
     if !is_template(text) {
         return Ok(());
     }
+    template_limits(text)?;
     let mut names = simple::Names::default();
     if simple::template_references(text, &mut names).is_some() {
         names.sorted().iter().for_each(|name| f(name));
@@ -72,6 +207,7 @@ pub fn for_each_expression_reference(
     expr: &str,
     mut f: impl FnMut(&str),
 ) -> Result<(), TemplateError> {
+    expression_limits(expr)?;
     let mut names = simple::Names::default();
     if simple::expression_references(expr, &mut names).is_some() {
         names.sorted().iter().for_each(|name| f(name));
@@ -571,6 +707,65 @@ mod tests {
             }
         });
         assert!(answered > 1000, "{answered}");
+    }
+
+    /// Nesting is bounded before any parser sees the text, statements are refused, and
+    /// every template of the usual forms passes.
+    #[test]
+    fn limits_bound_nesting_and_refuse_statements() {
+        for ok in [
+            "{{ duo.serial_number }}",
+            "arn:{{ me.account }}/{{ device_name | upper }}",
+            "{# a comment #}{{ a }}",
+            "{{ '}}{%' ~ a }}",
+            "{{ \"a\\\"}}\" }}",
+            "no template { at all %}",
+        ] {
+            assert_eq!(template_limits(ok), Ok(()), "{ok:?}");
+        }
+        for ok in ["not me.is_root", "count >= 2 and me.is_root", "x == '(((('"] {
+            assert_eq!(expression_limits(ok), Ok(()), "{ok:?}");
+        }
+        let at_limit = format!("{}x", "not ".repeat(MAX_NESTING));
+        assert_eq!(expression_limits(&at_limit), Ok(()));
+        assert!(minijinja_expression_references(&at_limit).is_ok());
+        for deep in [
+            format!("{}x", "not ".repeat(MAX_NESTING + 1)),
+            format!("{}1", "-".repeat(10_000)),
+            vec!["a"; 10_000].join(" ~ "),
+            format!("a{}", "|upper".repeat(100)),
+            format!("{}1{}", "(".repeat(100), ")".repeat(100)),
+        ] {
+            let Err(Limit::TooDeep { at }) = expression_limits(&deep) else {
+                panic!("not too deep: {deep:.40}");
+            };
+            assert!(at < deep.len(), "{at}");
+            // The same inside a tag, and through the reference scanners.
+            let tag = format!("x{{{{ {deep} }}}}");
+            assert!(matches!(template_limits(&tag), Err(Limit::TooDeep { .. })));
+            assert!(
+                template_references(&tag)
+                    .unwrap_err()
+                    .message
+                    .contains("64 levels")
+            );
+            assert!(
+                expression_references(&deep)
+                    .unwrap_err()
+                    .message
+                    .contains("64 levels")
+            );
+        }
+        let loops = "a{% for x in 'ab' %}{{ x }}{% endfor %}";
+        assert_eq!(
+            template_limits(loops),
+            Err(Limit::Statement { range: 1..20 })
+        );
+        assert!(template_references(loops).is_err());
+        assert_eq!(
+            template_limits("{% set"),
+            Err(Limit::Statement { range: 0..6 })
+        );
     }
 
     #[test]

@@ -39,7 +39,8 @@ pub fn markdown_to_terminal(text: &str) -> String {
         if !out.ends_with('\n') && !out.is_empty() {
             out.push('\n');
         }
-        for _ in 0..quote {
+        // Deeper quotes are shown at the deepest shown level.
+        for _ in 0..quote.min(markdown::MAX_SHOWN_DEPTH) {
             out.push_str("│ ");
         }
     };
@@ -92,9 +93,14 @@ pub fn markdown_to_terminal(text: &str) -> String {
                 }
             }
             Event::Start(Tag::Item) => {
-                line_start(&mut out, quote);
                 let depth = lists.len().saturating_sub(1);
-                out.push_str(&"   ".repeat(depth));
+                if depth < markdown::MAX_SHOWN_DEPTH {
+                    line_start(&mut out, quote);
+                    out.push_str(&"   ".repeat(depth));
+                } else {
+                    // Deeper lists are shown flat: their items follow on the same line.
+                    out.push(' ');
+                }
                 match lists.last_mut() {
                     Some(Some(n)) => {
                         out.push_str(&format!("{n}. "));
@@ -178,10 +184,21 @@ fn pop_style(out: &mut String, styles: &mut Vec<Style>) {
     reapply(out, styles);
 }
 
+/// The open styles again after a reset, as one escape: however deep emphasis nests, each
+/// reset costs the same (one escape per open style made nested emphasis around many code
+/// spans quadratic).
 fn reapply(out: &mut String, styles: &[Style]) {
-    for style in styles {
-        out.push_str(&style.render().to_string());
+    if styles.is_empty() {
+        return;
     }
+    let combined = styles.iter().fold(Style::new(), |all, style| {
+        let all = all.effects(all.get_effects() | style.get_effects());
+        match style.get_fg_color() {
+            Some(color) => all.fg_color(Some(color)),
+            None => all,
+        }
+    });
+    out.push_str(&combined.render().to_string());
 }
 
 #[cfg(test)]
@@ -209,6 +226,37 @@ mod tests {
             "│ Tip: register two keys.\n"
         );
         assert_eq!(plain("- one\n- two\n"), "• one\n• two\n");
+    }
+
+    /// Deep nesting is shown flat beyond `MAX_SHOWN_DEPTH`: the output stays a small
+    /// multiple of the input (a 16 KB list indented level by level was 96 MB).
+    #[test]
+    fn deep_nesting_stays_proportional() {
+        let list = format!("{}x\n", "- ".repeat(8_000));
+        let out = plain(&list);
+        assert!(
+            out.len() < 4 * list.len(),
+            "{} bytes for {}",
+            out.len(),
+            list.len()
+        );
+        assert_eq!(out.lines().count(), markdown::MAX_SHOWN_DEPTH);
+        assert!(
+            out.trim_end().ends_with("• x"),
+            "{}",
+            &out[out.len() - 20..]
+        );
+        let quote = format!("{}a  \nb  \nc\n", "> ".repeat(10_000));
+        let out = plain(&quote);
+        assert!(
+            out.len() < 2 * quote.len(),
+            "{} bytes for {}",
+            out.len(),
+            quote.len()
+        );
+        // Shallow nesting is shown as before.
+        assert_eq!(plain("- a\n  - b\n"), "• a\n   • b\n");
+        assert_eq!(plain("> > a\n"), "│ │ a\n");
     }
 
     #[test]

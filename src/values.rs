@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use minijinja::{Environment, UndefinedBehavior};
+use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 
 use crate::secret::Secret;
 use crate::template;
@@ -20,6 +20,56 @@ pub enum Value {
 impl Value {
     pub fn plain(value: impl Into<serde_json::Value>) -> Value {
         Value::Plain(value.into())
+    }
+}
+
+/// The fuel one template or expression may burn at run time (minijinja's budget: about
+/// one unit per instruction and per 64 bytes it creates, so also about 6 MB of data).
+/// A reference costs a handful; seven nested loops over ten characters need ten million.
+pub const TEMPLATE_FUEL: u64 = 100_000;
+
+/// The largest value one template may render to: far more than any AWS parameter (a name
+/// is at most 128 characters, an ARN 2,048), far less than memory.
+pub const MAX_RENDERED_BYTES: usize = 64 * 1024;
+
+/// The environment templates and expressions are evaluated in: strict about undefined
+/// names, and with [`TEMPLATE_FUEL`].
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(TEMPLATE_FUEL));
+    env
+}
+
+/// What a template or expression failed with, saying which limit it ran into.
+fn evaluation_error(error: &minijinja::Error, otherwise: &str) -> String {
+    match error.kind() {
+        ErrorKind::OutOfFuel => format!(
+            "evaluating it takes more than the limit of {TEMPLATE_FUEL} steps (template fuel); templates are for references such as `{{{{ id.output }}}}`"
+        ),
+        _ => error.detail().unwrap_or(otherwise).to_string(),
+    }
+}
+
+/// Collects rendered output, failing once it is larger than [`MAX_RENDERED_BYTES`].
+#[derive(Default)]
+struct Bounded {
+    out: Vec<u8>,
+    exceeded: bool,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.out.len() + bytes.len() > MAX_RENDERED_BYTES {
+            self.exceeded = true;
+            return Err(std::io::Error::other("the rendered value is too large"));
+        }
+        self.out.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -120,16 +170,29 @@ impl Scope {
             };
             insert(&mut context, reference, value);
         }
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.render_str(
-            text,
-            minijinja::value::Serde(serde_json::Value::Object(context)),
-        )
-        .map_err(|error| ResolveError::Template {
+        let env = environment();
+        let failed = |message: String| ResolveError::Template {
             template: text.to_string(),
-            message: error.detail().unwrap_or("invalid template").to_string(),
-        })
+            message,
+        };
+        let template = env
+            .template_from_str(text)
+            .map_err(|error| failed(evaluation_error(&error, "invalid template")))?;
+        let mut out = Bounded::default();
+        let rendered = template
+            .render_captured_to(
+                minijinja::value::Serde(serde_json::Value::Object(context)),
+                &mut out,
+            )
+            .map(drop);
+        if out.exceeded {
+            return Err(failed(format!(
+                "the value would be larger than the limit of {} KiB for one rendered value",
+                MAX_RENDERED_BYTES / 1024
+            )));
+        }
+        rendered.map_err(|error| failed(evaluation_error(&error, "invalid template")))?;
+        String::from_utf8(out.out).map_err(|_| failed("the value is not UTF-8 text".to_string()))
     }
 
     /// Resolve a template that may carry a secret. A template that is exactly one
@@ -205,8 +268,7 @@ impl Scope {
             };
             insert(&mut context, reference, value);
         }
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        let env = environment();
         let compiled =
             env.compile_expression(expression)
                 .map_err(|error| ResolveError::Template {
@@ -218,7 +280,7 @@ impl Scope {
             .map(|value| value.is_true())
             .map_err(|error| ResolveError::Template {
                 template: expression.to_string(),
-                message: error.detail().unwrap_or("cannot evaluate").to_string(),
+                message: evaluation_error(&error, "cannot evaluate"),
             })
     }
 
@@ -313,6 +375,56 @@ mod tests {
             error.to_string().contains("was skipped (when: me.is_root)"),
             "{error}"
         );
+    }
+
+    /// Template bombs end in an error naming the limit, quickly and without the memory
+    /// they ask for (issue 11, item 6).
+    #[test]
+    fn template_bombs_run_out_of_fuel_or_room() {
+        let scope = scope();
+        // Seven nested loops over ten characters (ten million iterations) and thirty
+        // doublings of a string (2 GB): statements, which are rejected before evaluation...
+        let loops: String = (0..7)
+            .map(|i| format!("{{% for v{i} in '0123456789' %}}"))
+            .collect::<String>()
+            + "x"
+            + &"{% endfor %}".repeat(7);
+        let doubling = format!(
+            "{{% set s = 'ab' %}}{}{{{{ s }}}}",
+            "{% set s = s ~ s %}".repeat(30)
+        );
+        for bomb in [&loops, &doubling] {
+            let error = scope.render(bomb).unwrap_err().to_string();
+            assert!(error.contains("statements are not allowed"), "{error}");
+            // ...and which the environment's fuel stops anyway.
+            let error = environment().render_str(bomb, ()).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::OutOfFuel, "{error}");
+        }
+        // An expression asking for 100 MB at once, in a value and in a condition.
+        let error = scope
+            .render("{{ 'x' * 100000000 }}")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("limit of 100000 steps"), "{error}");
+        let error = scope
+            .evaluate("'x' * 100000000 == 'y'", None)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("limit of 100000 steps"), "{error}");
+        // 100 KB: within the fuel, over the size of one value.
+        let error = scope.render("{{ 'x' * 100000 }}").unwrap_err().to_string();
+        assert!(error.contains("limit of 64 KiB"), "{error}");
+        assert_eq!(
+            scope.render("{{ 'x' * 65536 }}").unwrap().len(),
+            MAX_RENDERED_BYTES
+        );
+        // Too deep for minijinja's parser: rejected before it.
+        let deep = format!("{{{{ {}me.is_root }}}}", "not ".repeat(10_000));
+        let error = scope.render(&deep).unwrap_err().to_string();
+        assert!(error.contains("more than 64 levels"), "{error}");
+        let deep = format!("{}me.is_root", "not ".repeat(10_000));
+        let error = scope.evaluate(&deep, None).unwrap_err().to_string();
+        assert!(error.contains("more than 64 levels"), "{error}");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Arbitrary bytes as a runbook file: load, parse, bind and check it, render every
-//! diagnostic as `runbook check` prints it, and when it is valid, plan it (`runbook plan`)
-//! and render it as HTML and Markdown (`runbook render`).
+//! diagnostic as `runbook check` prints it, and when it is valid, plan it (`runbook plan`),
+//! render it as HTML and Markdown (`runbook render`) and print every step's prose as
+//! `runbook run` does on a terminal. What each prints stays within a multiple of the input
+//! (issue 11: deep nesting once printed megabytes for a few kilobytes).
 
 #![no_main]
 
@@ -37,14 +39,49 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     common::assert_checked(&checked);
+    // Each diagnostic shows a few short windows of the file (labels far apart get one
+    // each, long lines are cut): a few KB, plus what its message quotes of the input.
+    let diagnostics = checked.render_diagnostics(false);
+    assert!(
+        diagnostics.len() <= bound(data.len(), 4) + 8_192 * checked.diagnostics.len(),
+        "{} bytes of diagnostics for {} bytes",
+        diagnostics.len(),
+        data.len()
+    );
     if checked.runbook.is_some() {
-        rendered(&checked);
+        rendered(&checked, data.len());
+        terminal(&checked, data.len());
     }
 });
 
+/// What may be printed for `input` bytes: a constant, plus `factor` bytes per input byte.
+/// Generous for what a byte can become (an action block of a dozen bytes is a card of a
+/// few KB), while anything quadratic in the input exceeds it at a few KB.
+fn bound(input: usize, factor: usize) -> usize {
+    200_000 + factor * input
+}
+
+/// The prose of every step, as `runbook run` prints it.
+fn terminal(checked: &runbook::check::Checked, input: usize) {
+    let (Some(source), Some(runbook)) = (&checked.source, &checked.runbook) else {
+        return;
+    };
+    let mut printed = 0;
+    for step in &runbook.steps {
+        for span in &step.prose {
+            let text = runbook::terminal::step_prose(source, &[*span]);
+            printed += text.len();
+        }
+    }
+    assert!(
+        printed <= bound(input, 200),
+        "{printed} bytes printed for {input} bytes"
+    );
+}
+
 /// `runbook render` of a valid runbook (with its figures' own check left out: it only
 /// adds diagnostics about image files).
-fn rendered(checked: &runbook::check::Checked) {
+fn rendered(checked: &runbook::check::Checked, input: usize) {
     thread_local! {
         static THEME: Theme = Theme::builtin();
     }
@@ -55,6 +92,11 @@ fn rendered(checked: &runbook::check::Checked) {
                 allow_html: false,
             };
             let page = render::render(checked, &options, theme).expect("a valid runbook renders");
+            assert!(
+                page.text.len() <= bound(input, 500),
+                "{format:?}: {} bytes for {input} bytes",
+                page.text.len()
+            );
             if format == Format::Html {
                 // Raw HTML in the runbook is escaped: the page's one script is its own.
                 let lower = page.text.to_ascii_lowercase();

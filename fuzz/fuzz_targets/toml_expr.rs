@@ -57,17 +57,24 @@ fn minijinja_references(text: &str) -> [Option<Vec<String>>; 2] {
         names
     };
     let env = minijinja::Environment::empty();
-    let template = if template::is_template(text) {
+    // What the limits reject (statements, nesting too deep) the library rejects before
+    // minijinja sees it (whose parser would overflow the stack on deep nesting).
+    let template = if !template::is_template(text) {
+        Some(Vec::new())
+    } else if template::template_limits(text).is_err() {
+        None
+    } else {
         env.template_from_str(text)
             .ok()
             .map(|t| sorted(t.undeclared_variables(true)))
-    } else {
-        Some(Vec::new())
     };
-    let expression = env
-        .compile_expression(text)
-        .ok()
-        .map(|e| sorted(e.undeclared_variables(true)));
+    let expression = if template::expression_limits(text).is_err() {
+        None
+    } else {
+        env.compile_expression(text)
+            .ok()
+            .map(|e| sorted(e.undeclared_variables(true)))
+    };
     [template, expression]
 }
 

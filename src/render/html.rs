@@ -2,7 +2,7 @@
 //! to the theme's templates. The page needs no network: CSS and the copy button's script
 //! are inline, and a Content Security Policy allows nothing else unless `--allow-html`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use base64::Engine;
 use minijinja::Value;
@@ -19,6 +19,7 @@ use crate::render::prose;
 use crate::render::words;
 use crate::render::{Input, RenderError, Rendering};
 use crate::runbook::{BoundAction, Step, StepKind};
+use crate::source::Span;
 use crate::template;
 
 #[derive(Serialize)]
@@ -132,11 +133,17 @@ pub fn page(rendering: &Rendering<'_>) -> Result<String, RenderError> {
     };
     let intro = prose_blocks(rendering, &document.intro, false);
 
-    let mut used: HashSet<String> = runbook.steps.iter().map(|s| s.id.clone()).collect();
+    let mut ids = Ids {
+        used: runbook.steps.iter().map(|s| s.id.clone()).collect(),
+        next: HashMap::new(),
+    };
+    // Each leaf section's step, found by its span in one lookup (a search of every step
+    // for each section made a page of many steps quadratic).
+    let steps: HashMap<Span, &Step> = runbook.steps.iter().map(|step| (step.span, step)).collect();
     let sections = document
         .sections
         .iter()
-        .map(|section| section_model(rendering, section, &mut used))
+        .map(|section| section_model(rendering, section, &steps, &mut ids))
         .collect();
 
     let actions: Vec<&BoundAction> = runbook.actions().map(|(_, a)| a).collect();
@@ -216,10 +223,17 @@ fn prose_html(rendering: &Rendering<'_>, span: crate::source::Span, checklist: b
     Value::from_safe_string(prose::to_html(rendering.source.slice(span), &options))
 }
 
+/// The element ids given out so far, and for each id taken, the next suffix to try.
+struct Ids {
+    used: HashSet<String>,
+    next: HashMap<String, usize>,
+}
+
 fn section_model(
     rendering: &Rendering<'_>,
     section: &Section,
-    used: &mut HashSet<String>,
+    steps: &HashMap<Span, &Step>,
+    ids: &mut Ids,
 ) -> SectionModel {
     let options = rendering.prose_options(false);
     let title_html = Value::from_safe_string(prose::heading_to_html(
@@ -229,16 +243,10 @@ fn section_model(
     let level = section.heading.level.clamp(2, 6);
     let step = section
         .is_leaf()
-        .then(|| {
-            rendering
-                .runbook
-                .steps
-                .iter()
-                .find(|step| step.span == section.span)
-        })
+        .then(|| steps.get(&section.span).copied())
         .flatten();
     let Some(step) = step else {
-        let id = unique(markdown::slug(&section.heading.text), used);
+        let id = unique(markdown::slug(&section.heading.text), ids);
         return SectionModel {
             kind: "part",
             id,
@@ -250,7 +258,7 @@ fn section_model(
             children: section
                 .children
                 .iter()
-                .map(|child| section_model(rendering, child, used))
+                .map(|child| section_model(rendering, child, steps, ids))
                 .collect(),
             step_kind: None,
             line: rendering.source.line(section.heading.span.start),
@@ -260,8 +268,8 @@ fn section_model(
         };
     };
     let github = markdown::slug(&section.heading.text);
-    let alias =
-        (github != step.id && !github.is_empty() && used.insert(github.clone())).then_some(github);
+    let alias = (github != step.id && !github.is_empty() && ids.used.insert(github.clone()))
+        .then_some(github);
     SectionModel {
         kind: "step",
         id: step.id.clone(),
@@ -279,20 +287,24 @@ fn section_model(
     }
 }
 
-/// `id`, or `id-1`, `id-2`… if taken (as GitHub does).
-fn unique(id: String, used: &mut HashSet<String>) -> String {
+/// `id`, or `id-1`, `id-2`… if taken (as GitHub does). The search for a free suffix
+/// starts after the last one given for `id`, so many parts of one name stay linear.
+fn unique(id: String, ids: &mut Ids) -> String {
     let id = if id.is_empty() {
         "section".to_string()
     } else {
         id
     };
-    if used.insert(id.clone()) {
+    if ids.used.insert(id.clone()) {
         return id;
     }
-    (1..)
-        .map(|n| format!("{id}-{n}"))
-        .find(|candidate| used.insert(candidate.clone()))
-        .expect("an unused id")
+    let next = ids.next.entry(id.clone()).or_insert(1);
+    let found = (*next..)
+        .map(|n| (n, format!("{id}-{n}")))
+        .find(|(_, candidate)| ids.used.insert(candidate.clone()))
+        .expect("an unused id");
+    *next = found.0 + 1;
+    found.1
 }
 
 fn step_model_items(rendering: &Rendering<'_>, step: &Step, level: u8) -> Vec<ItemModel> {

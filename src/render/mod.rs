@@ -118,6 +118,9 @@ pub struct Rendering<'a> {
     pub images: HashMap<String, String>,
     /// The document's link reference definitions.
     pub links: HashMap<String, (String, String)>,
+    /// How many more bytes of URL and title references to [`Rendering::links`] may still
+    /// expand to on this page (see [`prose::link_budget`]).
+    pub link_budget: std::cell::Cell<usize>,
     pub inputs: Vec<Input>,
     /// Every input and output later blocks refer to (`duo.serial_number`, `device_name`).
     pub used: HashSet<String>,
@@ -133,6 +136,7 @@ impl Rendering<'_> {
             checklist,
             images: &self.images,
             links: &self.links,
+            link_budget: &self.link_budget,
         }
     }
 }
@@ -214,6 +218,7 @@ pub fn render(checked: &Checked, options: &Options, theme: &Theme) -> Result<Pag
             .map(|figure| (figure.url.clone(), figure.href()))
             .collect(),
         links: prose::link_definitions(source.text()),
+        link_budget: std::cell::Cell::new(prose::link_budget(source.text())),
         inputs: inputs(runbook),
         used: references(runbook),
         allow_html: options.allow_html,

@@ -4,6 +4,7 @@
 //! caption, lists in a step shown as checklists, and raw HTML sanitised with ammonia
 //! (unless the caller trusts it). Text is never evaluated as a template.
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
@@ -25,6 +26,18 @@ pub struct ProseOptions<'a> {
     /// The document's link reference definitions (`[label]: url "title"`), by normalised
     /// label, so a block rendered on its own still resolves `[text][label]`.
     pub links: &'a HashMap<String, (String, String)>,
+    /// What references to `links` may still expand to, in bytes, shared by every block of
+    /// a page; a reference past it stays text.
+    pub link_budget: &'a Cell<usize>,
+}
+
+/// The bytes of URL and title that references to a document's definitions may expand to
+/// on one page: pulldown-cmark's own limit for a document (its length, at least 100,000),
+/// for the whole page. Blocks are parsed one by one, each with its own limit, so without a
+/// shared one a long URL defined once and referred to from every step was repeated in
+/// every step (output growing with steps times URL).
+pub fn link_budget(text: &str) -> usize {
+    text.len().max(100_000)
 }
 
 /// A document's link reference definitions, by normalised label.
@@ -55,11 +68,12 @@ fn normalise_label(label: &str) -> String {
 }
 
 fn parse<'t>(text: &'t str, options: &ProseOptions<'_>) -> Vec<Event<'t>> {
-    let links = options.links;
+    let (links, budget) = (options.links, options.link_budget);
     let callback = move |link: BrokenLink<'t>| {
-        links
-            .get(&normalise_label(&link.reference))
-            .map(|(dest, title)| (CowStr::from(dest.clone()), CowStr::from(title.clone())))
+        let (dest, title) = links.get(&normalise_label(&link.reference))?;
+        let left = budget.get().checked_sub(dest.len() + title.len())?;
+        budget.set(left);
+        Some((CowStr::from(dest.clone()), CowStr::from(title.clone())))
     };
     Parser::new_with_broken_link_callback(text, markdown::options(), Some(callback)).collect()
 }
@@ -144,7 +158,17 @@ enum Open {
 
 fn transform<'a>(events: Vec<Event<'a>>, options: &ProseOptions<'_>) -> Vec<Event<'a>> {
     let figures = figure_paragraphs(&events, |url| image_url(url, options).is_some());
+    // Each figure's closing paragraph, and its caption.
+    let figure_ends: HashMap<usize, &str> = figures
+        .values()
+        .map(|(end, caption)| (*end, caption.as_str()))
+        .collect();
     let mut out = Vec::with_capacity(events.len());
+    // For each open list or block quote, whether it is shown (or flattened: deeper than
+    // `MAX_SHOWN_DEPTH`), and how many are shown; for each open item, whether it is shown.
+    let mut containers: Vec<bool> = Vec::new();
+    let mut shown = 0usize;
+    let mut items: Vec<bool> = Vec::new();
     let mut links: Vec<Open> = Vec::new();
     // A dropped image's alt text stays, as plain text.
     let mut images: Vec<Open> = Vec::new();
@@ -158,19 +182,48 @@ fn transform<'a>(events: Vec<Event<'a>>, options: &ProseOptions<'_>) -> Vec<Even
             out.push(Event::Html("</label>".into()));
             label_open = false;
         }
+        match &event {
+            Event::Start(Tag::List(_) | Tag::BlockQuote(_)) => {
+                let show = shown < markdown::MAX_SHOWN_DEPTH;
+                containers.push(show);
+                if !show {
+                    if matches!(event, Event::Start(Tag::List(_))) {
+                        lists += 1;
+                    }
+                    continue;
+                }
+                shown += 1;
+            }
+            Event::End(TagEnd::List(_) | TagEnd::BlockQuote(_)) => {
+                if containers.pop() == Some(false) {
+                    if matches!(event, Event::End(TagEnd::List(_))) {
+                        lists = lists.saturating_sub(1);
+                    }
+                    continue;
+                }
+                shown = shown.saturating_sub(1);
+            }
+            Event::Start(Tag::Item) => {
+                let show = containers.last() != Some(&false);
+                items.push(show);
+                if !show {
+                    // An item of a flattened list: its marker, in its parent's text.
+                    out.push(Event::Text(" • ".into()));
+                    continue;
+                }
+            }
+            Event::End(TagEnd::Item) if items.pop() == Some(false) => continue,
+            _ => {}
+        }
         match event {
             Event::Start(Tag::Paragraph) if figures.contains_key(&index) => {
                 out.push(Event::Html("<figure>\n".into()));
             }
-            Event::End(TagEnd::Paragraph) if figures.values().any(|end| end.0 == index) => {
-                let caption = figures
-                    .values()
-                    .find(|end| end.0 == index)
-                    .map(|end| end.1.clone())
-                    .unwrap_or_default();
+            Event::End(TagEnd::Paragraph) if figure_ends.contains_key(&index) => {
+                let caption = figure_ends.get(&index).copied().unwrap_or_default();
                 if !caption.trim().is_empty() {
                     out.push(Event::Html(
-                        format!("\n<figcaption>{}</figcaption>", escape_html(&caption)).into(),
+                        format!("\n<figcaption>{}</figcaption>", escape_html(caption)).into(),
                     ));
                 }
                 out.push(Event::Html("\n</figure>\n".into()));
@@ -375,6 +428,7 @@ mod tests {
     fn render(text: &str, checklist: bool, allow_html: bool) -> String {
         let images = HashMap::from([("../images2/a.png".to_string(), "images2/a.png".to_string())]);
         let links = link_definitions("[docs]: https://x.test/docs \"Docs\"\n");
+        let budget = Cell::new(link_budget(text));
         to_html(
             text,
             &ProseOptions {
@@ -382,6 +436,7 @@ mod tests {
                 checklist,
                 images: &images,
                 links: &links,
+                link_budget: &budget,
             },
         )
     }
@@ -451,6 +506,46 @@ mod tests {
     fn reference_links_resolve_from_the_whole_document() {
         let html = render("See [the docs][DOCS].", false, false);
         assert!(html.contains("href=\"https://x.test/docs\""), "{html}");
+    }
+
+    /// Lists and quotes deeper than `MAX_SHOWN_DEPTH` are shown flat: the HTML holds at
+    /// most that many nested elements, whatever the depth written.
+    #[test]
+    fn deep_nesting_is_shown_flat() {
+        let depth = markdown::MAX_SHOWN_DEPTH;
+        let html = render(&format!("{}x\n", "- ".repeat(8_000)), true, false);
+        assert!(html.matches("<ul").count() <= depth, "{html:.300}");
+        assert_eq!(html.matches("<ul").count(), html.matches("</ul>").count());
+        assert!(html.len() < 4 * 16_000, "{}", html.len());
+        let html = render(&format!("{}x\n", "> ".repeat(100_000)), false, false);
+        assert_eq!(html.matches("<blockquote>").count(), depth, "{html:.300}");
+        assert_eq!(html.matches("</blockquote>").count(), depth);
+        assert!(html.contains("<p>x</p>"), "{html:.300}");
+        // Text in flattened items is kept.
+        let text = format!("{}deep\n", "- ".repeat(40));
+        assert!(render(&text, false, false).contains("deep"));
+        let shallow = render("- a\n  - b\n", false, false);
+        assert_eq!(shallow.matches("<ul>").count(), 2, "{shallow}");
+    }
+
+    /// References to a document's definitions expand to at most the page's budget in
+    /// all, however many blocks refer to them.
+    #[test]
+    fn link_references_share_one_budget() {
+        let url = format!("https://x.test/{}", "a".repeat(10_000));
+        let links = HashMap::from([("r".to_string(), (url.clone(), String::new()))]);
+        let images = HashMap::new();
+        let budget = Cell::new(100_000);
+        let options = ProseOptions {
+            allow_html: false,
+            checklist: false,
+            images: &images,
+            links: &links,
+            link_budget: &budget,
+        };
+        let total: usize = (0..100).map(|_| to_html("[x][r]", &options).len()).sum();
+        assert!(total < 120_000, "{total}");
+        assert!(to_html("[x][r]", &options).contains("[x][r]"));
     }
 
     #[test]

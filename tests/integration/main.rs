@@ -11,6 +11,7 @@ mod faults;
 mod fido;
 mod handoff;
 mod harness;
+mod hostile;
 mod inprocess;
 mod interrupt;
 mod journal;
