@@ -1,4 +1,4 @@
-//! Parse/check throughput: `runbook::check::check_source` on generated runbooks of about
+//! Parse/check throughput: `runbook::bind::check::check_source` on generated runbooks of about
 //! 100 KB, 1 MB and 10 MB, next to a bare pulldown-cmark pass over the same text (the floor:
 //! `check` cannot be faster than the parse it builds on). The two phases of `check`,
 //! `parser::parse` and `binder::bind`, are timed too, to show where the time goes.
@@ -16,7 +16,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use runbook::source::Source;
+use runbook::parse::source::Source;
 
 /// The sizes benchmarked: a label and a lower bound in bytes.
 const SIZES: [(&str, usize); 3] = [("100KB", 100_000), ("1MB", 1_000_000), ("10MB", 10_000_000)];
@@ -130,7 +130,7 @@ fn check(c: &mut Criterion) {
         let _ = std::fs::write(bench_dir().join(format!("check-{label}.md")), &text);
         // The generated runbook must check clean (no error, no warning), or `check` would be
         // timed on a diagnostic path.
-        let checked = runbook::check::check_source(Source::new("generated.md", text.clone()));
+        let checked = runbook::bind::check::check_source(Source::new("generated.md", text.clone()));
         assert!(
             checked.diagnostics.is_empty() && checked.runbook.is_some(),
             "the generated {label} runbook does not check:\n{}",
@@ -144,26 +144,29 @@ fn check(c: &mut Criterion) {
             &text,
             |b, text| {
                 b.iter(|| {
-                    pulldown_cmark::Parser::new_ext(black_box(text), runbook::markdown::options())
-                        .into_offset_iter()
-                        .count()
+                    pulldown_cmark::Parser::new_ext(
+                        black_box(text),
+                        runbook::parse::markdown::options(),
+                    )
+                    .into_offset_iter()
+                    .count()
                 })
             },
         );
         group.bench_with_input(BenchmarkId::new("check_source", label), &text, |b, text| {
             b.iter_batched(
                 || Source::new("generated.md", text.clone()),
-                |source| runbook::check::check_source(black_box(source)),
+                |source| runbook::bind::check::check_source(black_box(source)),
                 BatchSize::LargeInput,
             )
         });
         let source = Source::new("generated.md", text.clone());
         group.bench_with_input(BenchmarkId::new("parse", label), &source, |b, source| {
-            b.iter(|| runbook::parser::parse(black_box(source)))
+            b.iter(|| runbook::parse::parser::parse(black_box(source)))
         });
-        let parsed = runbook::parser::parse(&source);
+        let parsed = runbook::parse::parser::parse(&source);
         group.bench_with_input(BenchmarkId::new("bind", label), &source, |b, source| {
-            b.iter(|| runbook::binder::bind(black_box(source), &parsed.document))
+            b.iter(|| runbook::bind::binder::bind(black_box(source), &parsed.document))
         });
     }
     group.finish();

@@ -20,9 +20,9 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use runbook::check::{Checked, check_source};
+use runbook::bind::check::{Checked, check_source};
+use runbook::parse::source::Source;
 use runbook::render::{self, Format, Options, Theme};
-use runbook::source::Source;
 
 /// One hostile shape: `make(n)` is a runbook with `n` repetitions of it; `base` is `n` at 1×.
 struct Shape {
@@ -256,7 +256,7 @@ fn terminal(checked: &Checked) -> usize {
     runbook
         .steps
         .iter()
-        .map(|step| runbook::terminal::step_prose(source, &step.prose).len())
+        .map(|step| runbook::run::terminal::step_prose(source, &step.prose).len())
         .sum()
 }
 

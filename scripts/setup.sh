@@ -15,7 +15,7 @@ moto_version="$(tr -d '[:space:]' <"$root/scripts/moto-version.txt")"
 # benches/vs-awscli.sh.)
 packages=(pkg-config libudev-dev oathtool tmux chromium hyperfine)
 
-# The same test as src/sandbox.rs: moto_server is there, and the marker names this version.
+# The same test as src/providers/sandbox.rs: moto_server is there, and the marker names this version.
 emulator_installed() {
   [ -x "$venv/bin/moto_server" ] &&
     [ "$(cat "$venv/.runbook-moto-version" 2>/dev/null)" = "$moto_version" ]
@@ -58,7 +58,7 @@ for tool in cargo rustfmt cargo-clippy; do
   command -v "$tool" >/dev/null || { echo "setup: \`$tool\` is missing; install the Rust toolchain (rustup) with clippy and rustfmt" >&2; exit 2; }
 done
 
-# The local AWS emulator. The lock is the one src/sandbox.rs takes, so the two never
+# The local AWS emulator. The lock is the one src/providers/sandbox.rs takes, so the two never
 # install at the same time.
 if ! emulator_installed; then
   mkdir -p "$venv"

@@ -6,13 +6,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::catalog;
-use crate::check::{self, Checked};
-use crate::executor::Selection;
-use crate::plan::Plan;
+use crate::bind::catalog;
+use crate::bind::check::{self, Checked};
+use crate::bind::plan::Plan;
 use crate::providers::aws::AwsOptions;
 use crate::render;
-use crate::runner::{self, RunRequest, RunResult};
+use crate::run::executor::Selection;
+use crate::run::runner::{self, RunRequest, RunResult};
 use crate::sanitize::escape;
 use crate::testing::{self, TestRequest, TestResult};
 

@@ -2,48 +2,36 @@
 //! code blocks are bound to typed actions, and the same file is checked, planned, run
 //! and rendered.
 //!
-//! The pipeline, one module per stage:
+//! The pipeline, one module per stage; a stage uses only those before it (a test,
+//! `tests/integration/layers.rs`, holds the direction):
 //!
 //! ```text
-//! parse:  Markdown ─(pulldown-cmark, offsets)→ Document   syntax only, every node has a Span
-//! bind:   Document + action registry → Runbook | Vec<Diagnostic>
-//! plan:   Runbook → a deterministic description of what a run will do
-//! run:    Runbook + providers → events, outputs, journal      side effects only here
-//! render: Runbook → HTML | Markdown | terminal
+//! parse:     Markdown ─(pulldown-cmark, offsets)→ Document   syntax only, every node has a Span
+//! bind:      Document + action registry → Runbook | Vec<Diagnostic>; check, plan, catalog
+//! run:       Runbook + providers → events, outputs, journal      side effects only here
+//! render:    Runbook → HTML | Markdown                          (parse + bind only)
+//! testing:   `runbook test`: a recorded run on test backends, compared with snapshots
 //! ```
+//!
+//! Beside them: [`actions`] (one file per action, used by bind's registry and run by the
+//! executor), [`providers`] (every side effect behind a trait: AWS, the sandbox's
+//! emulator, security keys, clock, prompt), and leaves any stage may use: [`secret`],
+//! [`sanitize`], [`totp`], [`fido`]. [`cli`] is the command line on top of it all.
 
-pub mod action;
+pub mod parse;
+
+pub mod bind;
+
 pub mod actions;
-pub mod answers;
-pub mod binder;
-pub mod body;
-pub mod catalog;
-pub mod check;
-pub mod cli;
-pub mod context;
-pub mod diagnostic;
-pub mod document;
-pub mod executor;
-pub mod fido_verify;
-pub mod figure;
-pub mod handover;
-pub mod journal;
-pub mod markdown;
-pub mod parser;
-pub mod plan;
 pub mod providers;
+pub mod run;
+
 pub mod render;
-pub mod runbook;
-pub mod runner;
-pub mod sandbox;
+pub mod testing;
+
+pub mod cli;
+
+pub mod fido;
 pub mod sanitize;
 pub mod secret;
-pub mod snapshot;
-pub mod source;
-pub mod template;
-pub mod terminal;
-pub mod testing;
 pub mod totp;
-pub mod transcript;
-pub mod ui;
-pub mod values;

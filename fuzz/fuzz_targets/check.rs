@@ -7,10 +7,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use runbook::check::{check_file, check_source};
-use runbook::parser;
+use runbook::bind::check::{check_file, check_source};
+use runbook::parse::parser;
 use runbook::render::{self, Format, Options, Theme};
-use runbook::source::Source;
+use runbook::parse::source::Source;
 
 mod common;
 
@@ -62,14 +62,14 @@ fn bound(input: usize, factor: usize) -> usize {
 }
 
 /// The prose of every step, as `runbook run` prints it.
-fn terminal(checked: &runbook::check::Checked, input: usize) {
+fn terminal(checked: &runbook::bind::check::Checked, input: usize) {
     let (Some(source), Some(runbook)) = (&checked.source, &checked.runbook) else {
         return;
     };
     let mut printed = 0;
     for step in &runbook.steps {
         for span in &step.prose {
-            let text = runbook::terminal::step_prose(source, &[*span]);
+            let text = runbook::run::terminal::step_prose(source, &[*span]);
             printed += text.len();
         }
     }
@@ -81,7 +81,7 @@ fn terminal(checked: &runbook::check::Checked, input: usize) {
 
 /// `runbook render` of a valid runbook (with its figures' own check left out: it only
 /// adds diagnostics about image files).
-fn rendered(checked: &runbook::check::Checked, input: usize) {
+fn rendered(checked: &runbook::bind::check::Checked, input: usize) {
     thread_local! {
         static THEME: Theme = Theme::builtin();
     }

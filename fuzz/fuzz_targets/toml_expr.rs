@@ -11,12 +11,12 @@
 
 use libfuzzer_sys::fuzz_target;
 use runbook::actions;
-use runbook::check::check_source;
-use runbook::parser;
+use runbook::bind::check::check_source;
+use runbook::parse::parser;
 use runbook::secret::Secret;
-use runbook::source::Source;
-use runbook::template;
-use runbook::values::{Outputs, Scope, Value};
+use runbook::parse::source::Source;
+use runbook::parse::template;
+use runbook::run::values::{Outputs, Scope, Value};
 
 mod common;
 

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use crate::action::{ActionDef, Param};
+use crate::bind::action::{ActionDef, Param};
 
 pub mod console;
 pub mod fido;
@@ -64,7 +64,7 @@ mod tests {
         assert_eq!(names.len(), actions.len(), "duplicate action names");
         for action in &actions {
             assert!(
-                crate::parser::is_action_name(action.name()),
+                crate::parse::parser::is_action_name(action.name()),
                 "{}",
                 action.name()
             );

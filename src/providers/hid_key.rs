@@ -11,7 +11,7 @@
 //!
 //! ```ignore
 //! let signed = keys.signed_hash(&client_data_hash);
-//! fido_verify::verify_es256(&credential.public_key_cose, &assertion.authenticator_data, &signed, &assertion.signature)?;
+//! verify::verify_es256(&credential.public_key_cose, &assertion.authenticator_data, &signed, &assertion.signature)?;
 //! ```
 //!
 //! For the local self-test this costs nothing (hashing the client data hash again keeps it
@@ -32,7 +32,7 @@ use ctap_hid_fido2::fidokey::{GetAssertionArgsBuilder, MakeCredentialArgsBuilder
 use ctap_hid_fido2::{FidoKeyHid, FidoKeyHidFactory, HidParam, LibCfg};
 use sha2::{Digest, Sha256};
 
-use crate::fido_verify;
+use crate::fido::verify;
 use crate::providers::security_key::{
     Assertion, Credential, KeyDescriptor, KeyError, KeyInfo, SecurityKeys,
 };
@@ -67,7 +67,7 @@ impl HidKeys {
     /// The `clientDataHash` a USB key actually signs when [`HidKeys`] is given
     /// `client_data_hash`: `SHA-256(client_data_hash)`, because `ctap-hid-fido2` hashes the
     /// "challenge" it is given (see the module documentation). Pass this to
-    /// [`fido_verify::verify_es256`] for assertions from [`HidKeys`].
+    /// [`verify::verify_es256`] for assertions from [`HidKeys`].
     pub fn signed_client_data_hash(client_data_hash: &[u8; 32]) -> [u8; 32] {
         Sha256::digest(client_data_hash).into()
     }
@@ -200,13 +200,12 @@ impl SecurityKeys for HidKeys {
         let attestation = guard(|| device.make_credential_with_args(&args))?
             .map_err(|error| key_error(&error, &device, started))?;
         // Read the credential from the raw authenticator data ourselves.
-        let attested =
-            fido_verify::attested_credential(&attestation.auth_data).map_err(|error| {
-                KeyError::Other(format!("unexpected makeCredential answer: {error}"))
-            })?;
-        let algorithm = fido_verify::cose_algorithm(&attested.public_key_cose)
+        let attested = verify::attested_credential(&attestation.auth_data).map_err(|error| {
+            KeyError::Other(format!("unexpected makeCredential answer: {error}"))
+        })?;
+        let algorithm = verify::cose_algorithm(&attested.public_key_cose)
             .map_err(|error| KeyError::Other(format!("unexpected credential key: {error}")))?;
-        if algorithm != fido_verify::COSE_ALG_ES256 {
+        if algorithm != verify::COSE_ALG_ES256 {
             return Err(KeyError::Unsupported(format!(
                 "ES256 credentials (the key made COSE algorithm {algorithm})"
             )));
@@ -665,7 +664,7 @@ mod tests {
             .unwrap();
 
         let signed = keys.signed_hash(&challenge);
-        fido_verify::verify_es256(
+        verify::verify_es256(
             &credential.public_key_cose,
             &assertion.authenticator_data,
             &signed,
@@ -674,7 +673,7 @@ mod tests {
         .unwrap();
         // The hash we were given is not what the key signed (see the module docs).
         assert!(
-            fido_verify::verify_es256(
+            verify::verify_es256(
                 &credential.public_key_cose,
                 &assertion.authenticator_data,
                 &challenge,
@@ -682,15 +681,15 @@ mod tests {
             )
             .is_err()
         );
-        let flags = fido_verify::authenticator_flags(&assertion.authenticator_data).unwrap();
+        let flags = verify::authenticator_flags(&assertion.authenticator_data).unwrap();
         assert!(flags.user_present);
-        assert!(fido_verify::rp_id_hash_matches(
+        assert!(verify::rp_id_hash_matches(
             &assertion.authenticator_data,
             rp_id
         ));
         eprintln!(
             "verified: ES256, user present, counter {}",
-            fido_verify::signature_counter(&assertion.authenticator_data).unwrap()
+            verify::signature_counter(&assertion.authenticator_data).unwrap()
         );
     }
 }

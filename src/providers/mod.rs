@@ -7,6 +7,7 @@ pub mod aws_error;
 pub mod clock;
 pub mod hid_key;
 pub mod prompt;
+pub mod sandbox;
 pub mod security_key;
 pub mod software_key;
 

@@ -28,7 +28,7 @@ use passkey_types::ctap2::{
 };
 use passkey_types::webauthn;
 
-use crate::fido_verify;
+use crate::fido::verify;
 use crate::providers::security_key::{
     Assertion, Credential, KeyDescriptor, KeyError, KeyInfo, SecurityKeys,
 };
@@ -287,10 +287,10 @@ impl SecurityKeys for SoftwareKeys {
             .map_err(key_error)?;
         // Read the credential from the raw bytes, as a relying party would.
         let attested =
-            fido_verify::attested_credential(&response.auth_data.to_vec()).map_err(|error| {
+            verify::attested_credential(&response.auth_data.to_vec()).map_err(|error| {
                 KeyError::Other(format!("unexpected makeCredential answer: {error}"))
             })?;
-        let algorithm = fido_verify::cose_algorithm(&attested.public_key_cose)
+        let algorithm = verify::cose_algorithm(&attested.public_key_cose)
             .map_err(|error| KeyError::Other(format!("unexpected credential key: {error}")))?;
         Ok(Credential {
             id: attested.credential_id,
@@ -474,7 +474,7 @@ impl CredentialStore for RpBoundStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fido_verify::{VerifyError, authenticator_flags, rp_id_hash_matches, verify_es256};
+    use crate::fido::verify::{VerifyError, authenticator_flags, rp_id_hash_matches, verify_es256};
     use sha2::{Digest, Sha256};
 
     const RP_ID: &str = "runbook.invalid";
@@ -617,7 +617,7 @@ mod tests {
             let assertion = keys
                 .get_assertion(&key, RP_ID, hash, &credential.id, None)
                 .unwrap();
-            fido_verify::signature_counter(&assertion.authenticator_data).unwrap()
+            verify::signature_counter(&assertion.authenticator_data).unwrap()
         };
         let first = counter(&[2; 32]);
         let second = counter(&[3; 32]);

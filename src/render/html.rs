@@ -10,17 +10,17 @@ use minijinja::value::Serde;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::action::Exports;
 use crate::actions;
-use crate::document::{Block, Section};
-use crate::markdown;
+use crate::bind::action::Exports;
+use crate::bind::runbook::{BoundAction, Step, StepKind};
+use crate::parse::document::{Block, Section};
+use crate::parse::markdown;
+use crate::parse::source::Span;
+use crate::parse::template;
 use crate::render::items::{StepItem, run_of, step_items};
 use crate::render::prose;
 use crate::render::words;
 use crate::render::{Input, RenderError, Rendering};
-use crate::runbook::{BoundAction, Step, StepKind};
-use crate::source::Span;
-use crate::template;
 
 #[derive(Serialize)]
 struct PageModel {
@@ -218,7 +218,11 @@ fn prose_blocks(rendering: &Rendering<'_>, blocks: &[Block], checklist: bool) ->
         .collect()
 }
 
-fn prose_html(rendering: &Rendering<'_>, span: crate::source::Span, checklist: bool) -> Value {
+fn prose_html(
+    rendering: &Rendering<'_>,
+    span: crate::parse::source::Span,
+    checklist: bool,
+) -> Value {
     let options = rendering.prose_options(checklist);
     Value::from_safe_string(prose::to_html(rendering.source.slice(span), &options))
 }

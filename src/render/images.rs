@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
-use crate::document::{Block, Document, Image, Section};
-use crate::figure;
-use crate::source::Span;
+use crate::bind::figure;
+use crate::parse::document::{Block, Document, Image, Section};
+use crate::parse::source::Span;
 
 /// A local image the page shows: where it is, and where it goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,7 +33,7 @@ impl Figure {
     }
 }
 
-pub use crate::figure::{has_scheme, is_local};
+pub use crate::bind::figure::{has_scheme, is_local};
 
 /// The path a local image gets under the output folder: relative to the runbook's folder,
 /// `.` and leading `..` parts dropped, inner `..` resolved. `None` when nothing is left.
@@ -170,8 +170,8 @@ mod tests {
     #[test]
     fn two_urls_for_one_file_share_a_target() {
         let text = "# T\n\n## S\n\n![a](x.png)\n\n![b](./x.png)\n\n![c](x.png)\n";
-        let source = crate::source::Source::new("t.md", text);
-        let document = crate::parser::parse(&source).document;
+        let source = crate::parse::source::Source::new("t.md", text);
+        let document = crate::parse::parser::parse(&source).document;
         let (figures, problems) = figures(Path::new(""), &document);
         assert!(problems.is_empty(), "{problems:?}");
         let urls: Vec<&str> = figures.iter().map(|f| f.url.as_str()).collect();

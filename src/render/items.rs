@@ -1,8 +1,8 @@
 //! A step's content in document order: its prose blocks and its action blocks,
 //! interleaved as written. Shared by every renderer (HTML, Markdown, terminal).
 
-use crate::runbook::{BoundAction, Step};
-use crate::source::Span;
+use crate::bind::runbook::{BoundAction, Step};
+use crate::parse::source::Span;
 
 /// One piece of a step, in the order it appears in the file.
 #[derive(Clone, Copy, Debug)]
@@ -59,8 +59,8 @@ pub fn run_of(spans: impl IntoIterator<Item = Span>) -> Option<Span> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::check_source;
-    use crate::source::Source;
+    use crate::bind::check::check_source;
+    use crate::parse::source::Source;
 
     #[test]
     fn prose_runs_and_actions_alternate_in_document_order() {

@@ -2,11 +2,11 @@
 //! replaced by its readable form (the AWS CLI command in a `sh` block, or a sentence for
 //! what has no CLI equivalent) and image paths rewritten to where the figures are copied.
 
+use crate::bind::runbook::BoundAction;
+use crate::parse::source::Span;
 use crate::render::Rendering;
 use crate::render::images;
 use crate::render::words;
-use crate::runbook::BoundAction;
-use crate::source::Span;
 
 pub fn page(rendering: &Rendering<'_>) -> String {
     let source = rendering.source;

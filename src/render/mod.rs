@@ -23,13 +23,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::check::{self, Checked};
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::document::Document;
-use crate::parser;
-use crate::runbook::Runbook;
-use crate::source::Source;
-use crate::template;
+use crate::bind::check::{self, Checked};
+use crate::bind::runbook::Runbook;
+use crate::parse::diagnostic::{Diagnostic, Severity};
+use crate::parse::document::Document;
+use crate::parse::parser;
+use crate::parse::source::Source;
+use crate::parse::template;
 
 pub use images::Figure;
 pub use items::{StepItem, step_items};
@@ -193,7 +193,7 @@ pub fn check_file(path: &Path) -> Checked {
     if checked.errors() > 0 {
         checked.runbook = None;
     }
-    crate::diagnostic::sort(&mut checked.diagnostics);
+    crate::parse::diagnostic::sort(&mut checked.diagnostics);
     checked
 }
 
@@ -379,7 +379,7 @@ impl Site {
             })?;
             // Copying a file onto itself would empty it.
             if !images::same_file(&figure.source, &target) {
-                let bytes = crate::figure::read(image)
+                let bytes = crate::bind::figure::read(image)
                     .map_err(|error| RenderError::Figure(error.to_string()))?;
                 if let Some(parent) = target.parent() {
                     std::fs::create_dir_all(parent).map_err(output(parent))?;

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use pulldown_cmark::{BrokenLink, CowStr, Event, Parser, Tag, TagEnd, html};
 
-use crate::markdown;
+use crate::parse::markdown;
 use crate::render::images;
 use crate::render::words::escape_html;
 

@@ -6,9 +6,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::action::Exports;
-use crate::runbook::BoundAction;
-use crate::template;
+use crate::bind::action::Exports;
+use crate::bind::runbook::BoundAction;
+use crate::parse::template;
 
 /// A piece of a sentence: plain words, or a name or value shown as code.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -84,7 +84,8 @@ fn no_action_uses_a_reserved_key() {
     for action in runbook::actions::all() {
         for param in action.params() {
             assert!(
-                param.name != runbook::binder::WHEN && param.name != runbook::binder::EXPECT,
+                param.name != runbook::bind::binder::WHEN
+                    && param.name != runbook::bind::binder::EXPECT,
                 "{} declares reserved parameter `{}`",
                 action.name(),
                 param.name

@@ -13,10 +13,10 @@ use aws_sdk_iam::primitives::Blob;
 use aws_sdk_iam::types::{AssignmentStatusType, VirtualMfaDevice};
 use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use runbook::context::Mode;
-use runbook::executor::Selection;
 use runbook::providers::aws::AwsProvider;
 use runbook::providers::{FixedClock, ScriptedPrompt};
+use runbook::run::context::Mode;
+use runbook::run::executor::Selection;
 
 use crate::harness::root;
 use crate::inprocess::{Ran, run_text};

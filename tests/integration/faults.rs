@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use runbook::providers::aws::{AwsOptions, AwsProvider};
+use runbook::providers::sandbox::{self, Emulator};
 use runbook::providers::{Assignment, Iam};
-use runbook::sandbox::{self, Emulator};
 
 use crate::harness::{BIN, Output, root};
 use crate::proxy::{Fault, Proxy};

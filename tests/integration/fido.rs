@@ -4,13 +4,13 @@
 
 use std::cell::{Cell, RefCell};
 
-use runbook::context::{Mode, RunError};
-use runbook::executor::Selection;
 use runbook::providers::aws::{AwsOptions, AwsProvider};
 use runbook::providers::security_key::{
     Assertion, Credential, KeyDescriptor, KeyError, KeyInfo, SecurityKeys,
 };
 use runbook::providers::{Clock, FixedClock, ScriptedPrompt};
+use runbook::run::context::{Mode, RunError};
+use runbook::run::executor::Selection;
 use runbook::secret::Secret;
 
 use crate::inprocess::{Ran, run_with_keys};

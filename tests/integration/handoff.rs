@@ -11,13 +11,13 @@ use aws_sdk_iam::primitives::DateTime;
 use aws_sdk_iam::types::{MfaDevice as SdkMfaDevice, SummaryKeyType};
 use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
-use runbook::context::Mode;
-use runbook::executor::Selection;
 use runbook::providers::aws::AwsProvider;
 use runbook::providers::{
     AccountSummary, Assignment, AwsError, CreatedDevice, FixedClock, Iam, MfaDevice,
     MfaDeviceDetails, ScriptedPrompt, VirtualMfaDevice,
 };
+use runbook::run::context::Mode;
+use runbook::run::executor::Selection;
 use runbook::secret::Secret;
 
 use crate::harness::root;

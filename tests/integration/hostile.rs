@@ -140,7 +140,7 @@ fn deep_lists_and_quotes_stay_proportional() {
 #[test]
 fn files_over_the_size_limit_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let limit = runbook::source::MAX_FILE_BYTES as usize;
+    let limit = runbook::parse::source::MAX_FILE_BYTES as usize;
     let mut text = String::from(TITLE);
     text.push_str(&"Plain prose.\n\n".repeat(limit / 14 + 1));
     write(dir.path(), "big.md", &text);

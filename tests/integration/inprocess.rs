@@ -1,14 +1,14 @@
 //! Running a runbook inside the test process, with providers the test chooses (mocked
 //! AWS clients, a wrapped emulator, a fixed clock, scripted answers).
 
-use runbook::check::check_source;
-use runbook::context::{JournalHandle, Mode, RunError};
-use runbook::executor::{Executor, Selection};
-use runbook::journal::Journal;
+use runbook::bind::check::check_source;
+use runbook::parse::source::Source;
 use runbook::providers::security_key::{NoKeys, SecurityKeys};
 use runbook::providers::{Clock, Iam, Prompt, Sts};
-use runbook::source::Source;
-use runbook::ui::{OutputMode, Ui};
+use runbook::run::context::{JournalHandle, Mode, RunError};
+use runbook::run::executor::{Executor, Selection};
+use runbook::run::journal::Journal;
+use runbook::run::ui::{OutputMode, Ui};
 
 pub struct Ran {
     pub result: Result<(), RunError>,

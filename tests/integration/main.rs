@@ -15,6 +15,7 @@ mod hostile;
 mod inprocess;
 mod interrupt;
 mod journal;
+mod layers;
 mod lockout;
 mod moto;
 mod network;

@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use runbook::providers::aws::{AwsOptions, AwsProvider};
+use runbook::providers::sandbox::{self, SandboxUser};
 use runbook::providers::{Assignment, Iam, MfaDevice};
-use runbook::sandbox::{self, SandboxUser};
 
 use crate::harness::{BIN, Output, Test, root};
 

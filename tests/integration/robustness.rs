@@ -1,8 +1,8 @@
 //! No input makes `check` panic: thousands of deterministic mutations of the real guide
 //! and of every fixture, each parsed, bound and rendered as diagnostics.
 
-use runbook::check::check_source;
-use runbook::source::Source;
+use runbook::bind::check::check_source;
+use runbook::parse::source::Source;
 
 use crate::harness::root;
 

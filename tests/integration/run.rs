@@ -359,7 +359,7 @@ fn a_bogus_enable_success_is_a_failure_with_cleanup() {
     use crate::proxy::{Fault, Proxy};
     let user = user("bogus");
     let state = tempfile::tempdir().unwrap();
-    let upstream = runbook::sandbox::Emulator::attach(crate::moto::endpoint())
+    let upstream = runbook::providers::sandbox::Emulator::attach(crate::moto::endpoint())
         .unwrap()
         .port();
     let proxy = Proxy::start(upstream, |_, action| {

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use runbook::providers::Iam;
 use runbook::providers::aws::AwsProvider;
-use runbook::sandbox;
+use runbook::providers::sandbox;
 use runbook::totp;
 
 use crate::harness::{Test, root};

@@ -1,10 +1,10 @@
 //! What every target asserts about a checked runbook, beyond "no panic".
 
-use runbook::check::Checked;
-use runbook::diagnostic::Diagnostic;
-use runbook::document::{Block, Document, Section};
-use runbook::plan::Plan;
-use runbook::source::{Source, Span};
+use runbook::bind::check::Checked;
+use runbook::parse::diagnostic::Diagnostic;
+use runbook::parse::document::{Block, Document, Section};
+use runbook::bind::plan::Plan;
+use runbook::parse::source::{Source, Span};
 
 /// A span that lies inside the text and starts and ends on character boundaries.
 pub fn assert_span(source: &Source, span: Span, what: &str) {

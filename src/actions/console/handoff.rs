@@ -5,8 +5,8 @@ use serde::Deserialize;
 
 use std::collections::BTreeSet;
 
-use crate::action::{Action, Output, OutputType, Problem};
-use crate::context::{Context, Outcome, RunError};
+use crate::bind::action::{Action, Output, OutputType, Problem};
+use crate::run::context::{Context, Outcome, RunError};
 use crate::secret::Secret;
 
 /// The IAM page where a user manages their own MFA devices.
@@ -132,7 +132,7 @@ impl Action for Handoff {
                 .ok("the console step was done before this run resumed: not handing off again");
         } else if ctx.mode().sandbox {
             stand_in(ctx, params.verify, user.as_deref())?;
-            crate::context::fault(&format!("called:{}", ctx.action().id));
+            crate::run::context::fault(&format!("called:{}", ctx.action().id));
         } else if ctx.unattended() {
             return Err(RunError::failed(
                 format!("this step is done in the AWS console, by a person: {what}"),

@@ -1,7 +1,7 @@
 //! `console.*`: steps only the AWS console can do, handed to the user and then verified
 //! through the API.
 
-use crate::action::{ActionDef, Typed};
+use crate::bind::action::{ActionDef, Typed};
 
 pub mod handoff;
 

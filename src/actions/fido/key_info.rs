@@ -3,8 +3,8 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::action::{Action, Output, OutputType};
-use crate::context::{Context, Outcome, RunError};
+use crate::bind::action::{Action, Output, OutputType};
+use crate::run::context::{Context, Outcome, RunError};
 
 pub struct KeyInfo;
 

@@ -1,9 +1,9 @@
 //! `fido.*`: the FIDO2/U2F security key, prepared and checked locally before the console
 //! registers it (AWS registers security keys only through WebAuthn in the console).
 
-use crate::action::{ActionDef, Typed};
-use crate::context::{Context, RunError};
+use crate::bind::action::{ActionDef, Typed};
 use crate::providers::security_key::{KeyDescriptor, KeyError};
+use crate::run::context::{Context, RunError};
 
 pub mod blink;
 pub mod key_info;
@@ -41,7 +41,7 @@ pub fn product(aaguid: &str) -> Option<&'static str> {
 }
 
 /// How the key is labelled in messages (the sandbox's software key is a stand-in).
-pub fn label(ctx: &crate::context::Context<'_>) -> &'static str {
+pub fn label(ctx: &crate::run::context::Context<'_>) -> &'static str {
     if ctx.mode().sandbox {
         "[sandbox stand-in key] "
     } else {

@@ -5,10 +5,10 @@ use serde::Deserialize;
 
 use sha2::{Digest, Sha256};
 
-use crate::action::{Action, Output, OutputType};
-use crate::context::{Context, Outcome, RunError};
-use crate::fido_verify;
+use crate::bind::action::{Action, Output, OutputType};
+use crate::fido::verify;
 use crate::providers::security_key::KeyError;
+use crate::run::context::{Context, Outcome, RunError};
 use crate::secret::Secret;
 
 pub struct SelfTest;
@@ -80,15 +80,15 @@ impl Action for SelfTest {
             ctx.keys()
                 .get_assertion(&key, &rp_id, &get_hash, &credential.id, pin.as_ref())?;
         let signed = ctx.keys().signed_hash(&get_hash);
-        let checked = fido_verify::verify_es256(
+        let checked = verify::verify_es256(
             &credential.public_key_cose,
             &assertion.authenticator_data,
             &signed,
             &assertion.signature,
         );
-        let present = fido_verify::authenticator_flags(&assertion.authenticator_data)
+        let present = verify::authenticator_flags(&assertion.authenticator_data)
             .is_ok_and(|f| f.user_present);
-        let rp_ok = fido_verify::rp_id_hash_matches(&assertion.authenticator_data, &rp_id);
+        let rp_ok = verify::rp_id_hash_matches(&assertion.authenticator_data, &rp_id);
         let label = super::label(ctx);
         let (verified, note) = match (&checked, present, rp_ok) {
             (Ok(()), true, true) => (

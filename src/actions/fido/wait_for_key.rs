@@ -3,9 +3,9 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::action::{Action, Output, OutputType, Problem};
-use crate::context::{Context, Outcome, RunError};
+use crate::bind::action::{Action, Output, OutputType, Problem};
 use crate::providers::security_key::KeyError;
+use crate::run::context::{Context, Outcome, RunError};
 
 pub struct WaitForKey;
 

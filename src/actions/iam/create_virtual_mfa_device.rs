@@ -4,10 +4,10 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::check_name;
-use crate::action::{Action, AwsCli, Output, OutputType, Problem};
-use crate::context::{Context, Outcome, RunError};
-use crate::handover::{self, SeedFile, Taker};
+use crate::bind::action::{Action, AwsCli, Output, OutputType, Problem};
 use crate::providers::Assignment;
+use crate::run::context::{Context, Outcome, RunError};
+use crate::run::handover::{self, SeedFile, Taker};
 use crate::totp;
 
 pub struct CreateVirtualMfaDevice;
@@ -55,7 +55,7 @@ impl Action for CreateVirtualMfaDevice {
     fn check(params: &Params) -> Vec<Problem> {
         let mut problems: Vec<Problem> = check_name("name", &params.name).into_iter().collect();
         if let Some(path) = &params.path
-            && !crate::template::is_template(path)
+            && !crate::parse::template::is_template(path)
             && !(path.starts_with('/') && path.ends_with('/'))
         {
             problems.push(Problem::new(

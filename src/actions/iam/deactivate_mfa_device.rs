@@ -4,8 +4,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{check_name, check_serial};
-use crate::action::{Action, AwsCli, Output, Problem};
-use crate::context::{Context, Outcome, RunError};
+use crate::bind::action::{Action, AwsCli, Output, Problem};
+use crate::run::context::{Context, Outcome, RunError};
 
 pub struct DeactivateMfaDevice;
 

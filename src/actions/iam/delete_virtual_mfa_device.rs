@@ -4,9 +4,9 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::check_serial;
-use crate::action::{Action, AwsCli, Output, Problem};
-use crate::context::{Context, Outcome, RunError};
+use crate::bind::action::{Action, AwsCli, Output, Problem};
 use crate::providers::Assignment;
+use crate::run::context::{Context, Outcome, RunError};
 
 pub struct DeleteVirtualMfaDevice;
 

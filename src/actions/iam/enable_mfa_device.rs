@@ -4,9 +4,9 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{check_code, check_name, check_serial};
-use crate::action::{Action, AwsCli, Output, OutputType, Problem};
-use crate::context::{Context, Outcome, RunError};
-use crate::template::SecretTemplate;
+use crate::bind::action::{Action, AwsCli, Output, OutputType, Problem};
+use crate::parse::template::SecretTemplate;
+use crate::run::context::{Context, Outcome, RunError};
 
 pub struct EnableMfaDevice;
 

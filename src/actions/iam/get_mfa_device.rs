@@ -4,9 +4,9 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{check_name, check_serial};
-use crate::action::{Action, AwsCli, Output, OutputType, Problem};
-use crate::context::{Context, Outcome, RunError};
+use crate::bind::action::{Action, AwsCli, Output, OutputType, Problem};
 use crate::providers::ErrorKind;
+use crate::run::context::{Context, Outcome, RunError};
 
 pub struct GetMfaDevice;
 

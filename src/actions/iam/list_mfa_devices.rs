@@ -4,8 +4,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::check_name;
-use crate::action::{Action, AwsCli, Output, OutputType, Problem};
-use crate::context::{Context, Outcome, RunError};
+use crate::bind::action::{Action, AwsCli, Output, OutputType, Problem};
+use crate::run::context::{Context, Outcome, RunError};
 
 pub struct ListMfaDevices;
 

@@ -1,7 +1,7 @@
 //! `iam.*`: AWS Identity and Access Management calls for MFA devices.
 
-use crate::action::{ActionDef, Problem, Typed};
-use crate::template;
+use crate::bind::action::{ActionDef, Problem, Typed};
+use crate::parse::template;
 
 pub mod create_virtual_mfa_device;
 pub mod deactivate_mfa_device;

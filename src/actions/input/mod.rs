@@ -1,6 +1,6 @@
 //! `input.*`: values the user gives (`--var name=value`, a prompt, or a default).
 
-use crate::action::{ActionDef, Typed};
+use crate::bind::action::{ActionDef, Typed};
 
 pub mod text;
 

@@ -7,8 +7,8 @@ use regex::Regex;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::action::{Action, Exports, Output, OutputType, Problem};
-use crate::context::{Context, Outcome, RunError};
+use crate::bind::action::{Action, Exports, Output, OutputType, Problem};
+use crate::run::context::{Context, Outcome, RunError};
 
 pub struct Text;
 
@@ -71,7 +71,8 @@ impl Action for Text {
             )],
             Ok(regex) => match &params.default {
                 Some(default)
-                    if !crate::template::is_template(default) && !regex.is_match(default) =>
+                    if !crate::parse::template::is_template(default)
+                        && !regex.is_match(default) =>
                 {
                     vec![Problem::new(
                         "default",

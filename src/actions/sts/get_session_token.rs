@@ -3,10 +3,10 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::action::{Action, AwsCli, Output, OutputType, Problem};
 use crate::actions::iam::{check_code, check_serial};
-use crate::context::{Context, Outcome, RunError};
-use crate::template::SecretTemplate;
+use crate::bind::action::{Action, AwsCli, Output, OutputType, Problem};
+use crate::parse::template::SecretTemplate;
+use crate::run::context::{Context, Outcome, RunError};
 
 pub struct GetSessionToken;
 

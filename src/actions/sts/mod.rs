@@ -1,6 +1,6 @@
 //! `sts.*`: AWS Security Token Service calls.
 
-use crate::action::{ActionDef, Typed};
+use crate::bind::action::{ActionDef, Typed};
 
 pub mod get_caller_identity;
 pub mod get_session_token;

@@ -3,9 +3,9 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::action::{Action, Output};
-use crate::context::{Context, Outcome, RunError};
-use crate::template::SecretTemplate;
+use crate::bind::action::{Action, Output};
+use crate::parse::template::SecretTemplate;
+use crate::run::context::{Context, Outcome, RunError};
 use crate::totp::{self, Seed};
 
 pub struct ConsecutiveCodes;

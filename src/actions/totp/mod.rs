@@ -1,8 +1,8 @@
 //! `totp.*`: the authenticator app side of a virtual MFA device (RFC 6238 codes).
 
-use crate::action::{ActionDef, Typed};
+use crate::bind::action::{ActionDef, Typed};
 
-use crate::context::{Context, RunError};
+use crate::run::context::{Context, RunError};
 use crate::totp::{self, Seed};
 
 pub mod consecutive_codes;
@@ -24,7 +24,7 @@ pub const SKEW: u64 = 1;
 /// The seed behind a secret parameter, parsed.
 pub fn seed(
     ctx: &Context<'_>,
-    template: &crate::template::SecretTemplate,
+    template: &crate::parse::template::SecretTemplate,
 ) -> Result<Seed, RunError> {
     let secret = ctx.secret(template)?;
     totp::parse_seed(secret.expose()).map_err(|error| {

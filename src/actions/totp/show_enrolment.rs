@@ -3,10 +3,10 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::action::{Action, Output};
-use crate::context::{Context, Outcome, RunError};
-use crate::handover;
-use crate::template::SecretTemplate;
+use crate::bind::action::{Action, Output};
+use crate::parse::template::SecretTemplate;
+use crate::run::context::{Context, Outcome, RunError};
+use crate::run::handover;
 use crate::totp;
 
 pub struct ShowEnrolment;

@@ -5,7 +5,7 @@
 //! the same guide gives the same bytes on any machine, any day.
 //!
 //! Recording is done by wrappers around the real providers ([`RecordingAws`],
-//! [`RecordingKeys`]; questions are recorded by [`crate::answers::ScriptedAnswers`]) and
+//! [`RecordingKeys`]; questions are recorded by [`crate::testing::answers::ScriptedAnswers`]) and
 //! by the run's JSON events. A record belongs to the action that was running: the first
 //! one, in run order, that the run's journal (saved after every action) does not list
 //! yet. Secrets never reach a record: the providers' types keep them in [`Secret`]s,
@@ -33,9 +33,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value as Json;
 
-use crate::action::Exports;
-use crate::answers::{Answers, Phone};
-use crate::journal::{Journal, JournalFile};
+use crate::bind::action::Exports;
+use crate::bind::runbook::{BoundAction, Runbook};
 use crate::providers::security_key::{
     Assertion, Credential, KeyDescriptor, KeyError, KeyInfo, SecurityKeys,
 };
@@ -43,9 +42,10 @@ use crate::providers::{
     AccountSummary, Assignment, AwsError, CallerIdentity, CreatedDevice, Iam, MfaDevice,
     MfaDeviceDetails, SessionToken, Sts, VirtualMfaDevice,
 };
-use crate::runbook::{BoundAction, Runbook};
+use crate::run::journal::{Journal, JournalFile};
+use crate::run::values::{Outputs, Scope, Value};
 use crate::secret::Secret;
-use crate::values::{Outputs, Scope, Value};
+use crate::testing::answers::{Answers, Phone};
 
 /// The first line of every transcript; bumped when the format changes.
 pub const HEADER: &str = "runbook test transcript, format 1";

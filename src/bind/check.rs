@@ -2,11 +2,11 @@
 
 use std::path::Path;
 
-use crate::binder;
-use crate::diagnostic::{self, Diagnostic};
-use crate::parser;
-use crate::runbook::Runbook;
-use crate::source::{LoadError, MAX_FILE_BYTES, Source};
+use crate::bind::binder;
+use crate::bind::runbook::Runbook;
+use crate::parse::diagnostic::{self, Diagnostic};
+use crate::parse::parser;
+use crate::parse::source::{LoadError, MAX_FILE_BYTES, Source};
 
 /// A checked runbook: the bound runbook when it has no errors, and every diagnostic.
 #[derive(Debug)]

@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
-use crate::action::ActionDef;
 use crate::actions;
-use crate::binder::{EXPECT, WHEN};
+use crate::bind::action::ActionDef;
+use crate::bind::binder::{EXPECT, WHEN};
 
 /// One line per action, grouped by namespace.
 pub fn text() -> String {

@@ -125,7 +125,7 @@ impl Ui {
     }
 
     /// Text already styled by our own code, whose pieces from elsewhere were escaped
-    /// where it was made (a step's prose, [`crate::terminal::step_prose`]).
+    /// where it was made (a step's prose, [`crate::run::terminal::step_prose`]).
     pub fn styled(&mut self, text: &str) {
         self.write_human(text);
     }

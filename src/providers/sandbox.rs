@@ -31,7 +31,7 @@ use crate::providers::aws::{AwsOptions, AwsProvider};
 use crate::secret::Secret;
 
 /// The moto version the sandbox installs; `scripts/setup.sh` reads the same file.
-pub const MOTO_VERSION: &str = include_str!("../scripts/moto-version.txt").trim_ascii();
+pub const MOTO_VERSION: &str = include_str!("../../scripts/moto-version.txt").trim_ascii();
 
 /// The region the sandbox uses (IAM is global; this only names the STS endpoint).
 pub const SANDBOX_REGION: &str = "us-east-1";
@@ -1004,7 +1004,7 @@ mod tests {
         let mut helper = Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "sandbox::tests::emulator_helper_process",
+                "providers::sandbox::tests::emulator_helper_process",
                 "--ignored",
                 "--nocapture",
             ])

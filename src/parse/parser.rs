@@ -3,12 +3,12 @@
 
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 
-use crate::diagnostic::Diagnostic;
-use crate::document::{
+use crate::parse::diagnostic::Diagnostic;
+use crate::parse::document::{
     ActionBlock, Attribute, Block, Document, Heading, Image, Prose, ProseKind, Section,
 };
-use crate::markdown;
-use crate::source::{Source, Span};
+use crate::parse::markdown;
+use crate::parse::source::{Source, Span};
 
 /// A document and the syntax problems found while reading it.
 #[derive(Debug)]

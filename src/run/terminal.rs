@@ -4,9 +4,9 @@
 use anstyle::{Effects, Style};
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 
-use crate::markdown;
+use crate::parse::markdown;
+use crate::parse::source::{Source, Span};
 use crate::sanitize::escape;
-use crate::source::{Source, Span};
 
 const BOLD: Style = Style::new().effects(Effects::BOLD);
 const ITALIC: Style = Style::new().effects(Effects::ITALIC);

@@ -2,7 +2,7 @@
 //! blocks, each with its [`Span`]. Nothing here knows what an action means; that is the
 //! binder's job.
 
-use crate::source::Span;
+use crate::parse::source::Span;
 
 /// A parsed Markdown runbook.
 #[derive(Clone, Debug, Default)]

@@ -7,18 +7,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::json;
 
-use crate::action::Exports;
-use crate::context::{Context, JournalHandle, Mode, Outcome, RunError};
-use crate::journal::Entry;
+use crate::bind::action::Exports;
+use crate::bind::runbook::{BoundAction, Runbook, Step};
+use crate::parse::source::Source;
+use crate::parse::template;
 use crate::providers::security_key::SecurityKeys;
 use crate::providers::{Assignment, Clock, Iam, Prompt, Sts};
 use crate::render::{self, StepItem};
-use crate::runbook::{BoundAction, Runbook, Step};
-use crate::source::Source;
-use crate::template;
-use crate::terminal;
-use crate::ui::Ui;
-use crate::values::{ResolveError, Scope, Value};
+use crate::run::context::{Context, JournalHandle, Mode, Outcome, RunError};
+use crate::run::journal::Entry;
+use crate::run::terminal;
+use crate::run::ui::Ui;
+use crate::run::values::{ResolveError, Scope, Value};
 
 /// Set by the Ctrl-C handler; checked between actions.
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -190,7 +190,7 @@ impl<'r> Executor<'r> {
             .iter()
             .flat_map(|&index| runbook.steps[index].actions.iter())
             .collect();
-        let ran = |journal: &crate::journal::Journal, id: &str| {
+        let ran = |journal: &crate::run::journal::Journal, id: &str| {
             journal
                 .entry(id)
                 .is_some_and(|e| e.status == "done" || e.status == "already-done")
@@ -609,7 +609,7 @@ impl<'r> Executor<'r> {
                 self.journal.journal.pending = None;
             }
             self.journal.save()?;
-            crate::context::fault(&format!("journaled:{}", action.id));
+            crate::run::context::fault(&format!("journaled:{}", action.id));
         }
         match action.def.exports() {
             Exports::Value => {
@@ -643,7 +643,7 @@ impl<'r> Executor<'r> {
             reason: Some(reason.to_string()),
         });
         self.journal.save()?;
-        crate::context::fault(&format!("journaled:{}", action.id));
+        crate::run::context::fault(&format!("journaled:{}", action.id));
         Ok(())
     }
 
@@ -771,7 +771,7 @@ pub fn selected_steps(
 /// needs no AWS, and says so.
 pub fn nothing_to_do(
     runbook: &Runbook,
-    journal: &crate::journal::Journal,
+    journal: &crate::run::journal::Journal,
     selection: &Selection,
 ) -> bool {
     if journal.finished && selection.is_all() {
@@ -801,7 +801,7 @@ fn restore(scope: &mut Scope, action: &BoundAction, entry: &Entry) {
         scope.set_skipped(&action.id, entry.reason.clone().unwrap_or_default());
         return;
     }
-    let mut outputs: crate::values::Outputs = entry
+    let mut outputs: crate::run::values::Outputs = entry
         .outputs
         .iter()
         .map(|(name, value)| (name.clone(), Value::Plain(value.clone())))

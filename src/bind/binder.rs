@@ -11,16 +11,16 @@ use std::sync::OnceLock;
 use toml::Spanned;
 use toml::de::DeValue;
 
-use crate::action::{ActionDef, Exports, Param};
 use crate::actions;
-use crate::body::{self, Body};
-use crate::diagnostic::{self, Diagnostic, did_you_mean, did_you_mean_within, list};
-use crate::document::{ActionBlock, Block, Document, Section};
-use crate::figure;
-use crate::markdown;
-use crate::runbook::{BoundAction, Runbook, Step};
-use crate::source::{Source, Span};
-use crate::template;
+use crate::bind::action::{ActionDef, Exports, Param};
+use crate::bind::figure;
+use crate::bind::runbook::{BoundAction, Runbook, Step};
+use crate::parse::body::{self, Body};
+use crate::parse::diagnostic::{self, Diagnostic, did_you_mean, did_you_mean_within, list};
+use crate::parse::document::{ActionBlock, Block, Document, Section};
+use crate::parse::markdown;
+use crate::parse::source::{Source, Span};
+use crate::parse::template;
 
 /// Body keys every action accepts, handled here rather than by the action.
 pub const WHEN: &str = "when";
@@ -1121,7 +1121,7 @@ mod tests {
             ));
         }
         let source = Source::new("t.md", text);
-        let parsed = crate::parser::parse(&source);
+        let parsed = crate::parse::parser::parse(&source);
         diagnostic::COMPARISONS.with(|count| count.set(0));
         let bound = bind(&source, &parsed.document);
         let comparisons = diagnostic::COMPARISONS.with(|count| count.get());

@@ -6,8 +6,8 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::action::Output;
-use crate::runbook::{Runbook, StepKind};
+use crate::bind::action::Output;
+use crate::bind::runbook::{Runbook, StepKind};
 
 /// Bumped when the JSON plan changes incompatibly.
 pub const PLAN_VERSION: u32 = 1;
@@ -136,7 +136,7 @@ impl Plan {
                     input.prompt.as_str().unwrap_or("")
                 );
                 if let Some(default) = input.default.as_str() {
-                    let default = crate::template::placeholder(default);
+                    let default = crate::parse::template::placeholder(default);
                     let _ = write!(out, " [default: {default}]");
                 }
                 let _ = writeln!(out);

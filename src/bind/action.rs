@@ -10,8 +10,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::context::{Context, Outcome, RunError};
-use crate::template;
+use crate::parse::template;
+use crate::run::context::{Context, Outcome, RunError};
 
 /// What an action's output holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -160,10 +160,10 @@ pub trait ActionDef: Sync {
     fn params(&self) -> Vec<Param>;
     /// Deserialise a body into typed params. Errors carry spans relative to the body.
     fn bind(&self, body: toml::de::Deserializer<'_>) -> Result<BoundParams, toml::de::Error>;
-    /// [`ActionDef::bind`] straight from a plain body's table ([`crate::body::is_plain`]:
+    /// [`ActionDef::bind`] straight from a plain body's table ([`crate::parse::body::is_plain`]:
     /// only strings, booleans and lists of them): for those both give the same params, and
     /// this is the quicker. `None` when it fails; then `bind` says why.
-    fn bind_plain(&self, _body: &crate::body::Body<'_>) -> Option<BoundParams> {
+    fn bind_plain(&self, _body: &crate::parse::body::Body<'_>) -> Option<BoundParams> {
         None
     }
     /// Bound params, `Debug`-formatted, for tests comparing bindings.
@@ -232,8 +232,8 @@ impl<A: Action> ActionDef for Typed<A> {
         Ok(Box::new(params))
     }
 
-    fn bind_plain(&self, body: &crate::body::Body<'_>) -> Option<BoundParams> {
-        let params: A::Params = crate::body::deserialize(body).ok()?;
+    fn bind_plain(&self, body: &crate::parse::body::Body<'_>) -> Option<BoundParams> {
+        let params: A::Params = crate::parse::body::deserialize(body).ok()?;
         Some(Box::new(params))
     }
 

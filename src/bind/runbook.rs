@@ -5,10 +5,10 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::action::{ActionDef, BoundParams};
-use crate::binder::{EXPECT, WHEN};
-use crate::body;
-use crate::source::Span;
+use crate::bind::action::{ActionDef, BoundParams};
+use crate::bind::binder::{EXPECT, WHEN};
+use crate::parse::body;
+use crate::parse::source::Span;
 
 #[derive(Debug)]
 pub struct Runbook {

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 
+use crate::parse::template;
 use crate::secret::Secret;
-use crate::template;
 
 #[derive(Clone, Debug)]
 pub enum Value {

@@ -3,15 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use crate::journal::{Journal, Pending};
+use crate::bind::runbook::BoundAction;
+use crate::parse::template::SecretTemplate;
 use crate::providers::prompt::PromptError;
 use crate::providers::security_key::{KeyDescriptor, KeyError, SecurityKeys};
 use crate::providers::{AwsError, Clock, Iam, Prompt, Sts};
-use crate::runbook::BoundAction;
+use crate::run::journal::{Journal, Pending};
+use crate::run::ui::Ui;
+use crate::run::values::{Outputs, ResolveError, Scope, Value};
 use crate::secret::Secret;
-use crate::template::SecretTemplate;
-use crate::ui::Ui;
-use crate::values::{Outputs, ResolveError, Scope, Value};
 
 /// Why an action or a run stopped.
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +38,7 @@ pub enum RunError {
     #[error("expectation failed: `{expression}`")]
     Expectation { expression: String },
     #[error("{0}")]
-    Journal(#[from] crate::journal::JournalError),
+    Journal(#[from] crate::run::journal::JournalError),
     #[error("`{0}` cannot run yet: its implementation comes with FIDO security-key support")]
     NotImplemented(&'static str),
     /// Ctrl-C: at a prompt, at once; otherwise at the next safe point.
@@ -162,7 +162,7 @@ impl Outcome {
 pub struct JournalHandle {
     pub journal: Journal,
     /// Where it is saved, sealed with the state folder's key; `None` in `--dry-run`.
-    pub file: Option<crate::journal::JournalFile>,
+    pub file: Option<crate::run::journal::JournalFile>,
     /// The latest TOTP window whose code this run used: a code can't be used twice.
     pub last_code_window: Option<u64>,
     /// The security key `fido.wait-for-key` chose, for the FIDO actions after it.
@@ -276,7 +276,7 @@ impl Context<'_> {
     pub fn sleep(&self, seconds: u64, message: impl Fn(u64) -> String) -> Result<(), RunError> {
         let end = self.clock.now() + seconds;
         while self.clock.now() < end {
-            if crate::executor::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+            if crate::run::executor::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
                 return Err(RunError::Interrupted);
             }
             let left = end - self.clock.now();

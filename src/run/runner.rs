@@ -5,18 +5,18 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
-use crate::check;
-use crate::context::{JournalHandle, Mode, RunError};
-use crate::executor::{self, Executor, Finish, INTERRUPTED, Selection};
-use crate::journal::{self, Journal, JournalFile};
+use crate::bind::check;
 use crate::providers::aws::{AwsOptions, AwsProvider};
 use crate::providers::hid_key::HidKeys;
 use crate::providers::prompt;
+use crate::providers::sandbox;
 use crate::providers::security_key::SecurityKeys;
 use crate::providers::software_key::SoftwareKeys;
 use crate::providers::{Clock, FixedClock, Prompt, ScriptedPrompt, SystemClock, TerminalPrompt};
-use crate::sandbox;
-use crate::ui::{OutputMode, Ui};
+use crate::run::context::{JournalHandle, Mode, RunError};
+use crate::run::executor::{self, Executor, Finish, INTERRUPTED, Selection};
+use crate::run::journal::{self, Journal, JournalFile};
+use crate::run::ui::{OutputMode, Ui};
 
 /// Everything `runbook run` was asked.
 #[derive(Clone, Debug, Default)]
@@ -291,7 +291,7 @@ fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
             prompt::restore_terminal();
-            crate::ui::leave_private_screen_now();
+            crate::run::ui::leave_private_screen_now();
             eprintln!("\nQuit at once (Ctrl-C twice): the journal is kept; run again to resume.");
             std::process::exit(130);
         }

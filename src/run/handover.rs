@@ -9,7 +9,7 @@ use std::io::Write;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::context::{Context, RunError};
+use crate::run::context::{Context, RunError};
 use crate::secret::Secret;
 
 /// Who will take the seed.

@@ -6,8 +6,8 @@ use std::fmt;
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 use serde::Serialize;
 
+use crate::parse::source::{LoadError, Source, Span};
 use crate::sanitize::escape;
-use crate::source::{LoadError, Source, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -140,7 +140,7 @@ impl Diagnostic {
     /// Render for a terminal (`styled`) or for plain text (files, snapshots, pipes).
     /// Control characters in the messages (which may quote the source) and the path are
     /// escaped ([`crate::sanitize::escape`]); in the source lines shown, they become visible
-    /// characters one column wide, so columns and carets stay right ([`shown_source`]).
+    /// characters one column wide, so columns and carets stay right (`shown_source`).
     pub fn render(&self, source: Option<&Source>, styled: bool, path: &str) -> String {
         let level = match self.severity {
             Severity::Error => Level::ERROR,

@@ -3,31 +3,40 @@
 //! For each guide: check it; compare its JSON plan with `<guide>.plan.json`; run it on
 //! test backends — the local AWS emulator (its own, started once and reset between
 //! guides), a software security key, a fixed clock, and the person played by the answers
-//! file `<guide>.test.toml` ([`crate::answers`]) — and compare the normalised transcript
-//! ([`crate::transcript`]) with `<guide>.transcript`. Differences are shown as unified
-//! diffs naming the step and action ([`crate::snapshot`]).
+//! file `<guide>.test.toml` ([`crate::testing::answers`]) — and compare the normalised transcript
+//! ([`crate::testing::transcript`]) with `<guide>.transcript`. Differences are shown as unified
+//! diffs naming the step and action ([`crate::testing::snapshot`]).
+
+//!
+//! **testing** stage. Takes: bind's `Runbook`, run's `Executor`, providers (the emulator,
+//! the software key) wrapped in recorders. Gives: `runbook test`. Never used by the
+//! stages below it.
+
+pub mod answers;
+pub mod snapshot;
+pub mod transcript;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anstyle::{AnsiColor, Effects, Style};
 
-use crate::answers::{self, Answers, Phone, ScriptedAnswers};
-use crate::check;
-use crate::context::{JournalHandle, Mode};
-use crate::executor::{Executor, Selection};
-use crate::journal::{self, Journal};
-use crate::plan::Plan;
+use crate::bind::check;
+use crate::bind::plan::Plan;
+use crate::bind::runbook::Runbook;
+use crate::parse::source::Source;
 use crate::providers::aws::AwsProvider;
+use crate::providers::sandbox::{self, Emulator};
 use crate::providers::security_key::{NoKeys, SecurityKeys};
 use crate::providers::software_key::SoftwareKeys;
 use crate::providers::{Clock, FixedClock, Iam};
-use crate::runbook::Runbook;
-use crate::sandbox::{self, Emulator};
-use crate::snapshot::{self, Outcome};
-use crate::source::Source;
-use crate::transcript::{self, Recorder, RecordingAws, RecordingKeys};
-use crate::ui::{OutputMode, Ui};
+use crate::run::context::{JournalHandle, Mode};
+use crate::run::executor::{Executor, Selection};
+use crate::run::journal::{self, Journal};
+use crate::run::ui::{OutputMode, Ui};
+use crate::testing::answers::{Answers, Phone, ScriptedAnswers};
+use crate::testing::snapshot::Outcome;
+use crate::testing::transcript::{Recorder, RecordingAws, RecordingKeys};
 
 /// Everything `runbook test` was asked.
 #[derive(Clone, Debug, Default)]

@@ -39,8 +39,8 @@ use serde::Deserialize;
 use crate::providers::Clock;
 use crate::providers::prompt::{Prompt, PromptError};
 use crate::secret::Secret;
+use crate::testing::transcript::Recorder;
 use crate::totp::{self, Seed};
-use crate::transcript::Recorder;
 
 /// 2024-01-01T00:00:00Z: the default fixed clock.
 pub const DEFAULT_CLOCK: u64 = 1_704_067_200;
