@@ -681,8 +681,13 @@ impl<'r> Executor<'r> {
         if !self.mode.dry_run {
             self.clean_up();
         }
+        let status = if matches!(error, RunError::Interrupted) {
+            "interrupted"
+        } else {
+            "failed"
+        };
         self.ui
-            .run_event("run_finished", json!({ "status": "failed" }));
+            .run_event("run_finished", json!({ "status": status }));
     }
 
     fn clean_up(&mut self) {

@@ -138,3 +138,31 @@ fn ctrl_c_in_the_sandbox_stops_the_emulator() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn ctrl_c_in_json_mode_ends_with_an_interrupted_event() {
+    let user = user("ctrlcjson");
+    let state = tempfile::tempdir().unwrap();
+    let keys = user.keys();
+    let args = [
+        "run",
+        "tests/fixtures/run/console.md",
+        "--output",
+        "json",
+        "--endpoint-url",
+        endpoint(),
+        "--state-dir",
+        state.path().to_str().unwrap(),
+    ];
+    let env = [
+        ("AWS_ACCESS_KEY_ID", keys.0.clone()),
+        ("AWS_SECRET_ACCESS_KEY", keys.1.clone()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+        ("RUNBOOK_ANSWERS", "\n".to_string()),
+    ];
+    let (code, _, output) = run_and_interrupt(&args, &env, "\"id\":\"me\"");
+    assert_eq!(code, Some(130), "{output}");
+    let last: serde_json::Value = serde_json::from_str(output.lines().last().unwrap()).unwrap();
+    assert_eq!(last["event"], "run_finished", "{output}");
+    assert_eq!(last["status"], "interrupted", "{output}");
+}
