@@ -104,6 +104,7 @@ set -euo pipefail
 auth='AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0'
 iam() { curl -fsS -X POST -H "Authorization: \$auth" --data "Version=2010-05-08&\$1" "$endpoint/"; }
 curl -fsS -X POST -o /dev/null "$endpoint/moto-api/reset"
+rm -f "$work/runbook-seed.uri"
 user="bench-\$(date +%s%N)"
 iam "Action=CreateUser&UserName=\$user" >/dev/null
 key="\$(iam "Action=CreateAccessKey&UserName=\$user")"
@@ -134,12 +135,13 @@ aws iam delete-virtual-mfa-device --serial-number "\$serial" >/dev/null
 EOF
 
 # (b) The same calls (plus sts get-caller-identity, which the CLI script skips) as one
-# unattended runbook run.
+# unattended runbook run; like the CLI's --outfile, it hands the seed to a file (an
+# unattended run against an endpoint creates a device only when someone takes the seed).
 cat >"$work/runbook-calls.sh" <<EOF
 #!/usr/bin/env bash
 set -euo pipefail
 . "$work/creds.env"
-exec "$runbook" run "$runbook_file" --yes --endpoint-url "$endpoint" --state-dir "$work/state" --restart >/dev/null 2>"$work/runbook.err"
+exec "$runbook" run "$runbook_file" --yes --endpoint-url "$endpoint" --state-dir "$work/state" --restart --seed-file "$work/runbook-seed.uri" >/dev/null 2>"$work/runbook.err"
 EOF
 chmod +x "$work"/*.sh
 
