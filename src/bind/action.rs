@@ -22,7 +22,7 @@ pub enum OutputType {
     Boolean,
     /// RFC 3339 date and time.
     Timestamp,
-    /// A list of records; its fields are described in the output's description.
+    /// A list of records with declared fields ([`Output::items`]).
     List,
 }
 
@@ -49,6 +49,29 @@ pub struct Output {
     pub secret: bool,
     #[serde(skip)]
     pub description: &'static str,
+    /// For a list: the fields of each item (`devices[0].serial_number`).
+    #[serde(skip)]
+    pub items: &'static [Field],
+}
+
+/// One field of a list output's items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Field {
+    pub name: &'static str,
+    #[serde(rename = "type")]
+    pub ty: OutputType,
+    #[serde(skip)]
+    pub description: &'static str,
+}
+
+impl Field {
+    pub const fn new(name: &'static str, ty: OutputType, description: &'static str) -> Field {
+        Field {
+            name,
+            ty,
+            description,
+        }
+    }
 }
 
 impl Output {
@@ -58,6 +81,7 @@ impl Output {
             ty,
             secret: false,
             description,
+            items: &[],
         }
     }
 
@@ -67,6 +91,22 @@ impl Output {
             ty: OutputType::String,
             secret: true,
             description,
+            items: &[],
+        }
+    }
+
+    /// A list whose items are records with these fields.
+    pub const fn list(
+        name: &'static str,
+        items: &'static [Field],
+        description: &'static str,
+    ) -> Output {
+        Output {
+            name,
+            ty: OutputType::List,
+            secret: false,
+            description,
+            items,
         }
     }
 }

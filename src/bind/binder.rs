@@ -15,12 +15,13 @@ use crate::actions;
 use crate::bind::action::{ActionDef, Exports, Param};
 use crate::bind::figure;
 use crate::bind::runbook::{BoundAction, Runbook, Step};
+use crate::bind::types;
 use crate::parse::body::{self, Body};
 use crate::parse::diagnostic::{self, Diagnostic, did_you_mean, did_you_mean_within, list};
 use crate::parse::document::{ActionBlock, Block, Document, Section};
 use crate::parse::markdown;
 use crate::parse::source::{Source, Span};
-use crate::parse::template;
+use crate::parse::{expr, template};
 
 /// Body keys every action accepts, handled here rather than by the action.
 pub const WHEN: &str = "when";
@@ -44,6 +45,11 @@ struct Symbol {
     span: Span,
     /// The step it is in (an index into the steps).
     step: usize,
+    /// The conditions it runs under (its `when`, split at `and`), written canonically: a
+    /// use of its outputs must be under all of them too.
+    guard: Vec<String>,
+    /// Its `when`, for "it runs only when …".
+    when: Option<(String, Span)>,
 }
 
 /// An action block found in a step, before its body is bound.
@@ -72,6 +78,7 @@ pub fn bind(source: &Source, document: &Document) -> Bound {
         deferring: true,
         deferred: Vec::new(),
         figures: None,
+        guard: Vec::new(),
         ids: None,
         suggestion_budget: SUGGESTION_BUDGET,
     };
@@ -106,6 +113,8 @@ struct Binder<'s, 'd> {
     ids: Option<Vec<&'d str>>,
     /// How many more candidates "did you mean" may compare for undefined references.
     suggestion_budget: usize,
+    /// The conditions the action being bound runs under (see [`Symbol::guard`]).
+    guard: Vec<String>,
     /// Where the runbook's figures may come from (found on the first local image), and
     /// what each image path checked so far came to.
     figures: Option<Figures>,
@@ -309,6 +318,8 @@ impl<'d> Binder<'_, 'd> {
                         def,
                         span,
                         step,
+                        guard: Vec::new(),
+                        when: None,
                     },
                 );
             }
@@ -438,15 +449,36 @@ impl<'d> Binder<'_, 'd> {
             .and_then(|value| self.expression_strings(EXPECT, value, base))
             .unwrap_or_default();
 
+        // The action's own conditions, before its values are checked against them.
+        self.guard = when
+            .as_ref()
+            .and_then(|(text, _)| expr::parse_expression(text).ok())
+            .map(|parsed| conjuncts(&parsed))
+            .unwrap_or_default();
+        if let Some(id) = found.id
+            && let Some(symbol) = self.symbols.get_mut(id)
+            && symbol.index == index
+        {
+            symbol.guard = self.guard.clone();
+            symbol.when = when.clone();
+        }
         let params = actions::params(def);
         let complete = self.check_keys(def, params, block, &table);
         self.check_references(index, def, params, block, &table);
         let visible = VisibleThrough::Before(index);
         if let Some((expr, span)) = &when {
-            self.check_expression(expr, *span, visible, None);
+            // A `when` is evaluated whether or not the action then runs.
+            self.check_expression(expr, *span, visible, None, &[]);
         }
+        let guard = self.guard.clone();
         for (expr, span) in &expect {
-            self.check_expression(expr, *span, VisibleThrough::Including(index), Some(def));
+            self.check_expression(
+                expr,
+                *span,
+                VisibleThrough::Including(index),
+                Some(def),
+                &guard,
+            );
         }
         if !complete {
             return None;
@@ -624,6 +656,27 @@ impl<'d> Binder<'_, 'd> {
             self.limit_exceeded(&limit, text, span);
             return;
         }
+        // The language's own parser first: its errors say what to write instead.
+        let parts = match simple_references(text) {
+            Some(references) => Err(references),
+            None => match expr::parse_template(text) {
+                Ok(parts) => Ok(parts),
+                Err(error) => {
+                    let at = self.inner_span(span, text, error.span.clone());
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "invalid-template",
+                            format!("invalid template: {}", error.message),
+                        )
+                        .label(at, "here")
+                        .help(error.help.unwrap_or_else(|| {
+                            "templates look like `{{ id.output }}` or `{{ input }}`".to_string()
+                        })),
+                    );
+                    return;
+                }
+            },
+        };
         // On an error, no reference is reported: minijinja's answer is complete before the
         // first call.
         let checked = template::for_each_template_reference(text, |reference| {
@@ -639,6 +692,131 @@ impl<'d> Binder<'_, 'd> {
                 .label(span, "in this value")
                 .help("templates look like `{{ id.output }}` or `{{ input }}`"),
             );
+            return;
+        }
+        // Secrets go only where they are accepted; their text form is not the point there.
+        if matches!(
+            usage,
+            Usage::Param {
+                accepts_secret: true,
+                ..
+            }
+        ) {
+            return;
+        }
+        let visible = VisibleThrough::Before(index);
+        let mut errors = Vec::new();
+        match &parts {
+            // `{{ a.b }}` only: the type of each is looked up, nothing to parse.
+            Err(references) => {
+                for (reference, range) in references {
+                    let ty = self.reference_type(reference, visible, None);
+                    if let Some(ty) =
+                        ty.filter(|ty| matches!(ty, types::Type::List(_) | types::Type::Record(_)))
+                    {
+                        errors.push(types::TypeError {
+                            code: "not-text",
+                            message: format!("{ty} cannot be put into text"),
+                            span: range.clone(),
+                            help: types::not_text_help(reference, &ty),
+                        });
+                    }
+                }
+            }
+            Ok(parts) => {
+                for part in parts {
+                    if let expr::Part::Expr(expr) = part {
+                        let lookup = |name: &str| self.named(name, visible, None);
+                        types::check(expr, types::Want::Text, &lookup, &mut errors);
+                    }
+                }
+            }
+        }
+        self.type_errors(errors, text, span);
+        let context = self.guard.clone();
+        match &parts {
+            Err(references) => {
+                for (reference, range) in references {
+                    let root = split_dot(reference).0;
+                    self.check_guard(root, text, span, range.clone(), &context, visible);
+                }
+            }
+            Ok(parts) => {
+                for part in parts {
+                    if let expr::Part::Expr(expr) = part {
+                        let mut uses = Vec::new();
+                        guarded_uses(expr, context.clone(), &mut uses);
+                        for (root, range, context) in uses {
+                            self.check_guard(root, text, span, range, &context, visible);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Report type problems found in `text`, the TOML string at `span`.
+    fn type_errors(&mut self, errors: Vec<types::TypeError>, text: &str, span: Span) {
+        for error in errors {
+            let at = self.inner_span(span, text, error.span.clone());
+            self.diagnostics.push(
+                Diagnostic::error(error.code, error.message)
+                    .label(at, "here")
+                    .help(error.help),
+            );
+        }
+    }
+
+    /// What a name is to the type checker, where it is used (`visible`), with an action's
+    /// own outputs (`own`, in `expect`) first.
+    fn named(
+        &self,
+        name: &str,
+        visible: VisibleThrough,
+        own: Option<&'static dyn ActionDef>,
+    ) -> Option<types::Named> {
+        if let Some(output) = own.and_then(|def| def.output(name)) {
+            return Some(types::Named::Value(types::Type::of_output(output)));
+        }
+        let symbol = self.symbols.get(name)?;
+        if !visible.sees(symbol.index) {
+            return None;
+        }
+        Some(match symbol.def.exports() {
+            Exports::Value => types::Named::Value(types::Type::Str),
+            Exports::Fields => types::Named::Fields(symbol.def.outputs()),
+        })
+    }
+
+    /// The type of a simple reference (`a` or `a.b`), when it is known and visible.
+    fn reference_type(
+        &self,
+        reference: &str,
+        visible: VisibleThrough,
+        own: Option<&'static dyn ActionDef>,
+    ) -> Option<types::Type> {
+        let (root, field) = split_dot(reference);
+        match (self.named(root, visible, own)?, field) {
+            (types::Named::Value(ty), None) => Some(ty),
+            (types::Named::Fields(outputs), Some(field)) => outputs
+                .iter()
+                .find(|output| output.name == field)
+                .map(types::Type::of_output),
+            _ => None,
+        }
+    }
+
+    /// Where `range` of `text` (the TOML string at `span`) is in the file: exact when the
+    /// string is written as its text (no escapes), else the whole value.
+    fn inner_span(&self, span: Span, text: &str, range: std::ops::Range<usize>) -> Span {
+        let raw = self.source.slice(span);
+        if raw.len() == text.len() + 2 && raw.get(1..raw.len() - 1) == Some(text) {
+            Span::new(
+                span.start + 1 + range.start.min(text.len()),
+                span.start + 1 + range.end.min(text.len()),
+            )
+        } else {
+            span
         }
     }
 
@@ -648,11 +826,29 @@ impl<'d> Binder<'_, 'd> {
         span: Span,
         visible: VisibleThrough,
         own: Option<&'static dyn ActionDef>,
+        context: &[String],
     ) {
         if let Err(limit) = template::expression_limits(expr) {
             self.limit_exceeded(&limit, expr, span);
             return;
         }
+        let parsed = match expr::parse_expression(expr) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                let at = self.inner_span(span, expr, error.span.clone());
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-expression",
+                        format!("invalid expression: {}", error.message),
+                    )
+                    .label(at, "here")
+                    .help(error.help.unwrap_or_else(|| {
+                        "expressions look like `me.is_root` or `count >= 2`".to_string()
+                    })),
+                );
+                return;
+            }
+        };
         let checked = template::for_each_expression_reference(expr, |reference| {
             let at = self.reference_span(span, reference);
             self.resolve(reference, at, visible, own, Usage::Expression);
@@ -666,7 +862,59 @@ impl<'d> Binder<'_, 'd> {
                 .label(span, "in this expression")
                 .help("expressions look like `me.is_root` or `count >= 2`"),
             );
+            return;
         }
+        let mut errors = Vec::new();
+        let lookup = |name: &str| self.named(name, visible, own);
+        types::check(&parsed, types::Want::Condition, &lookup, &mut errors);
+        self.type_errors(errors, expr, span);
+        let mut uses = Vec::new();
+        guarded_uses(&parsed, context.to_vec(), &mut uses);
+        for (root, range, context) in uses {
+            if own.is_some_and(|def| def.output(root).is_some()) {
+                continue;
+            }
+            self.check_guard(root, expr, span, range, &context, visible);
+        }
+    }
+
+    /// A use of `root`'s outputs (at `range` of `text`, the TOML string at `span`) under
+    /// the conditions `context`: when `root` may have been skipped there, say so.
+    fn check_guard(
+        &mut self,
+        root: &str,
+        text: &str,
+        span: Span,
+        range: std::ops::Range<usize>,
+        context: &[String],
+        visible: VisibleThrough,
+    ) {
+        let Some(symbol) = self.symbols.get(root) else {
+            return;
+        };
+        if !visible.sees(symbol.index) {
+            return;
+        }
+        if symbol
+            .guard
+            .iter()
+            .all(|condition| context.contains(condition))
+        {
+            return;
+        }
+        let (when, when_span) = symbol.when.clone().unwrap_or_default();
+        let at = self.inner_span(span, text, range);
+        self.diagnostics.push(
+            Diagnostic::error(
+                "possibly-skipped",
+                format!("`{root}` may not have run here: it runs only when `{when}`"),
+            )
+            .label(at, "used here, where that may be false")
+            .secondary(when_span, "its condition")
+            .help(format!(
+                "use it only where `{root}` ran: add `when = \"{when}\"` to this action, or guard the use, e.g. `{when} and …`"
+            )),
+        );
     }
 
     /// A template or expression (`text`, the TOML string at `span`) that a limit rejects.
@@ -964,6 +1212,115 @@ enum Usage<'a> {
         accepts_secret: bool,
     },
     Expression,
+}
+
+/// An expression's top-level conditions (`a and b` → `a`, `b`), written canonically.
+fn conjuncts(expr: &expr::Expr) -> Vec<String> {
+    match &expr.kind {
+        expr::Kind::Binary(expr::BinOp::And, left, right) => {
+            let mut all = conjuncts(left);
+            all.extend(conjuncts(right));
+            all
+        }
+        _ => vec![expr.to_string()],
+    }
+}
+
+/// The canonical form of `not expr`.
+fn negated(expr: &expr::Expr) -> String {
+    match &expr.kind {
+        expr::Kind::Not(inner) => inner.to_string(),
+        _ => format!("not ({expr})"),
+    }
+}
+
+/// Every name an expression reads, with where and under which conditions it is read:
+/// the right side of `a and b` only when `a`, of `a or b` only when `not a`, the branches
+/// of `x if c else y` only when `c` (or `not c`).
+fn guarded_uses<'e>(
+    expr: &'e expr::Expr,
+    context: Vec<String>,
+    out: &mut Vec<(&'e str, std::ops::Range<usize>, Vec<String>)>,
+) {
+    use expr::Kind;
+    match &expr.kind {
+        Kind::Name(name) => out.push((name, expr.span.clone(), context)),
+        Kind::Attr(value, _, _) => guarded_uses(value, context, out),
+        Kind::Index(value, index) => {
+            guarded_uses(value, context.clone(), out);
+            guarded_uses(index, context, out);
+        }
+        Kind::Str(_) | Kind::Int(_) | Kind::Bool(_) | Kind::None => {}
+        Kind::List(items) => {
+            for item in items {
+                guarded_uses(item, context.clone(), out);
+            }
+        }
+        Kind::Not(inner) | Kind::Neg(inner) => guarded_uses(inner, context, out),
+        Kind::Binary(op @ (expr::BinOp::And | expr::BinOp::Or), left, right) => {
+            guarded_uses(left, context.clone(), out);
+            let mut then = context;
+            if *op == expr::BinOp::And {
+                then.extend(conjuncts(left));
+            } else {
+                then.push(negated(left));
+            }
+            guarded_uses(right, then, out);
+        }
+        Kind::Binary(_, left, right) => {
+            guarded_uses(left, context.clone(), out);
+            guarded_uses(right, context, out);
+        }
+        Kind::If {
+            then,
+            cond,
+            otherwise,
+        } => {
+            guarded_uses(cond, context.clone(), out);
+            let mut when_true = context.clone();
+            when_true.extend(conjuncts(cond));
+            guarded_uses(then, when_true, out);
+            if let Some(otherwise) = otherwise {
+                let mut when_false = context;
+                when_false.push(negated(cond));
+                guarded_uses(otherwise, when_false, out);
+            }
+        }
+        Kind::Filter { value, args, .. } => {
+            guarded_uses(value, context.clone(), out);
+            for arg in args {
+                guarded_uses(arg, context.clone(), out);
+            }
+        }
+    }
+}
+
+/// The references of a template made only of text and `{{ a }}` / `{{ a.b }}` tags, with
+/// their ranges in the text; `None` for anything else (which is parsed).
+fn simple_references(text: &str) -> Option<Vec<(&str, std::ops::Range<usize>)>> {
+    let mut references = Vec::new();
+    let mut at = 0;
+    while let Some(open) = text[at..].find('{').map(|i| at + i) {
+        let next = text.as_bytes().get(open + 1);
+        if matches!(next, Some(b'%' | b'#')) {
+            return None;
+        }
+        if next != Some(&b'{') {
+            at = open + 1;
+            continue;
+        }
+        let close = text[open + 2..].find("}}").map(|i| open + 2 + i)?;
+        let inner = &text[open + 2..close];
+        let reference = inner.trim();
+        let (root, field) = split_dot(reference);
+        if !is_identifier(root) || field.is_some_and(|f| !is_identifier(f)) {
+            return None;
+        }
+        let start = open + 2 + (inner.len() - inner.trim_start().len());
+        references.push((reference, start..start + reference.len()));
+        at = close + 2;
+    }
+    Some(references)
 }
 
 fn is_identifier(text: &str) -> bool {

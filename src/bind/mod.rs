@@ -12,3 +12,4 @@ pub mod check;
 pub mod figure;
 pub mod plan;
 pub mod runbook;
+pub mod types;

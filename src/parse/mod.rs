@@ -7,6 +7,7 @@
 pub mod body;
 pub mod diagnostic;
 pub mod document;
+pub mod expr;
 pub mod markdown;
 pub mod parser;
 pub mod source;

@@ -6,6 +6,7 @@
 //! Never uses: testing or cli.
 
 pub mod context;
+pub mod eval;
 pub mod executor;
 pub mod handover;
 pub mod journal;

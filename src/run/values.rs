@@ -5,9 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use minijinja::{Environment, ErrorKind, UndefinedBehavior};
-
-use crate::parse::template;
+use crate::parse::{expr, template};
+use crate::run::eval;
 use crate::secret::Secret;
 
 #[derive(Clone, Debug)]
@@ -23,53 +22,54 @@ impl Value {
     }
 }
 
-/// The fuel one template or expression may burn at run time (minijinja's budget: about
-/// one unit per instruction and per 64 bytes it creates, so also about 6 MB of data).
-/// A reference costs a handful; seven nested loops over ten characters need ten million.
-pub const TEMPLATE_FUEL: u64 = 100_000;
-
 /// The largest value one template may render to: far more than any AWS parameter (a name
 /// is at most 128 characters, an ARN 2,048), far less than memory.
 pub const MAX_RENDERED_BYTES: usize = 64 * 1024;
 
-/// The environment templates and expressions are evaluated in: strict about undefined
-/// names, and with [`TEMPLATE_FUEL`].
-fn environment() -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_fuel(Some(TEMPLATE_FUEL));
-    env
+/// The scope as the evaluator sees it: the action's own outputs first (in `expect`),
+/// then everything defined so far; secrets are never values of an expression.
+struct Names<'a> {
+    scope: &'a Scope,
+    own: Option<&'a Outputs>,
+    /// The template or expression, for messages.
+    what: &'a str,
 }
 
-/// What a template or expression failed with, saying which limit it ran into.
-fn evaluation_error(error: &minijinja::Error, otherwise: &str) -> String {
-    match error.kind() {
-        ErrorKind::OutOfFuel => format!(
-            "evaluating it takes more than the limit of {TEMPLATE_FUEL} steps (template fuel); templates are for references such as `{{{{ id.output }}}}`"
-        ),
-        _ => error.detail().unwrap_or(otherwise).to_string(),
-    }
-}
-
-/// Collects rendered output, failing once it is larger than [`MAX_RENDERED_BYTES`].
-#[derive(Default)]
-struct Bounded {
-    out: Vec<u8>,
-    exceeded: bool,
-}
-
-impl std::io::Write for Bounded {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        if self.out.len() + bytes.len() > MAX_RENDERED_BYTES {
-            self.exceeded = true;
-            return Err(std::io::Error::other("the rendered value is too large"));
+impl eval::Lookup for Names<'_> {
+    fn reference(&self, reference: &str) -> Result<serde_json::Value, eval::EvalError> {
+        let root = reference.split('.').next().unwrap_or(reference);
+        let value = match self.own.and_then(|outputs| outputs.get(root)) {
+            Some(value) if root == reference => value,
+            _ => self.scope.lookup(reference).map_err(|error| match error {
+                ResolveError::Unavailable { reference, reason } => {
+                    eval::EvalError::Unavailable { reference, reason }
+                }
+                ResolveError::Template { message, .. } => eval::EvalError::Invalid(message),
+            })?,
+        };
+        match value {
+            Value::Plain(value) => Ok(value.clone()),
+            Value::Secret(_) => Err(eval::EvalError::Invalid(format!(
+                "`{reference}` is secret and cannot be part of plain text or a condition (in `{}`)",
+                self.what
+            ))),
+            Value::Unavailable(reason) => Err(eval::EvalError::Unavailable {
+                reference: reference.to_string(),
+                reason: reason.clone(),
+            }),
         }
-        self.out.extend_from_slice(bytes);
-        Ok(bytes.len())
     }
+}
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+fn resolve_error(error: eval::EvalError, what: &str) -> ResolveError {
+    match error {
+        eval::EvalError::Unavailable { reference, reason } => {
+            ResolveError::Unavailable { reference, reason }
+        }
+        eval::EvalError::Invalid(message) => ResolveError::Template {
+            template: what.to_string(),
+            message,
+        },
     }
 }
 
@@ -149,50 +149,35 @@ impl Scope {
         if !template::is_template(text) {
             return Ok(text.to_string());
         }
-        let references =
-            template::template_references(text).map_err(|error| ResolveError::Template {
-                template: text.to_string(),
-                message: error.message,
-            })?;
-        let mut context = serde_json::Map::new();
-        for reference in &references {
-            let value = match self.lookup(reference)? {
-                Value::Plain(value) => value.clone(),
-                Value::Secret(_) => {
-                    return Err(ResolveError::Template {
-                        template: text.to_string(),
-                        message: format!(
-                            "`{reference}` is secret and cannot be part of plain text"
-                        ),
-                    });
-                }
-                Value::Unavailable(_) => unreachable!("lookup rejects unavailable values"),
-            };
-            insert(&mut context, reference, value);
-        }
-        let env = environment();
         let failed = |message: String| ResolveError::Template {
             template: text.to_string(),
             message,
         };
-        let template = env
-            .template_from_str(text)
-            .map_err(|error| failed(evaluation_error(&error, "invalid template")))?;
-        let mut out = Bounded::default();
-        let rendered = template
-            .render_captured_to(
-                minijinja::value::Serde(serde_json::Value::Object(context)),
-                &mut out,
-            )
-            .map(drop);
-        if out.exceeded {
-            return Err(failed(format!(
-                "the value would be larger than the limit of {} KiB for one rendered value",
-                MAX_RENDERED_BYTES / 1024
-            )));
+        template::template_limits(text).map_err(|limit| failed(limit.message()))?;
+        let parts = expr::parse_template(text).map_err(|error| failed(error.message))?;
+        let names = Names {
+            scope: self,
+            own: None,
+            what: text,
+        };
+        let mut out = String::new();
+        for part in parts {
+            match part {
+                expr::Part::Text(range) => out.push_str(&text[range]),
+                expr::Part::Expr(expr) => {
+                    let value = eval::evaluate(&expr, &names)
+                        .map_err(|error| resolve_error(error, text))?;
+                    out.push_str(&eval::text(&value).map_err(|error| resolve_error(error, text))?);
+                }
+            }
+            if out.len() > MAX_RENDERED_BYTES {
+                return Err(failed(format!(
+                    "the value would be larger than the limit of {} KiB for one rendered value",
+                    MAX_RENDERED_BYTES / 1024
+                )));
+            }
         }
-        rendered.map_err(|error| failed(evaluation_error(&error, "invalid template")))?;
-        String::from_utf8(out.out).map_err(|_| failed("the value is not UTF-8 text".to_string()))
+        Ok(out)
     }
 
     /// Resolve a template that may carry a secret. A template that is exactly one
@@ -227,61 +212,32 @@ impl Scope {
         Ok(Secret::new(text))
     }
 
-    /// Evaluate a `when`/`expect` expression; `own` are the action's own outputs.
+    /// Evaluate a `when`/`expect` expression; `own` are the action's own outputs. Only
+    /// what the expression needs is looked up (`and`, `or` and `if` short-circuit), so a
+    /// skipped action matters only where its outputs are read.
     pub fn evaluate(&self, expression: &str, own: Option<&Outputs>) -> Result<bool, ResolveError> {
-        let references = template::expression_references(expression).map_err(|error| {
-            ResolveError::Template {
-                template: expression.to_string(),
-                message: error.message,
-            }
-        })?;
-        let mut context = serde_json::Map::new();
-        for reference in &references {
-            let root = reference.split('.').next().unwrap_or(reference);
-            let own_value = own.and_then(|outputs| outputs.get(root));
-            let value = match own_value {
-                Some(Value::Plain(value)) => {
-                    context.insert(root.to_string(), value.clone());
-                    continue;
-                }
-                Some(Value::Unavailable(reason)) => {
-                    return Err(ResolveError::Unavailable {
-                        reference: reference.clone(),
-                        reason: reason.clone(),
-                    });
-                }
-                Some(Value::Secret(_)) => {
-                    return Err(ResolveError::Template {
-                        template: expression.to_string(),
-                        message: format!("`{reference}` is secret"),
-                    });
-                }
-                None => match self.lookup(reference)? {
-                    Value::Plain(value) => value.clone(),
-                    _ => {
-                        return Err(ResolveError::Template {
-                            template: expression.to_string(),
-                            message: format!("`{reference}` is secret"),
-                        });
-                    }
-                },
-            };
-            insert(&mut context, reference, value);
-        }
-        let env = environment();
-        let compiled =
-            env.compile_expression(expression)
-                .map_err(|error| ResolveError::Template {
-                    template: expression.to_string(),
-                    message: error.detail().unwrap_or("invalid expression").to_string(),
-                })?;
-        compiled
-            .eval(minijinja::value::Serde(serde_json::Value::Object(context)))
-            .map(|value| value.is_true())
-            .map_err(|error| ResolveError::Template {
-                template: expression.to_string(),
-                message: evaluation_error(&error, "cannot evaluate"),
-            })
+        self.value(expression, own)
+            .and_then(|value| eval::truth(&value).map_err(|error| resolve_error(error, expression)))
+    }
+
+    /// The value of an expression (a condition, or `for_each`'s list).
+    pub fn value(
+        &self,
+        expression: &str,
+        own: Option<&Outputs>,
+    ) -> Result<serde_json::Value, ResolveError> {
+        let failed = |message: String| ResolveError::Template {
+            template: expression.to_string(),
+            message,
+        };
+        template::expression_limits(expression).map_err(|limit| failed(limit.message()))?;
+        let parsed = expr::parse_expression(expression).map_err(|error| failed(error.message))?;
+        let names = Names {
+            scope: self,
+            own,
+            what: expression,
+        };
+        eval::evaluate(&parsed, &names).map_err(|error| resolve_error(error, expression))
     }
 
     /// Plain outputs of an action, for the journal and JSON events (secrets left out).
@@ -293,29 +249,6 @@ impl Scope {
                 _ => None,
             })
             .collect()
-    }
-}
-
-/// Put `value` at the dotted `reference` path inside `context`.
-fn insert(
-    context: &mut serde_json::Map<String, serde_json::Value>,
-    reference: &str,
-    value: serde_json::Value,
-) {
-    let mut parts = reference.split('.').peekable();
-    let mut map = context;
-    while let Some(part) = parts.next() {
-        if parts.peek().is_none() {
-            map.insert(part.to_string(), value);
-            return;
-        }
-        let entry = map
-            .entry(part.to_string())
-            .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
-        if !entry.is_object() {
-            *entry = serde_json::Value::Object(serde_json::Map::new());
-        }
-        map = entry.as_object_mut().expect("just made an object");
     }
 }
 
@@ -377,13 +310,12 @@ mod tests {
         );
     }
 
-    /// Template bombs end in an error naming the limit, quickly and without the memory
-    /// they ask for (issue 11, item 6).
+    /// Template bombs end in an error, quickly and without the memory they ask for
+    /// (issue 11, item 6): statements are not part of the language, and there is no
+    /// repetition of text or any loop to spend time in.
     #[test]
-    fn template_bombs_run_out_of_fuel_or_room() {
+    fn template_bombs_are_not_part_of_the_language() {
         let scope = scope();
-        // Seven nested loops over ten characters (ten million iterations) and thirty
-        // doublings of a string (2 GB): statements, which are rejected before evaluation...
         let loops: String = (0..7)
             .map(|i| format!("{{% for v{i} in '0123456789' %}}"))
             .collect::<String>()
@@ -396,35 +328,53 @@ mod tests {
         for bomb in [&loops, &doubling] {
             let error = scope.render(bomb).unwrap_err().to_string();
             assert!(error.contains("statements are not allowed"), "{error}");
-            // ...and which the environment's fuel stops anyway.
-            let error = environment().render_str(bomb, ()).unwrap_err();
-            assert_eq!(error.kind(), ErrorKind::OutOfFuel, "{error}");
         }
-        // An expression asking for 100 MB at once, in a value and in a condition.
         let error = scope
             .render("{{ 'x' * 100000000 }}")
             .unwrap_err()
             .to_string();
-        assert!(error.contains("limit of 100000 steps"), "{error}");
+        assert!(
+            error.contains("expected an integer, got a string"),
+            "{error}"
+        );
         let error = scope
             .evaluate("'x' * 100000000 == 'y'", None)
             .unwrap_err()
             .to_string();
-        assert!(error.contains("limit of 100000 steps"), "{error}");
-        // 100 KB: within the fuel, over the size of one value.
-        let error = scope.render("{{ 'x' * 100000 }}").unwrap_err().to_string();
-        assert!(error.contains("limit of 64 KiB"), "{error}");
-        assert_eq!(
-            scope.render("{{ 'x' * 65536 }}").unwrap().len(),
-            MAX_RENDERED_BYTES
+        assert!(
+            error.contains("expected an integer, got a string"),
+            "{error}"
         );
-        // Too deep for minijinja's parser: rejected before it.
+        // Too deep: rejected before the parser.
         let deep = format!("{{{{ {}me.is_root }}}}", "not ".repeat(10_000));
         let error = scope.render(&deep).unwrap_err().to_string();
         assert!(error.contains("more than 64 levels"), "{error}");
         let deep = format!("{}me.is_root", "not ".repeat(10_000));
         let error = scope.evaluate(&deep, None).unwrap_err().to_string();
         assert!(error.contains("more than 64 levels"), "{error}");
+    }
+
+    #[test]
+    fn a_long_value_stops_at_the_size_limit() {
+        let mut scope = scope();
+        scope.set_value("long", Value::plain("x".repeat(40 * 1024)));
+        let error = scope.render("{{ long ~ long }}").unwrap_err().to_string();
+        assert!(error.contains("limit of 64 KiB"), "{error}");
+        assert_eq!(scope.render("{{ long }}").unwrap().len(), 40 * 1024);
+    }
+
+    #[test]
+    fn conditions_short_circuit_past_skipped_actions() {
+        let scope = scope();
+        assert!(
+            !scope
+                .evaluate("me.is_root and root.serial_number == 'x'", None)
+                .unwrap()
+        );
+        let error = scope
+            .evaluate("not me.is_root and root.serial_number == 'x'", None)
+            .unwrap_err();
+        assert!(matches!(error, ResolveError::Unavailable { .. }), "{error}");
     }
 
     #[test]

@@ -469,3 +469,26 @@ fn a_resume_that_cannot_prove_the_sign_in_says_so() {
     done.assert_code(0);
     assert!(done.stdout.contains("Nothing to do"), "{}", done.stdout);
 }
+
+/// `and` reads its right side only when the left is true: a condition on an output of a
+/// skipped action is fine behind a guard (before, every reference was resolved first, and
+/// a change guarded this way failed for want of the skipped action's outputs).
+#[test]
+fn conditions_short_circuit_past_a_skipped_action() {
+    let user = user("shortcircuit");
+    let state = tempfile::tempdir().unwrap();
+    let output = user.run(
+        "tests/fixtures/run/short-circuit.md",
+        state.path(),
+        &["--yes"],
+        &[],
+    );
+    output.assert_code(0);
+    assert!(
+        output.stdout.contains(
+            "iam.deactivate-mfa-device only-for-a-root-caller-with-account-mfa-on-1: skipped (when: me.is_root and account.account_mfa_enabled)"
+        ),
+        "{}",
+        output.stdout
+    );
+}

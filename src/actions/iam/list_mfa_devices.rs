@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::check_name;
-use crate::bind::action::{Action, AwsCli, Output, OutputType, Problem};
+use crate::bind::action::{Action, AwsCli, Field, Output, OutputType, Problem};
 use crate::run::context::{Context, Outcome, RunError};
 
 pub struct ListMfaDevices;
@@ -23,9 +23,17 @@ impl Action for ListMfaDevices {
         "Lists the MFA devices assigned to a user, counting virtual devices and security keys.";
     const MUTATING: bool = false;
     const OUTPUTS: &'static [Output] = &[
-        Output::new(
+        Output::list(
             "devices",
-            OutputType::List,
+            &[
+                Field::new("serial_number", OutputType::String, "The device's ARN."),
+                Field::new(
+                    "kind",
+                    OutputType::String,
+                    "`virtual`, `security-key` or `hardware`.",
+                ),
+                Field::new("enable_date", OutputType::Timestamp, "When it was enabled."),
+            ],
             "Each device's `serial_number`, `kind` (`virtual`, `security-key` or `hardware`) and `enable_date`.",
         ),
         Output::new(

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::bind::action::{Action, AwsCli, Output, OutputType};
+use crate::bind::action::{Action, AwsCli, Field, Output, OutputType};
 use crate::providers::Assignment;
 use crate::run::context::{Context, Outcome, RunError};
 
@@ -39,9 +39,21 @@ impl Action for ListVirtualMfaDevices {
     const SUMMARY: &'static str = "Lists the account's virtual MFA devices, e.g. unassigned ones left by an interrupted setup.";
     const MUTATING: bool = false;
     const OUTPUTS: &'static [Output] = &[
-        Output::new(
+        Output::list(
             "devices",
-            OutputType::List,
+            &[
+                Field::new("serial_number", OutputType::String, "The device's ARN."),
+                Field::new(
+                    "user_name",
+                    OutputType::String,
+                    "The user it is assigned to; empty when unassigned.",
+                ),
+                Field::new(
+                    "enable_date",
+                    OutputType::Timestamp,
+                    "When it was enabled; empty when unassigned.",
+                ),
+            ],
             "Each device's `serial_number`, `user_name` (empty when unassigned) and `enable_date`.",
         ),
         Output::new(
