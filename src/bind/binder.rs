@@ -18,7 +18,7 @@ use crate::bind::runbook::{BoundAction, Runbook, Step};
 use crate::bind::types;
 use crate::parse::body::{self, Body};
 use crate::parse::diagnostic::{self, Diagnostic, did_you_mean, did_you_mean_within, list};
-use crate::parse::document::{ActionBlock, Block, Document, Section};
+use crate::parse::document::{ActionBlock, Block, Directive, Document, Section};
 use crate::parse::markdown;
 use crate::parse::source::{Source, Span};
 use crate::parse::{expr, template};
@@ -48,8 +48,8 @@ struct Symbol {
     /// The conditions it runs under (its `when`, split at `and`), written canonically: a
     /// use of its outputs must be under all of them too.
     guard: Vec<String>,
-    /// Its `when`, for "it runs only when …".
-    when: Option<(String, Span)>,
+    /// For each condition of `guard`: the condition as written, and where.
+    origins: Vec<(String, Span)>,
 }
 
 /// An action block found in a step, before its body is bound.
@@ -65,6 +65,8 @@ struct FoundStep<'d> {
     section: &'d Section<'d>,
     id: String,
     part: Option<&'d str>,
+    /// `<!-- runbook … -->` comments of its parts (outermost first), then its own.
+    directives: Vec<&'d Directive<'d>>,
 }
 
 pub fn bind(source: &Source, document: &Document) -> Bound {
@@ -79,6 +81,9 @@ pub fn bind(source: &Source, document: &Document) -> Bound {
         deferred: Vec::new(),
         figures: None,
         guard: Vec::new(),
+        origins: Vec::new(),
+        step_guard: Vec::new(),
+        step_origins: Vec::new(),
         ids: None,
         suggestion_budget: SUGGESTION_BUDGET,
     };
@@ -113,8 +118,13 @@ struct Binder<'s, 'd> {
     ids: Option<Vec<&'d str>>,
     /// How many more candidates "did you mean" may compare for undefined references.
     suggestion_budget: usize,
-    /// The conditions the action being bound runs under (see [`Symbol::guard`]).
+    /// The conditions the action being bound runs under (see [`Symbol::guard`]), and
+    /// where each is written.
     guard: Vec<String>,
+    origins: Vec<(String, Span)>,
+    /// The conditions of the step being bound (its own `when` and its parts').
+    step_guard: Vec<String>,
+    step_origins: Vec<(String, Span)>,
     /// Where the runbook's figures may come from (found on the first local image), and
     /// what each image path checked so far came to.
     figures: Option<Figures>,
@@ -152,8 +162,18 @@ impl<'d> Binder<'_, 'd> {
             self.outside_step(block, "before the first step");
         }
         let mut steps = Vec::new();
+        for directive in &document.stray_directives {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "directive-outside-step",
+                    "a `<!-- runbook … -->` comment before the first step belongs to no step",
+                )
+                .label(directive.span, "this comment")
+                .help("put it right under the heading of the step (or part) it is about"),
+            );
+        }
         for section in &document.sections {
-            self.collect_steps(section, None, &mut steps);
+            self.collect_steps(section, None, &[], &mut steps);
         }
         if steps.is_empty() && document.title.is_some() {
             let title = document.title.as_ref().map(|t| t.span).unwrap_or_default();
@@ -181,6 +201,7 @@ impl<'d> Binder<'_, 'd> {
                 .iter()
                 .filter(|block| matches!(block, Block::Action(_)))
                 .count();
+            let (conditions, info) = self.step_settings(step, index, actions);
             self.steps.push(Step {
                 id: step.id.clone(),
                 title: step.section.heading.text.clone(),
@@ -189,6 +210,8 @@ impl<'d> Binder<'_, 'd> {
                 span: step.section.span,
                 prose: Vec::with_capacity(blocks.len() - actions),
                 actions: Vec::with_capacity(actions),
+                conditions,
+                info,
             });
             for block in blocks {
                 self.check_images(block);
@@ -236,13 +259,17 @@ impl<'d> Binder<'_, 'd> {
         &mut self,
         section: &'d Section<'d>,
         part: Option<&'d str>,
+        inherited: &[&'d Directive<'d>],
         steps: &mut Vec<FoundStep<'d>>,
     ) {
+        let mut directives = inherited.to_vec();
+        directives.extend(section.directives.iter());
         if section.is_leaf() {
             steps.push(FoundStep {
                 section,
                 id: markdown::step_id(&section.heading.text),
                 part,
+                directives,
             });
             return;
         }
@@ -251,8 +278,122 @@ impl<'d> Binder<'_, 'd> {
             self.outside_step(block, "in a part's introduction, which is not a step");
         }
         for child in &section.children {
-            self.collect_steps(child, Some(&section.heading.text), steps);
+            self.collect_steps(child, Some(&section.heading.text), &directives, steps);
         }
+    }
+
+    /// A step's settings from its (and its parts') `<!-- runbook … -->` comments: the
+    /// conditions it runs under (checked, and made the step's guard) and whether it only
+    /// explains. `index` is the run position of its first action.
+    fn step_settings(
+        &mut self,
+        step: &FoundStep<'d>,
+        index: usize,
+        actions: usize,
+    ) -> (Vec<String>, bool) {
+        self.step_guard.clear();
+        self.step_origins.clear();
+        let mut conditions = Vec::new();
+        let mut info = false;
+        const KEYS: &[&str] = &["when", "info"];
+        for directive in &step.directives {
+            let own = step
+                .section
+                .directives
+                .iter()
+                .any(|d| std::ptr::eq(d, *directive));
+            let base = directive.body_span.start;
+            let (table, errors) = body::parse(directive.body);
+            for error in errors {
+                let span = error
+                    .span()
+                    .map_or(directive.body_span, |r| Span::from(r).shift(base));
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-directive",
+                        format!("invalid `<!-- runbook … -->` comment: {}", error.message().trim()),
+                    )
+                    .label(span, "here")
+                    .help("write TOML after `runbook:`, e.g. `<!-- runbook: when = \"not me.is_root\" -->`"),
+                );
+            }
+            for (key, value) in table.iter() {
+                let name = key.get_ref().as_ref();
+                let key_span = Span::from(key.span()).shift(base);
+                let value_span = Span::from(value.span()).shift(base);
+                match (name, value.get_ref()) {
+                    ("when", DeValue::String(text)) => {
+                        let context = self.step_guard.clone();
+                        self.check_expression(
+                            text,
+                            value_span,
+                            VisibleThrough::Before(index),
+                            None,
+                            &context,
+                        );
+                        if let Ok(parsed) = expr::parse_expression(text) {
+                            for condition in conjuncts(&parsed) {
+                                self.step_guard.push(condition);
+                                self.step_origins.push((text.to_string(), value_span));
+                            }
+                        }
+                        conditions.push(text.to_string());
+                    }
+                    ("info", DeValue::Boolean(flag)) if own => info = *flag,
+                    ("info", DeValue::Boolean(_)) => self.diagnostics.push(
+                        Diagnostic::error("invalid-directive", "`info` is for a step, not a part")
+                            .label(key_span, "on a part")
+                            .help("put `<!-- runbook: info = true -->` under each step heading that only explains"),
+                    ),
+                    ("when" | "info", other) => self.diagnostics.push(
+                        Diagnostic::error(
+                            "invalid-directive",
+                            format!(
+                                "`{name}` must be {}, not {}",
+                                if name == "when" { "a condition in quotes" } else { "true or false" },
+                                other.type_str()
+                            ),
+                        )
+                        .label(value_span, "here")
+                        .help(if name == "when" {
+                            "e.g. `<!-- runbook: when = \"not me.is_root\" -->`"
+                        } else {
+                            "e.g. `<!-- runbook: info = true -->`"
+                        }),
+                    ),
+                    _ => {
+                        let suggestion = did_you_mean(name, KEYS.iter().copied());
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                "invalid-directive",
+                                format!("`<!-- runbook … -->` has no setting `{name}`"),
+                            )
+                            .label(key_span, "unknown setting")
+                            .help(match suggestion {
+                                Some(s) => format!("did you mean `{s}`? the settings are `when` (a condition) and `info` (the step only explains)"),
+                                None => "the settings are `when` (a condition) and `info` (the step only explains)".to_string(),
+                            }),
+                        );
+                    }
+                }
+            }
+        }
+        if info && actions > 0 {
+            let directive = step
+                .section
+                .directives
+                .last()
+                .map_or(step.section.heading.span, |d| d.span);
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "info-with-actions",
+                    "a step marked `info` (it only explains) has action blocks",
+                )
+                .label(directive, "marked as only explaining")
+                .help("remove `info = true`, or move the action blocks to a step of their own"),
+            );
+        }
+        (conditions, info)
     }
 
     fn outside_step(&mut self, block: &Block, where_: &str) {
@@ -319,7 +460,7 @@ impl<'d> Binder<'_, 'd> {
                         span,
                         step,
                         guard: Vec::new(),
-                        when: None,
+                        origins: Vec::new(),
                     },
                 );
             }
@@ -449,26 +590,33 @@ impl<'d> Binder<'_, 'd> {
             .and_then(|value| self.expression_strings(EXPECT, value, base))
             .unwrap_or_default();
 
-        // The action's own conditions, before its values are checked against them.
-        self.guard = when
-            .as_ref()
-            .and_then(|(text, _)| expr::parse_expression(text).ok())
-            .map(|parsed| conjuncts(&parsed))
-            .unwrap_or_default();
+        // The action's conditions (its step's, then its own), before its values are
+        // checked against them.
+        self.guard = self.step_guard.clone();
+        self.origins = self.step_origins.clone();
+        if let Some((text, span)) = &when
+            && let Ok(parsed) = expr::parse_expression(text)
+        {
+            for condition in conjuncts(&parsed) {
+                self.guard.push(condition);
+                self.origins.push((text.clone(), *span));
+            }
+        }
         if let Some(id) = found.id
             && let Some(symbol) = self.symbols.get_mut(id)
             && symbol.index == index
         {
             symbol.guard = self.guard.clone();
-            symbol.when = when.clone();
+            symbol.origins = self.origins.clone();
         }
         let params = actions::params(def);
         let complete = self.check_keys(def, params, block, &table);
         self.check_references(index, def, params, block, &table);
         let visible = VisibleThrough::Before(index);
         if let Some((expr, span)) = &when {
-            // A `when` is evaluated whether or not the action then runs.
-            self.check_expression(expr, *span, visible, None, &[]);
+            // A `when` is evaluated whether or not the action then runs (once its step runs).
+            let context = self.step_guard.clone();
+            self.check_expression(expr, *span, visible, None, &context);
         }
         let guard = self.guard.clone();
         for (expr, span) in &expect {
@@ -895,14 +1043,14 @@ impl<'d> Binder<'_, 'd> {
         if !visible.sees(symbol.index) {
             return;
         }
-        if symbol
+        let Some(missing) = symbol
             .guard
             .iter()
-            .all(|condition| context.contains(condition))
-        {
+            .position(|condition| !context.contains(condition))
+        else {
             return;
-        }
-        let (when, when_span) = symbol.when.clone().unwrap_or_default();
+        };
+        let (when, when_span) = symbol.origins[missing].clone();
         let at = self.inner_span(span, text, range);
         self.diagnostics.push(
             Diagnostic::error(

@@ -9,8 +9,9 @@ use serde::Serialize;
 use crate::bind::action::Output;
 use crate::bind::runbook::{Runbook, StepKind};
 
-/// Bumped when the JSON plan changes incompatibly.
-pub const PLAN_VERSION: u32 = 1;
+/// Bumped when the JSON plan changes incompatibly. 2: steps of kind `info`, and a step's
+/// `when` (its conditions, present when it has any).
+pub const PLAN_VERSION: u32 = 2;
 
 #[derive(Debug, Serialize)]
 pub struct Plan {
@@ -35,6 +36,9 @@ pub struct PlanStep {
     pub part: Option<String>,
     pub line: usize,
     pub kind: StepKind,
+    /// The step runs only when all of these hold.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub when: Vec<String>,
     pub actions: Vec<PlanAction>,
 }
 
@@ -66,6 +70,7 @@ impl Plan {
                 part: step.part.clone(),
                 line: step.line,
                 kind: step.kind(),
+                when: step.conditions.clone(),
                 actions: step
                     .actions
                     .iter()
@@ -115,14 +120,24 @@ impl Plan {
             .iter()
             .filter(|s| s.kind == StepKind::Manual)
             .count();
+        let info = self
+            .steps
+            .iter()
+            .filter(|s| s.kind == StepKind::Info)
+            .count();
         let mutating = actions.iter().filter(|a| a.mutating).count();
         let _ = writeln!(out, "{}", self.title);
+        let explaining = if info > 0 {
+            format!(", {info} explaining")
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "{} steps ({} manual, {} automated), {} actions, {} of them change AWS",
+            "{} steps ({} manual, {} automated{explaining}), {} actions, {} of them change AWS",
             self.steps.len(),
             manual,
-            self.steps.len() - manual,
+            self.steps.len() - manual - info,
             actions.len(),
             mutating
         );
@@ -153,6 +168,7 @@ impl Plan {
             let kind = match step.kind {
                 StepKind::Manual => "manual: you do this and confirm",
                 StepKind::Automated => "automated",
+                StepKind::Info => "explains: nothing to do or confirm",
             };
             let indent = if step.part.is_some() { "  " } else { "" };
             let _ = writeln!(
@@ -160,6 +176,9 @@ impl Plan {
                 "\n{indent}* {}  [step {}, line {}] {kind}",
                 step.title, step.id, step.line
             );
+            for condition in &step.when {
+                let _ = writeln!(out, "{indent}  only when: {condition}");
+            }
             for action in &step.actions {
                 let change = if action.mutating { "  CHANGES AWS" } else { "" };
                 let _ = writeln!(

@@ -23,6 +23,8 @@ pub enum StepKind {
     Manual,
     /// Has action blocks that do or verify the work.
     Automated,
+    /// Only explains (`<!-- runbook: info = true -->`): shown, nothing to confirm.
+    Info,
 }
 
 #[derive(Debug)]
@@ -39,11 +41,18 @@ pub struct Step {
     /// The step's prose blocks (everything but its action blocks), in order.
     pub prose: Vec<Span>,
     pub actions: Vec<BoundAction>,
+    /// It runs only when all of these hold (`<!-- runbook: when = "…" -->` on it or on
+    /// its parts, outermost first).
+    pub conditions: Vec<String>,
+    /// It only explains: no confirmation asked.
+    pub info: bool,
 }
 
 impl Step {
     pub fn kind(&self) -> StepKind {
-        if self.actions.is_empty() {
+        if self.info {
+            StepKind::Info
+        } else if self.actions.is_empty() {
             StepKind::Manual
         } else {
             StepKind::Automated

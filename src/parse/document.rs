@@ -15,6 +15,20 @@ pub struct Document<'s> {
     pub sections: Vec<Section<'s>>,
     /// How many action blocks there are, anywhere: for sizing tables before binding.
     pub action_blocks: usize,
+    /// `<!-- runbook … -->` comments before the first section (which belong to none).
+    pub stray_directives: Vec<Directive<'s>>,
+}
+
+/// A `<!-- runbook … -->` comment: settings for the section it is in, invisible where
+/// Markdown is shown (GitHub, the rendered page). Its body is TOML, e.g.
+/// `<!-- runbook: when = "not me.is_root" -->` or `<!-- runbook: info = true -->`.
+#[derive(Clone, Debug)]
+pub struct Directive<'s> {
+    /// The TOML between `runbook` (and an optional `:`) and `-->`.
+    pub body: &'s str,
+    pub body_span: Span,
+    /// The whole comment.
+    pub span: Span,
 }
 
 /// A heading and everything up to the next heading of the same or a higher level.
@@ -23,6 +37,8 @@ pub struct Section<'s> {
     pub heading: Heading,
     /// Blocks between this heading and the first sub-heading (or the section's end).
     pub blocks: Vec<Block<'s>>,
+    /// Its `<!-- runbook … -->` comments (they are not among `blocks`).
+    pub directives: Vec<Directive<'s>>,
     pub children: Vec<Section<'s>>,
     /// From the heading to the end of the section.
     pub span: Span,

@@ -5,7 +5,7 @@ use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 
 use crate::parse::diagnostic::Diagnostic;
 use crate::parse::document::{
-    ActionBlock, Attribute, Block, Document, Heading, Image, Prose, ProseKind, Section,
+    ActionBlock, Attribute, Block, Directive, Document, Heading, Image, Prose, ProseKind, Section,
 };
 use crate::parse::markdown;
 use crate::parse::source::{Source, Span};
@@ -37,6 +37,27 @@ pub fn is_action_name(word: &str) -> bool {
 enum Item<'s> {
     Heading(Heading),
     Block(Block<'s>),
+    Directive(Directive<'s>),
+}
+
+/// A top-level HTML block that is a `<!-- runbook … -->` comment, as a directive.
+fn directive<'s>(source: &'s Source, span: Span) -> Option<Directive<'s>> {
+    let text = source.slice(span);
+    let inner = text.trim().strip_prefix("<!--")?.strip_suffix("-->")?;
+    let after = inner.trim_start().strip_prefix("runbook")?;
+    if after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        return None;
+    }
+    let after = after.strip_prefix(':').unwrap_or(after);
+    // Where `after` starts and ends in the file.
+    let inner_start = span.start + text.find("<!--")? + 4;
+    let start = inner_start + (inner.len() - after.len());
+    let end = start + after.len();
+    Some(Directive {
+        body: &source.text()[start..end],
+        body_span: Span::new(start, end),
+        span,
+    })
 }
 
 /// What the parser is inside of at the top level.
@@ -239,11 +260,15 @@ fn finish<'s>(
             text: trim(text),
             span: Span::new(start, trim_end(source, range.end)),
         })),
-        Current::Prose { kind, images } => Some(Item::Block(Block::Prose(Prose {
-            kind,
-            span: Span::new(range.start, trim_end(source, range.end)),
-            images,
-        }))),
+        Current::Prose { kind, images } => {
+            let span = Span::new(range.start, trim_end(source, range.end));
+            if kind == ProseKind::Html
+                && let Some(directive) = directive(source, span)
+            {
+                return Some(Item::Directive(directive));
+            }
+            Some(Item::Block(Block::Prose(Prose { kind, span, images })))
+        }
         Current::Fence(fence) => {
             let span = Span::new(fence.range.start, trim_end(source, fence.range.end));
             let closed = check_fence_closed(source, fence.range.clone(), diagnostics);
@@ -528,6 +553,7 @@ impl<'s> Tree<'s> {
                     span: heading.span,
                     heading,
                     blocks: Vec::new(),
+                    directives: Vec::new(),
                     children: Vec::new(),
                 });
             }
@@ -535,6 +561,10 @@ impl<'s> Tree<'s> {
             // the next heading didn't close can't happen).
             Item::Block(block) if self.stack.is_empty() => document.intro.push(block),
             Item::Block(block) => self.blocks.push(block),
+            Item::Directive(directive) => match self.stack.last_mut() {
+                Some(section) => section.directives.push(directive),
+                None => document.stray_directives.push(directive),
+            },
         }
     }
 

@@ -66,6 +66,8 @@ struct SectionModel {
     children: Vec<SectionModel>,
     /// For steps: `manual` or `automated`.
     step_kind: Option<StepKind>,
+    /// The step's conditions, as written.
+    conditions: Vec<String>,
     line: usize,
     items: Vec<ItemModel>,
     actions: usize,
@@ -265,6 +267,7 @@ fn section_model(
                 .map(|child| section_model(rendering, child, steps, ids))
                 .collect(),
             step_kind: None,
+            conditions: Vec::new(),
             line: rendering.source.line(section.heading.span.start),
             items: Vec::new(),
             actions: 0,
@@ -284,6 +287,7 @@ fn section_model(
         intro: Vec::new(),
         children: Vec::new(),
         step_kind: Some(step.kind()),
+        conditions: step.conditions.clone(),
         line: step.line,
         items: step_model_items(rendering, step, level),
         actions: step.actions.len(),

@@ -348,6 +348,9 @@ impl<'r> Executor<'r> {
             .as_deref()
             .filter(|part| Some(*part) != previous_part || index == 0);
         self.ui.step_header(index + 1, total, &step.title, new_part);
+        if let Some(reason) = self.step_condition(step, scope)? {
+            return self.skip_step(step, scope, &reason);
+        }
         self.ui.run_event(
             "step_started",
             json!({ "step": step.id, "title": step.title, "part": step.part }),
@@ -396,7 +399,56 @@ impl<'r> Executor<'r> {
         Ok(())
     }
 
+    /// Whether the step's conditions (`<!-- runbook: when = "…" -->`) hold: `None` when
+    /// it runs, else the reason it does not. A dry run that cannot know (a value an earlier,
+    /// unmade change would give) shows the step as it would run.
+    fn step_condition(&mut self, step: &Step, scope: &Scope) -> Result<Option<String>, RunError> {
+        for condition in &step.conditions {
+            match scope.evaluate(condition, None) {
+                Ok(true) => {}
+                Ok(false) => return Ok(Some(format!("step when: {condition}"))),
+                Err(ResolveError::Unavailable { .. }) if self.mode.dry_run => {
+                    self.ui.warn(&format!(
+                        "runs only when `{condition}`, which this dry run cannot know yet: shown as it would run"
+                    ));
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(None)
+    }
+
+    /// A step whose condition is false: nothing of it is shown or done; its actions are
+    /// journaled as skipped, so later references say why they are missing.
+    fn skip_step(&mut self, step: &Step, scope: &mut Scope, reason: &str) -> Result<(), RunError> {
+        self.ui.skipped(&format!("skipped ({reason})"));
+        self.ui
+            .run_event("step_skipped", json!({ "step": step.id, "reason": reason }));
+        for action in &step.actions {
+            scope.set_skipped(&action.id, reason.to_string());
+            if self.journal.journal.entry(&action.id).is_none() {
+                self.record_skip(action, reason)?;
+            }
+        }
+        if step.actions.is_empty() && !self.mode.dry_run {
+            self.journal.journal.record(Entry {
+                id: format!("step:{}", step.id),
+                action: "manual".into(),
+                status: "skipped".into(),
+                outputs: Default::default(),
+                secrets: Vec::new(),
+                reason: Some(reason.to_string()),
+            });
+            self.journal.save()?;
+        }
+        Ok(())
+    }
+
     fn manual_step(&mut self, step: &Step) -> Result<(), RunError> {
+        if step.info {
+            // It only explains: read, nothing to do or confirm.
+            return Ok(());
+        }
         let id = format!("step:{}", step.id);
         if self.journal.journal.entry(&id).is_some() {
             self.ui.skipped("confirmed in an earlier run");
@@ -789,7 +841,7 @@ pub fn nothing_to_do(
         && selected.iter().all(|&index| {
             let step = &runbook.steps[index];
             if step.actions.is_empty() {
-                return journal.entry(&format!("step:{}", step.id)).is_some();
+                return step.info || journal.entry(&format!("step:{}", step.id)).is_some();
             }
             step.actions.iter().all(|action| {
                 journal

@@ -492,3 +492,35 @@ fn conditions_short_circuit_past_a_skipped_action() {
         output.stdout
     );
 }
+
+/// A step marked `info` only explains (an unattended run reads past it instead of failing
+/// on a "manual step"); a step with a `when` that is false is skipped whole, its actions
+/// journaled as skipped; a guarded use of them later is fine; run again: nothing to do.
+#[test]
+fn informational_and_conditional_steps() {
+    let user = user("steps");
+    let state = tempfile::tempdir().unwrap();
+    let output = user.run("tests/fixtures/run/steps.md", state.path(), &["--yes"], &[]);
+    output.assert_code(0);
+    assert!(
+        output
+            .stdout
+            .contains("A second factor means a stolen password alone"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains("– skipped (step when: me.is_root)"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        !output.stdout.contains("Sign in to the console as root"),
+        "a skipped step's prose is not shown: {}",
+        output.stdout
+    );
+    assert!(output.stdout.contains("Done:"), "{}", output.stdout);
+    let again = user.run("tests/fixtures/run/steps.md", state.path(), &["--yes"], &[]);
+    again.assert_code(0);
+    assert!(again.stdout.contains("Nothing to do"), "{}", again.stdout);
+}
