@@ -27,6 +27,8 @@ pub enum Exit {
     Usage = 2,
     /// `runbook run` finished, but some of the guide's checks could not run (listed).
     Unverified = 3,
+    /// `runbook run` finished, and the guide's checks reported findings (listed).
+    Findings = 4,
     /// Stopped by Ctrl-C (the journal keeps what finished).
     Interrupted = 130,
 }
@@ -52,7 +54,7 @@ Examples:
 A runbook is a Markdown guide: `##`/`###` headings are steps, and fenced code blocks whose
 info string names an action (```iam.enable-mfa-device id=x) are bound to typed actions.
 Exit codes: 0 ok, 1 invalid runbook or failed step, 2 usage or output error, 3 finished
-but some checks could not run (listed), 130 Ctrl-C.";
+but some checks could not run (listed), 4 finished with findings (listed), 130 Ctrl-C.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -338,6 +340,7 @@ fn run(command: Command) -> Exit {
             match runner::run(request) {
                 RunResult::Ok => Exit::Success,
                 RunResult::Unverified => Exit::Unverified,
+                RunResult::Findings => Exit::Findings,
                 RunResult::Invalid | RunResult::Failed => Exit::Failure,
                 RunResult::Interrupted => Exit::Interrupted,
                 RunResult::Usage(_) => Exit::Usage,

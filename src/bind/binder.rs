@@ -14,7 +14,7 @@ use toml::de::DeValue;
 use crate::actions;
 use crate::bind::action::{ActionDef, Exports, Param};
 use crate::bind::figure;
-use crate::bind::runbook::{BoundAction, Runbook, Step};
+use crate::bind::runbook::{BoundAction, Finding, Runbook, Step};
 use crate::bind::types;
 use crate::parse::body::{self, Body};
 use crate::parse::diagnostic::{self, Diagnostic, did_you_mean, did_you_mean_within, list};
@@ -586,8 +586,8 @@ impl<'d> Binder<'_, 'd> {
                 .expression_strings(WHEN, value, base)
                 .and_then(|v| v.into_iter().next()),
         });
-        let expect = expect
-            .and_then(|value| self.expression_strings(EXPECT, value, base))
+        let (expect, findings) = expect
+            .map(|value| self.expectations(value, base))
             .unwrap_or_default();
 
         // The action's conditions (its step's, then its own), before its values are
@@ -619,7 +619,11 @@ impl<'d> Binder<'_, 'd> {
             self.check_expression(expr, *span, visible, None, &context);
         }
         let guard = self.guard.clone();
-        for (expr, span) in &expect {
+        for (expr, span) in expect
+            .iter()
+            .map(|(e, s)| (e, s))
+            .chain(findings.iter().map(|(e, s, _)| (e, s)))
+        {
             self.check_expression(
                 expr,
                 *span,
@@ -697,6 +701,10 @@ impl<'d> Binder<'_, 'd> {
             typed,
             when: when.map(|(expr, _)| expr),
             expect: expect.into_iter().map(|(expr, _)| expr).collect(),
+            findings: findings
+                .into_iter()
+                .map(|(check, _, finding)| Finding { check, finding })
+                .collect(),
             confirm: found.confirm,
         })
     }
@@ -1087,6 +1095,105 @@ impl<'d> Binder<'_, 'd> {
                 .help("write a value with `{{ … }}` references, e.g. `{{ duo.serial_number }}`; for a literal `{%`, write `{{ '{%' }}`"),
         };
         self.diagnostics.push(diagnostic);
+    }
+
+    /// `expect = [...]`: preconditions (`"count >= 1"`: the run stops when false) and
+    /// findings (`{ check = "count >= 1", finding = "no MFA device" }`: reported, and the
+    /// run goes on), each with its file span.
+    #[allow(clippy::type_complexity)]
+    fn expectations(
+        &mut self,
+        value: Spanned<DeValue<'_>>,
+        base: usize,
+    ) -> (Vec<(String, Span)>, Vec<(String, Span, String)>) {
+        let mut expect = Vec::new();
+        let mut findings = Vec::new();
+        let span = Span::from(value.span()).shift(base);
+        let help = "write `expect = [\"count >= 1\"]`, or for a finding that does not stop the run, `expect = [{ check = \"count >= 1\", finding = \"no MFA device\" }]`";
+        let items: Vec<&Spanned<DeValue<'_>>> = match value.get_ref() {
+            DeValue::String(text) => {
+                expect.push((text.to_string(), span));
+                return (expect, findings);
+            }
+            DeValue::Array(items) => items.iter().collect(),
+            other => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-parameter",
+                        "`expect` must be a string or a list of strings",
+                    )
+                    .label(span, format!("found {}", other.type_str()))
+                    .help(help),
+                );
+                return (expect, findings);
+            }
+        };
+        for item in items {
+            let item_span = Span::from(item.span()).shift(base);
+            match item.get_ref() {
+                DeValue::String(text) => expect.push((text.to_string(), item_span)),
+                DeValue::Table(table) => {
+                    let mut check = None;
+                    let mut finding = None;
+                    for (key, value) in table.iter() {
+                        let key_span = Span::from(key.span()).shift(base);
+                        match (key.get_ref().as_ref(), value.get_ref()) {
+                            ("check", DeValue::String(text)) => {
+                                check =
+                                    Some((text.to_string(), Span::from(value.span()).shift(base)));
+                            }
+                            ("finding", DeValue::String(text)) => finding = Some(text.to_string()),
+                            (name @ ("check" | "finding"), other) => self.diagnostics.push(
+                                Diagnostic::error(
+                                    "invalid-parameter",
+                                    format!("`{name}` must be a string, not {}", other.type_str()),
+                                )
+                                .label(Span::from(value.span()).shift(base), "here")
+                                .help(help),
+                            ),
+                            (name, _) => {
+                                let suggestion = did_you_mean(name, ["check", "finding"]);
+                                self.diagnostics.push(
+                                    Diagnostic::error(
+                                        "invalid-parameter",
+                                        format!("an expectation has no `{name}`"),
+                                    )
+                                    .label(key_span, "unknown key")
+                                    .help(match suggestion {
+                                        Some(s) => format!("did you mean `{s}`? an expectation has `check` (the condition) and `finding` (what to report when it is false)"),
+                                        None => "an expectation has `check` (the condition) and `finding` (what to report when it is false)".to_string(),
+                                    }),
+                                );
+                            }
+                        }
+                    }
+                    match (check, finding) {
+                        (Some((check, at)), Some(finding)) => findings.push((check, at, finding)),
+                        (Some((check, at)), None) => expect.push((check, at)),
+                        (None, _) => self.diagnostics.push(
+                            Diagnostic::error(
+                                "invalid-parameter",
+                                "this expectation has no `check`",
+                            )
+                            .label(item_span, "here")
+                            .help(help),
+                        ),
+                    }
+                }
+                other => self.diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-parameter",
+                        format!(
+                            "an expectation is a string or a table, not {}",
+                            other.type_str()
+                        ),
+                    )
+                    .label(item_span, "here")
+                    .help(help),
+                ),
+            }
+        }
+        (expect, findings)
     }
 
     /// The strings of `when = "…"` or `expect = ["…", …]`, with their file spans.

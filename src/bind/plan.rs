@@ -9,8 +9,8 @@ use serde::Serialize;
 use crate::bind::action::Output;
 use crate::bind::runbook::{Runbook, StepKind};
 
-/// Bumped when the JSON plan changes incompatibly. 2: steps of kind `info`, and a step's
-/// `when` (its conditions, present when it has any).
+/// Bumped when the JSON plan changes incompatibly. 2: steps of kind `info`, a step's
+/// `when` (its conditions, present when it has any), an action's `findings`.
 pub const PLAN_VERSION: u32 = 2;
 
 #[derive(Debug, Serialize)]
@@ -54,6 +54,9 @@ pub struct PlanAction {
     /// Runs only when this expression is true.
     pub when: Option<String>,
     pub expect: Vec<String>,
+    /// Checks that report a finding when false (present when there are any).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<crate::bind::runbook::Finding>,
     pub confirm: bool,
     /// The AWS CLI command doing the same by hand, template values as `<placeholders>`.
     pub aws_cli: Option<String>,
@@ -84,6 +87,7 @@ impl Plan {
                         outputs: action.def.outputs(),
                         when: action.when.clone(),
                         expect: action.expect.clone(),
+                        findings: action.findings.clone(),
                         confirm: action.confirm,
                         aws_cli: action.aws_cli(),
                     })
@@ -207,6 +211,13 @@ impl Plan {
                 }
                 for expect in &action.expect {
                     let _ = writeln!(out, "{pad}expects: {expect}");
+                }
+                for check in &action.findings {
+                    let _ = writeln!(
+                        out,
+                        "{pad}checks: {} (a finding if not: {})",
+                        check.check, check.finding
+                    );
                 }
             }
         }

@@ -60,6 +60,15 @@ impl Step {
     }
 }
 
+/// A check that, when false, is reported as a finding (an audit's result), not a failure.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The condition that should hold.
+    pub check: String,
+    /// What to report when it does not.
+    pub finding: String,
+}
+
 pub struct BoundAction {
     /// The block's `id=`, or `<step-id>-<n>` when it has none.
     pub id: String,
@@ -77,8 +86,11 @@ pub struct BoundAction {
     pub typed: BoundParams,
     /// Run only when this expression is true.
     pub when: Option<String>,
-    /// Assertions on the outputs, checked after the action runs.
+    /// Assertions on the outputs, checked after the action runs: the run stops when one
+    /// is false.
     pub expect: Vec<String>,
+    /// Checks that report a finding when false, and let the run go on.
+    pub findings: Vec<Finding>,
     /// Ask before running even if the action does not mutate anything.
     pub confirm: bool,
 }

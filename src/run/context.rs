@@ -35,8 +35,9 @@ pub enum RunError {
         message: String,
         next_step: Option<String>,
     },
-    #[error("expectation failed: `{expression}`")]
-    Expectation { expression: String },
+    /// Expectations that were false, each as "`expr` (values)".
+    #[error("{} failed: {}", if failed.len() == 1 { "expectation" } else { "expectations" }, failed.join("; "))]
+    Expectation { failed: Vec<String> },
     #[error("{0}")]
     Journal(#[from] crate::run::journal::JournalError),
     #[error("`{0}` cannot run yet: its implementation comes with FIDO security-key support")]

@@ -47,6 +47,9 @@ pub enum Finish {
     Completed,
     /// The journal says the whole guide already finished.
     NothingToDo,
+    /// Every selected step ran, and checks reported findings (`expect = [{ check,
+    /// finding }]`): the guide's claims do not hold everywhere.
+    Findings,
     /// Every selected step ran, but some read-only actions (checks, the sign-in proof)
     /// could not: a value they need was missing (e.g. a seed not kept between runs). The
     /// guide's claims are then not all proven; [`NOT_RUN`] entries in the journal say
@@ -156,6 +159,11 @@ impl<'r> Executor<'r> {
             }
             self.journal.save()?;
         }
+        let findings = self.findings(&selected);
+        if !self.mode.dry_run && !findings.is_empty() {
+            self.report_findings(&findings, &not_run);
+            return Ok(Finish::Findings);
+        }
         if !self.mode.dry_run && !not_run.is_empty() {
             self.report_not_run(&not_run);
             return Ok(Finish::Unverified);
@@ -228,6 +236,75 @@ impl<'r> Executor<'r> {
             }
         }
         not_run
+    }
+
+    /// Every finding the selected steps' actions reported (in this run or an earlier one
+    /// it resumes), in run order.
+    fn findings(
+        &self,
+        selected: &BTreeSet<usize>,
+    ) -> Vec<(&'r BoundAction, crate::run::journal::FoundProblem)> {
+        let runbook: &'r Runbook = self.runbook;
+        selected
+            .iter()
+            .flat_map(|&index| runbook.steps[index].actions.iter())
+            .flat_map(|action| {
+                self.journal
+                    .journal
+                    .entry(&action.id)
+                    .map(|entry| entry.findings.clone())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(move |found| (action, found))
+            })
+            .collect()
+    }
+
+    /// List the findings (and any checks that could not run), and end with `findings`.
+    fn report_findings(
+        &mut self,
+        findings: &[(&BoundAction, crate::run::journal::FoundProblem)],
+        not_run: &[(&BoundAction, String)],
+    ) {
+        self.ui
+            .warn(&format!("Finished with {} finding(s):", findings.len()));
+        for (action, found) in findings {
+            self.ui.detail(&format!(
+                "{} ({} {}: `{}`; {})",
+                found.finding,
+                action.def.name(),
+                action.id,
+                found.check,
+                found.values
+            ));
+        }
+        for (action, reason) in not_run {
+            self.ui.detail(&format!(
+                "not checked: {} {}: {reason}",
+                action.def.name(),
+                action.id
+            ));
+        }
+        self.ui.run_event(
+            "run_finished",
+            json!({
+                "status": "findings",
+                "findings": findings
+                    .iter()
+                    .map(|(action, found)| json!({
+                        "id": action.id,
+                        "action": action.def.name(),
+                        "check": found.check,
+                        "finding": found.finding,
+                        "values": found.values,
+                    }))
+                    .collect::<Vec<_>>(),
+                "not_run": not_run
+                    .iter()
+                    .map(|(action, reason)| json!({ "id": action.id, "action": action.def.name(), "reason": reason }))
+                    .collect::<Vec<_>>(),
+            }),
+        );
     }
 
     /// Say which checks did not run and why, and end with the `unverified` status.
@@ -438,6 +515,7 @@ impl<'r> Executor<'r> {
                 outputs: Default::default(),
                 secrets: Vec::new(),
                 reason: Some(reason.to_string()),
+                findings: Vec::new(),
             });
             self.journal.save()?;
         }
@@ -479,6 +557,7 @@ impl<'r> Executor<'r> {
             outputs: Default::default(),
             secrets: Vec::new(),
             reason: None,
+            findings: Vec::new(),
         });
         self.journal.save()
     }
@@ -557,6 +636,8 @@ impl<'r> Executor<'r> {
             }
             Err(error) => return Err(error),
         };
+        // Every expectation is checked, and each failure shown with the values it saw.
+        let mut failed = Vec::new();
         for expression in &action.expect {
             match scope.evaluate(expression, Some(&outcome.outputs)) {
                 Ok(true) => {}
@@ -566,14 +647,61 @@ impl<'r> Executor<'r> {
                     ));
                 }
                 Ok(false) => {
-                    return Err(RunError::Expectation {
-                        expression: expression.clone(),
+                    let values = scope.explain(expression, Some(&outcome.outputs));
+                    failed.push(if values.is_empty() {
+                        format!("`{expression}`")
+                    } else {
+                        format!("`{expression}` ({values})")
                     });
+                }
+                Err(ResolveError::Unavailable { reason, .. }) if self.mode.dry_run => {
+                    self.ui.warn(&format!(
+                        "expects `{expression}`: cannot be checked in a dry run ({reason})"
+                    ));
                 }
                 Err(error) => return Err(error.into()),
             }
         }
-        self.finish_action(step, action, scope, outcome)
+        if !failed.is_empty() {
+            return Err(RunError::Expectation { failed });
+        }
+        let mut found = Vec::new();
+        for check in &action.findings {
+            match scope.evaluate(&check.check, Some(&outcome.outputs)) {
+                Ok(true) => {}
+                Ok(false) => {
+                    let values = scope.explain(&check.check, Some(&outcome.outputs));
+                    self.ui.warn(&format!(
+                        "finding: {} (`{}`: {values})",
+                        check.finding, check.check
+                    ));
+                    self.ui.run_event(
+                        "finding",
+                        json!({
+                            "step": step.id,
+                            "id": action.id,
+                            "action": action.def.name(),
+                            "check": check.check,
+                            "finding": check.finding,
+                            "values": values,
+                        }),
+                    );
+                    found.push(crate::run::journal::FoundProblem {
+                        check: check.check.clone(),
+                        finding: check.finding.clone(),
+                        values,
+                    });
+                }
+                Err(ResolveError::Unavailable { reason, .. }) if self.mode.dry_run => {
+                    self.ui.warn(&format!(
+                        "checks `{}`: cannot be checked in a dry run ({reason})",
+                        check.check
+                    ));
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        self.finish_action(step, action, scope, outcome, found)
     }
 
     /// A value the action needs does not exist (its producer was skipped, or a secret was
@@ -615,6 +743,7 @@ impl<'r> Executor<'r> {
         action: &BoundAction,
         scope: &mut Scope,
         outcome: Outcome,
+        findings: Vec<crate::run::journal::FoundProblem>,
     ) -> Result<(), RunError> {
         let plain = Scope::plain_outputs(&outcome.outputs);
         let secrets: Vec<String> = outcome
@@ -648,6 +777,7 @@ impl<'r> Executor<'r> {
                 outputs: plain,
                 secrets,
                 reason: None,
+                findings,
             });
             // Only this action's own record: an earlier action re-run for a lost secret
             // must not erase what an interrupted later one left for its resumption.
@@ -693,6 +823,7 @@ impl<'r> Executor<'r> {
             outputs: Default::default(),
             secrets: Vec::new(),
             reason: Some(reason.to_string()),
+            findings: Vec::new(),
         });
         self.journal.save()?;
         crate::run::context::fault(&format!("journaled:{}", action.id));

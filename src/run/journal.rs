@@ -64,6 +64,18 @@ pub struct Entry {
     pub secrets: Vec<String>,
     /// Why it was skipped, for skipped actions.
     pub reason: Option<String>,
+    /// What its `expect = [{ check, finding }]` found, for the run's report.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<FoundProblem>,
+}
+
+/// A finding an action's check reported: the check, the finding, and the values it saw.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FoundProblem {
+    pub check: String,
+    pub finding: String,
+    pub values: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -537,6 +549,7 @@ mod tests {
             outputs: BTreeMap::from([("account".into(), account.into())]),
             secrets: Vec::new(),
             reason: None,
+            findings: Vec::new(),
         }
     }
 

@@ -41,6 +41,8 @@ pub enum RunResult {
     Ok,
     /// Finished, but some checks could not run (they were listed).
     Unverified,
+    /// Finished, and checks reported findings (they were listed).
+    Findings,
     /// The runbook did not check; diagnostics were printed.
     Invalid,
     Failed,
@@ -182,6 +184,7 @@ pub fn run(request: RunRequest) -> RunResult {
     match result {
         Ok(Finish::Completed | Finish::NothingToDo) => RunResult::Ok,
         Ok(Finish::Unverified) => RunResult::Unverified,
+        Ok(Finish::Findings) => RunResult::Findings,
         Err(
             RunError::Interrupted
             | RunError::Prompt(crate::providers::prompt::PromptError::Cancelled),

@@ -220,6 +220,39 @@ impl Scope {
             .and_then(|value| eval::truth(&value).map_err(|error| resolve_error(error, expression)))
     }
 
+    /// What the references of an expression are, for a message: `count = 1, me.is_root =
+    /// false`. Long values are cut; secrets and missing values say so.
+    pub fn explain(&self, expression: &str, own: Option<&Outputs>) -> String {
+        let Ok(parsed) = expr::parse_expression(expression) else {
+            return String::new();
+        };
+        let names = Names {
+            scope: self,
+            own,
+            what: expression,
+        };
+        eval::references(&parsed)
+            .iter()
+            .map(|reference| {
+                let shown = match eval::Lookup::reference(&names, reference) {
+                    Ok(value) => {
+                        let text = value.to_string();
+                        if text.chars().count() > 80 {
+                            let cut: String = text.chars().take(77).collect();
+                            format!("{cut}…")
+                        } else {
+                            text
+                        }
+                    }
+                    Err(eval::EvalError::Unavailable { .. }) => "<not available>".to_string(),
+                    Err(eval::EvalError::Invalid(_)) => "<secret>".to_string(),
+                };
+                format!("{reference} = {shown}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The value of an expression (a condition, or `for_each`'s list).
     pub fn value(
         &self,

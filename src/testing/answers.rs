@@ -57,6 +57,8 @@ pub enum Expect {
     Failed,
     /// Finished, with checks that could not run.
     Unverified,
+    /// Finished, with findings.
+    Findings,
 }
 
 impl Expect {
@@ -65,6 +67,7 @@ impl Expect {
             Expect::Ok => "ok",
             Expect::Failed => "failed",
             Expect::Unverified => "unverified",
+            Expect::Findings => "findings",
         }
     }
 }

@@ -1006,6 +1006,18 @@ impl<'r> Writer<'r> {
             };
             self.line(2, &format!("expect {expression}: {outcome}"));
         }
+        for check in &action.findings {
+            let outcome = match self.scope.evaluate(&check.check, Some(&outputs)) {
+                Ok(true) => "ok".to_string(),
+                Ok(false) => format!(
+                    "FINDING: {} ({})",
+                    check.finding,
+                    self.scope.explain(&check.check, Some(&outputs))
+                ),
+                Err(error) => format!("<{error}>"),
+            };
+            self.line(2, &format!("check {}: {outcome}", check.check));
+        }
         let status = match (status, event["changed"].as_bool()) {
             ("done", Some(true)) => "done, changed AWS".to_string(),
             ("already-done", _) => "already done: nothing to change".to_string(),
@@ -1042,17 +1054,16 @@ impl<'r> Writer<'r> {
                     self.when(action);
                     self.params(action);
                     self.records(failed);
-                    let failing = message
-                        .strip_prefix("expectation failed: `")
-                        .and_then(|rest| rest.strip_suffix('`'));
+                    // "expectation(s) failed: `a` (x = 1); `b` (…)": every expectation is
+                    // checked, so each is ok or false.
+                    let failing: Option<Vec<&str>> = message
+                        .strip_prefix("expectation failed: ")
+                        .or_else(|| message.strip_prefix("expectations failed: "))
+                        .map(|rest| rest.split('`').skip(1).step_by(2).collect());
                     if let Some(failing) = failing {
-                        let mut seen = false;
                         for expression in &action.expect {
-                            let outcome = if expression == failing {
-                                seen = true;
+                            let outcome = if failing.contains(&expression.as_str()) {
                                 "false"
-                            } else if seen {
-                                "not checked"
                             } else {
                                 "ok"
                             };

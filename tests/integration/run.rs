@@ -524,3 +524,76 @@ fn informational_and_conditional_steps() {
     again.assert_code(0);
     assert!(again.stdout.contains("Nothing to do"), "{}", again.stdout);
 }
+
+/// Findings are reported with the values their check saw, the run goes on, and it ends
+/// `findings` (exit 4), in text and in JSON.
+#[test]
+fn findings_are_reported_and_the_run_goes_on() {
+    let user = user("audited");
+    let state = tempfile::tempdir().unwrap();
+    let output = user.run(
+        "tests/fixtures/run/findings.md",
+        state.path(),
+        &["--yes", "--output", "json"],
+        &[],
+    );
+    output.assert_code(4);
+    let events: Vec<Value> = output
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let found: Vec<&Value> = events.iter().filter(|e| e["event"] == "finding").collect();
+    assert_eq!(found.len(), 2, "{}", output.stdout);
+    assert_eq!(found[0]["finding"], "no virtual MFA device");
+    assert_eq!(found[0]["values"], "virtual_count = 0");
+    assert_eq!(found[1]["finding"], "no security key");
+    // The run went on to the last step.
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "action" && e["id"] == "virtual")
+    );
+    let last = events.last().unwrap();
+    assert_eq!(last["status"], "findings", "{last}");
+    assert_eq!(last["findings"].as_array().unwrap().len(), 2);
+    assert!(
+        output
+            .stderr
+            .contains("finding: no virtual MFA device (`virtual_count >= 1`: virtual_count = 0)"),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output.stderr.contains("Finished with 2 finding(s):"),
+        "{}",
+        output.stderr
+    );
+}
+
+/// Every expectation of an action is checked, and each that fails is shown with the
+/// values it saw; a failed precondition stops the run.
+#[test]
+fn failed_expectations_show_their_values() {
+    let user = user("precond");
+    let state = tempfile::tempdir().unwrap();
+    let output = user.run(
+        "tests/fixtures/run/preconditions.md",
+        state.path(),
+        &["--yes"],
+        &[],
+    );
+    output.assert_code(1);
+    assert!(
+        output.stdout.contains(
+            "expectations failed: `count >= 2` (count = 0); `virtual_count >= 1` (virtual_count = 0)"
+        ),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        !output.stdout.contains("iam.list-virtual-mfa-devices"),
+        "{}",
+        output.stdout
+    );
+}
