@@ -22,6 +22,7 @@ mod network;
 mod plan;
 mod prompt_interrupt;
 mod proxy;
+mod readme;
 mod render;
 mod robustness;
 mod run;
