@@ -13,8 +13,11 @@ use crate::harness::{Test, root};
 /// The README section whose Markdown examples must all be checked guides.
 const FORMAT_SECTION: &str = "The runbook format, by example";
 
-/// The expression and condition errors the format section explains, each with an example.
+/// The condition and expression errors the format section explains, each with an example.
 const EXPLAINED_ERRORS: &[&str] = &[
+    "invalid-directive",
+    "info-with-actions",
+    "directive-outside-step",
     "type-mismatch",
     "not-text",
     "unknown-field",
