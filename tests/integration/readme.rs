@@ -1,8 +1,10 @@
 //! The README teaches the format by example, and its examples cannot rot: every fenced
 //! block tagged ```` ```markdown runbook-example ```` is a whole guide that `runbook check`
 //! must accept; one tagged `runbook-example error=CODE` shows a mistake, and `check` must
-//! reject it with `error[CODE]` and nothing else. GitHub reads only the first word of an
-//! info string (`markdown`), so the examples are highlighted as Markdown there.
+//! reject it with `error[CODE]` and nothing else. A ```` ```text runbook-output ```` block
+//! right after an example is what `runbook check guide.md` prints for it. GitHub reads only
+//! the first word of an info string (`markdown`), so the examples are highlighted as
+//! Markdown there.
 
 use std::collections::BTreeSet;
 
@@ -39,6 +41,10 @@ struct Block {
 }
 
 impl Block {
+    fn is_output(&self) -> bool {
+        self.words == ["text", "runbook-output"]
+    }
+
     fn is_example(&self) -> bool {
         self.words.first().map(String::as_str) == Some("markdown")
             && self.words.iter().any(|w| w == "runbook-example")
@@ -121,15 +127,26 @@ fn error_codes(stderr: &str) -> Vec<&str> {
 #[test]
 fn every_readme_example_checks_as_it_says() {
     let blocks = fenced_blocks(&readme());
-    let examples: Vec<&Block> = blocks.iter().filter(|b| b.is_example()).collect();
     assert!(
-        !examples.is_empty(),
+        blocks.iter().any(Block::is_example),
         "no ```markdown runbook-example block in README.md"
     );
     let mut problems = Vec::new();
     let mut shown_errors = BTreeSet::new();
     let mut valid = 0;
-    for example in &examples {
+    let mut outputs = 0;
+    for (i, block) in blocks.iter().enumerate() {
+        if block.is_output() && !blocks[..i].last().is_some_and(Block::is_example) {
+            problems.push(format!(
+                "README.md:{}: a `runbook-output` block must come right after the example it is the output of",
+                block.line
+            ));
+        }
+    }
+    for (i, example) in blocks.iter().enumerate() {
+        if !example.is_example() {
+            continue;
+        }
         let expected = match example.expected_error() {
             Ok(expected) => expected,
             Err(problem) => {
@@ -137,10 +154,11 @@ fn every_readme_example_checks_as_it_says() {
                 continue;
             }
         };
-        let name = format!("readme-line-{}.md", example.line);
+        // Each in a directory of its own, under the name its shown output uses.
+        let name = "guide.md";
         let output = Test::new()
-            .file(&name, &example.text)
-            .args(["check", name.as_str()])
+            .file(name, &example.text)
+            .args(["check", name])
             .run();
         assert!(
             !output.stderr.contains("panicked"),
@@ -174,9 +192,21 @@ fn every_readme_example_checks_as_it_says() {
                 }
             }
         }
+        if let Some(shown) = blocks.get(i + 1).filter(|b| b.is_output()) {
+            outputs += 1;
+            let printed = format!("{}{}", output.stdout, output.stderr);
+            // `check` ends with an empty line, which a fenced block does not show.
+            if printed.trim_end() != shown.text.trim_end() {
+                problems.push(format!(
+                    "README.md:{}: the output shown is not what `runbook check {name}` prints for the example at line {}; it prints:\n{printed}",
+                    shown.line, example.line
+                ));
+            }
+        }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
     assert!(valid > 0, "no README example is a valid guide");
+    assert!(outputs > 0, "no README example shows its output");
     let missing: Vec<&&str> = EXPLAINED_ERRORS
         .iter()
         .filter(|code| !shown_errors.contains(**code))
