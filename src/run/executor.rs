@@ -92,6 +92,7 @@ impl<'r> Executor<'r> {
         'r: 's,
     {
         let selected = self.selected_steps()?;
+        self.forget_changed_inputs();
         let resumed = !self.journal.journal.actions.is_empty();
         self.ui.run_event(
             "run_started",
@@ -357,6 +358,47 @@ impl<'r> Executor<'r> {
             ));
         }
         Ok(())
+    }
+
+    /// An input given with `--var` whose value differs from the one journaled: the input
+    /// and every journaled action that uses it (directly or through another) run again,
+    /// so a re-run with new values never answers "nothing to do" for them.
+    fn forget_changed_inputs(&mut self) {
+        let actions: Vec<&BoundAction> = self
+            .runbook
+            .steps
+            .iter()
+            .flat_map(|step| step.actions.iter())
+            .collect();
+        let mut stale: BTreeSet<String> = BTreeSet::new();
+        for (name, value) in &self.mode.vars {
+            let Some(entry) = self.journal.journal.entry(name) else {
+                continue;
+            };
+            let before = entry.outputs.get("value").and_then(|v| v.as_str());
+            if before.is_some_and(|before| before != value) {
+                self.ui.text(&format!(
+                    "--var {name} differs from the earlier run's value: `{name}` and what uses it run again.\n"
+                ));
+                stale.insert(name.clone());
+            }
+        }
+        if stale.is_empty() {
+            return;
+        }
+        // Actions are in file order, and a reference only sees earlier ones.
+        for action in &actions {
+            let uses_stale = references(action)
+                .iter()
+                .any(|reference| stale.contains(reference.split('.').next().unwrap_or_default()));
+            if uses_stale {
+                stale.insert(action.id.clone());
+            }
+        }
+        let journal = &mut self.journal.journal;
+        journal.actions.retain(|entry| !stale.contains(&entry.id));
+        // A manual step's confirmation stays: it used no value.
+        journal.finished = false;
     }
 
     /// Journaled actions that must run again: their secret outputs (never journaled) are
@@ -636,6 +678,10 @@ impl<'r> Executor<'r> {
             }
             Err(error) => return Err(error),
         };
+        // An expectation may name the action by its id too (`devices.count`, like `count`).
+        if matches!(action.def.exports(), Exports::Fields) {
+            scope.set_outputs(&action.id, outcome.outputs.clone());
+        }
         // Every expectation is checked, and each failure shown with the values it saw.
         let mut failed = Vec::new();
         for expression in &action.expect {
@@ -980,6 +1026,45 @@ pub fn nothing_to_do(
                     .is_some_and(|entry| entry.status != NOT_RUN)
             })
         })
+}
+
+/// `--var NAME=VALUE` names must be inputs of the guide: an unknown one is a typo (or a
+/// guide that changed), said before anything runs.
+pub fn check_vars(
+    runbook: &Runbook,
+    vars: &std::collections::BTreeMap<String, String>,
+) -> Result<(), String> {
+    let inputs: Vec<&str> = runbook
+        .steps
+        .iter()
+        .flat_map(|step| step.actions.iter())
+        .filter(|action| action.def.name().starts_with("input."))
+        .map(|action| action.id.as_str())
+        .collect();
+    for name in vars.keys() {
+        if inputs.contains(&name.as_str()) {
+            continue;
+        }
+        let known = if inputs.is_empty() {
+            "this guide has no inputs".to_string()
+        } else {
+            format!(
+                "its inputs are {}",
+                inputs
+                    .iter()
+                    .map(|i| format!("`{i}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let hint = crate::parse::diagnostic::did_you_mean(name, inputs.iter().copied())
+            .map(|s| format!("did you mean `{s}`? "))
+            .unwrap_or_default();
+        return Err(format!(
+            "--var {name}: the guide has no input `{name}`; {hint}{known} (`runbook plan` lists them)"
+        ));
+    }
+    Ok(())
 }
 
 /// Put a journaled action's outputs back into the scope. Secrets were never journaled:

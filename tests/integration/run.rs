@@ -597,3 +597,54 @@ fn failed_expectations_show_their_values() {
         output.stdout
     );
 }
+
+/// What `run` would refuse for a reason visible in the file or the command line is
+/// refused before anything runs, and a re-run with other `--var` values runs again what
+/// uses them (item 8 of the format issue).
+#[test]
+fn vars_are_checked_and_a_changed_var_runs_again() {
+    let other = user("vars-second").name;
+    let user = user("vars-first");
+    let state = tempfile::tempdir().unwrap();
+    let file = "tests/fixtures/run/vars.md";
+    // A misspelled --var: said at once, with the guide's inputs and a suggestion.
+    let typo = user.run(file, state.path(), &["--yes", "--var", "woh=x"], &[]);
+    typo.assert_code(2);
+    assert!(
+        typo.stdout.contains("no input `woh`") && typo.stdout.contains("did you mean `who`?"),
+        "{}",
+        typo.stdout
+    );
+    // An expectation naming its own action by id (`devs.count`) works at run time, as
+    // `check` says it does.
+    let var = format!("who={}", user.name);
+    let first = user.run(file, state.path(), &["--yes", "--var", &var], &[]);
+    first.assert_code(0);
+    let again = user.run(file, state.path(), &["--yes", "--var", &var], &[]);
+    again.assert_code(0);
+    assert!(again.stdout.contains("Nothing to do"), "{}", again.stdout);
+    // Another user: the input and the action that uses it run again, for that user.
+    let var = format!("who={}", other);
+    let changed = user.run(
+        file,
+        state.path(),
+        &["--yes", "--output", "json", "--var", &var],
+        &[],
+    );
+    changed.assert_code(0);
+    assert!(
+        !changed.stdout.contains("Nothing to do"),
+        "{}",
+        changed.stdout
+    );
+    let events: Vec<Value> = changed
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let devs = events
+        .iter()
+        .find(|e| e["event"] == "action" && e["id"] == "devs")
+        .unwrap_or_else(|| panic!("devs ran again: {}", changed.stdout));
+    assert_eq!(devs["status"], "done", "{devs}");
+}
