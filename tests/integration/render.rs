@@ -230,13 +230,17 @@ fn hostile_input_is_escaped_sanitised_and_never_evaluated() {
     // No event handler or style attribute on any element (escaped text may mention them).
     let handler = Regex::new(r#"<[a-zA-Z][^>]*\s(on[a-z]+|style)\s*="#).unwrap();
     assert!(!handler.is_match(main), "{:?}", handler.find(main));
-    // Template syntax is text, in prose and in parameters, and never evaluated.
+    // Template syntax is never evaluated: literal braces in prose (`{{ '{{' }}`) are
+    // text, a reference in prose is a placeholder, and parameters are shown as written.
     assert!(main.contains("template syntax {{ 7*7 }}"), "{main}");
     assert!(
         main.contains("{% for x in y %}{{ x }}{% endfor %}"),
         "{main}"
     );
-    assert!(main.contains("<code>{{ 7*7 }}</code>"), "{main}");
+    assert!(
+        main.contains("<code><var class=\"runbook-ref\">‹7*7›</var></code>"),
+        "{main}"
+    );
     assert!(
         main.contains("from <code>{{ answer }}-{{ 7*7 }}</code>"),
         "{main}"
@@ -274,6 +278,7 @@ fn hostile_input_is_escaped_sanitised_and_never_evaluated() {
     .assert_code(0);
     let markdown = read(out.path().join("hostile.md"));
     assert!(markdown.contains("template syntax {{ 7*7 }}"), "{markdown}");
+    assert!(markdown.contains("Type `‹7*7›`"), "{markdown}");
     assert!(markdown.contains("default `<7-7>`"), "{markdown}");
     assert!(!markdown.contains("```input.text"), "{markdown}");
     assert!(
