@@ -670,3 +670,53 @@ fn walk(dir: &Path) -> Vec<String> {
     }
     out
 }
+
+/// References in prose and in code blocks are placeholders on the page (no run fills them
+/// in), in HTML a styled `<var>` and in Markdown the same `‹…›` text; literal braces
+/// stay text, and the raw `{{ … }}` never appears.
+#[test]
+fn prose_references_are_placeholders() {
+    let fixtures = root().join("tests/fixtures/run");
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().to_str().unwrap();
+    render(&fixtures, &["prose.md", "--out", out_dir]).assert_code(0);
+    let main = main_of(&read(out.path().join("prose.html"))).to_string();
+    let var = |name: &str| format!("<var class=\"runbook-ref\">‹{name}›</var>");
+    assert!(
+        main.contains(&format!(
+            "Signed in as <strong>{}</strong>",
+            var("me.user_name")
+        )),
+        "{main}"
+    );
+    assert!(
+        main.contains(&format!(
+            "mfa_serial = arn:aws:iam::{}:mfa/{}",
+            var("me.account"),
+            var("me.user_name")
+        )),
+        "{main}"
+    );
+    assert!(
+        main.contains(&format!("[profile {}-mfa]", var("me.user_name"))),
+        "{main}"
+    );
+    assert!(main.contains("look like {{ me.user_name }}."), "{main}");
+    assert_eq!(main.matches("{{").count(), 1, "{main}");
+
+    render(
+        &fixtures,
+        &["prose.md", "--out", out_dir, "--format", "markdown"],
+    )
+    .assert_code(0);
+    let markdown = read(out.path().join("prose.md"));
+    assert!(
+        markdown.contains("mfa_serial = arn:aws:iam::‹me.account›:mfa/‹me.user_name›\n"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("look like {{ me.user_name }}."),
+        "{markdown}"
+    );
+    assert_eq!(markdown.matches("{{").count(), 1, "{markdown}");
+}
