@@ -160,6 +160,9 @@ impl<'d> Binder<'_, 'd> {
         for block in &document.intro {
             self.check_images(block);
             self.outside_step(block, "before the first step");
+            if let Block::Prose(prose) = block {
+                self.check_prose(prose.span, 0);
+            }
         }
         let mut steps = Vec::new();
         for directive in &document.stray_directives {
@@ -226,6 +229,7 @@ impl<'d> Binder<'_, 'd> {
                     }
                 }
             }
+            self.check_step_prose(step_index, index);
         }
         self.deferring = false;
         for deferred in std::mem::take(&mut self.deferred) {
@@ -911,6 +915,50 @@ impl<'d> Binder<'_, 'd> {
         }
     }
 
+    /// The prose of step `step` (its paragraphs, lists and code blocks that are not action
+    /// blocks), once its actions are bound: a reference there may use any output of this
+    /// step or an earlier one (prose is shown after the actions before it have run, and
+    /// in the run shows a placeholder for what is not known yet), under the step's
+    /// conditions.
+    fn check_step_prose(&mut self, step: usize, visible_before: usize) {
+        if self.steps[step].prose.is_empty() {
+            return;
+        }
+        self.guard = self.step_guard.clone();
+        self.block = None;
+        for at in 0..self.steps[step].prose.len() {
+            let span = self.steps[step].prose[at];
+            self.check_prose(span, visible_before);
+        }
+    }
+
+    /// Every `{{ … }}` tag of a prose block at `span`, checked as a parameter's template
+    /// would be, seeing the outputs of actions before `visible_before`.
+    fn check_prose(&mut self, span: Span, visible_before: usize) {
+        let source = self.source;
+        let text = source.slice(span);
+        for range in template::prose_tags(text) {
+            let tag = &text[range.clone()];
+            if let template::ProseTag::Literal(_) = template::prose_tag(tag) {
+                continue;
+            }
+            let at = Span::new(span.start + range.start, span.start + range.end);
+            let before = self.diagnostics.len();
+            self.check_template(tag, at, visible_before, Usage::Prose);
+            // Text has no `when` of its own: its step's condition is what guards it.
+            for diagnostic in &mut self.diagnostics[before..] {
+                if diagnostic.code == "possibly-skipped"
+                    && let Some((_, when)) = diagnostic.message.split_once("it runs only when ")
+                {
+                    diagnostic.help = Some(format!(
+                        "mention it only in a step that runs under the same condition: put `<!-- runbook: when = \"{}\" -->` under this step's heading",
+                        when.trim_matches('`')
+                    ));
+                }
+            }
+        }
+    }
+
     /// Report type problems found in `text`, the TOML string at `span`.
     fn type_errors(&mut self, errors: Vec<types::TypeError>, text: &str, span: Span) {
         for error in errors {
@@ -966,6 +1014,13 @@ impl<'d> Binder<'_, 'd> {
     /// string is written as its text (no escapes), else the whole value.
     fn inner_span(&self, span: Span, text: &str, range: std::ops::Range<usize>) -> Span {
         let raw = self.source.slice(span);
+        if raw == text {
+            // Prose: the text is the file's.
+            return Span::new(
+                span.start + range.start.min(text.len()),
+                span.start + range.end.min(text.len()),
+            );
+        }
         if raw.len() == text.len() + 2 && raw.get(1..raw.len() - 1) == Some(text) {
             Span::new(
                 span.start + 1 + range.start.min(text.len()),
@@ -1283,7 +1338,7 @@ impl<'d> Binder<'_, 'd> {
                             param,
                             accepts_secret,
                         } => Some((action, param.to_string(), accepts_secret)),
-                        Usage::Expression => None,
+                        Usage::Expression | Usage::Prose => None,
                     },
                 });
                 return;
@@ -1376,6 +1431,18 @@ impl<'d> Binder<'_, 'd> {
             return;
         }
         let (message, label) = match usage {
+            Usage::Prose => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "secret-in-prose",
+                        format!("secret `{reference}` is in the guide's text, where everyone would see it"),
+                    )
+                    .label(at, "secret shown here")
+                    .note("prose and code blocks are printed by `runbook run` and published by `runbook render`; secrets are never shown")
+                    .help("remove it from the text; pass it only to a parameter that accepts secrets (`secret` in `runbook actions`)"),
+                );
+                return;
+            }
             Usage::Param {
                 accepts_secret: true,
                 ..
@@ -1467,6 +1534,8 @@ enum Usage<'a> {
         accepts_secret: bool,
     },
     Expression,
+    /// Prose or a code block that is not an action block: shown, so never a secret.
+    Prose,
 }
 
 /// An expression's top-level conditions (`a and b` → `a`, `b`), written canonically.

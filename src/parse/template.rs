@@ -470,6 +470,81 @@ mod simple {
     }
 }
 
+/// The `{{ … }}` tags in prose or in a code block that is not an action block, as byte
+/// ranges of `text`, each from its `{{` to past its `}}` (an unclosed one runs to the end
+/// of the text). Strings inside a tag are skipped, so `{{ '}}' }}` is one tag. `{%` and
+/// `{#` mean nothing in prose: only `{{` opens a tag there.
+pub fn prose_tags(text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut tags = Vec::new();
+    let mut at = 0;
+    while let Some(i) = find_from(bytes, at, b"{{") {
+        let end = tag_end(bytes, i + 2);
+        tags.push(i..end);
+        at = end;
+    }
+    tags
+}
+
+/// Past the `}}` closing a tag whose expression starts at `at`, outside strings; the end of
+/// the text when it is not closed.
+fn tag_end(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(&b) = bytes.get(at) {
+        match b {
+            b'}' if bytes.get(at + 1) == Some(&b'}') => return at + 2,
+            b'"' | b'\'' => {
+                let mut end = at + 1;
+                while let Some(&c) = bytes.get(end) {
+                    if c == b'\\' {
+                        end += 2;
+                        continue;
+                    }
+                    end += 1;
+                    if c == b {
+                        break;
+                    }
+                }
+                at = end.min(bytes.len());
+            }
+            _ => at += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// What a prose tag (one of [`prose_tags`]) is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProseTag<'t> {
+    /// `{{ '{{' }}`: a quoted string without escapes, shown as its text. This is how a guide
+    /// writes literal braces in prose.
+    Literal(&'t str),
+    /// Anything else: an expression (`me.user_name`), trimmed, to be filled in at run time
+    /// and shown as a placeholder (`‹me.user_name›`) where there is no run.
+    Expression(&'t str),
+}
+
+pub fn prose_tag(tag: &str) -> ProseTag<'_> {
+    let inner = tag.strip_prefix("{{").unwrap_or(tag);
+    let inner = inner.strip_suffix("}}").unwrap_or(inner).trim();
+    let bytes = inner.as_bytes();
+    if let [quote @ (b'\'' | b'"'), middle @ .., last] = bytes
+        && last == quote
+        && !middle.iter().any(|b| b == quote || *b == b'\\')
+    {
+        return ProseTag::Literal(&inner[1..inner.len() - 1]);
+    }
+    ProseTag::Expression(inner)
+}
+
+/// A prose tag as a reader sees it where nothing is filled in: a literal as its text, an
+/// expression as `‹me.user_name›`.
+pub fn prose_placeholder(tag: &str) -> String {
+    match prose_tag(tag) {
+        ProseTag::Literal(text) => text.to_string(),
+        ProseTag::Expression(expr) => format!("‹{expr}›"),
+    }
+}
+
 /// The readable form of a template value for docs and CLI equivalents:
 /// `arn:{{ duo.serial_number }}` → `arn:<duo-serial-number>`.
 pub fn placeholder(text: &str) -> String {
@@ -776,6 +851,23 @@ mod tests {
             let expected = text.contains("{{") || text.contains("{%") || text.contains("{#");
             assert_eq!(is_template(text), expected, "{text:?}");
         }
+    }
+
+    #[test]
+    fn prose_tags_and_their_placeholders() {
+        let text = "a {{ me.user_name }} b {{ '}}' }} c {% x %} {{ '{{' }} d {{ open";
+        let tags: Vec<&str> = prose_tags(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(
+            tags,
+            ["{{ me.user_name }}", "{{ '}}' }}", "{{ '{{' }}", "{{ open"]
+        );
+        assert_eq!(prose_tag(tags[0]), ProseTag::Expression("me.user_name"));
+        assert_eq!(prose_tag(tags[2]), ProseTag::Literal("{{"));
+        assert_eq!(prose_tag("{{ \"a'b\" }}"), ProseTag::Literal("a'b"));
+        assert_eq!(prose_tag("{{ 'a\\'b' }}"), ProseTag::Expression("'a\\'b'"));
+        assert_eq!(prose_placeholder(tags[0]), "‹me.user_name›");
+        assert_eq!(prose_placeholder(tags[2]), "{{");
+        assert!(prose_tags("no tags { here }").is_empty());
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::parse::source::Span;
 use crate::parse::template;
 use crate::render::items::{StepItem, run_of, step_items};
 use crate::render::prose;
+use crate::render::references;
 use crate::render::words;
 use crate::render::{Input, RenderError, Rendering};
 
@@ -226,7 +227,9 @@ fn prose_html(
     checklist: bool,
 ) -> Value {
     let options = rendering.prose_options(checklist);
-    Value::from_safe_string(prose::to_html(rendering.source.slice(span), &options))
+    Value::from_safe_string(references::to_html(rendering.source.slice(span), |text| {
+        prose::to_html(text, &options)
+    }))
 }
 
 /// The element ids given out so far, and for each id taken, the next suffix to try.

@@ -3,6 +3,7 @@
 //! what has no CLI equivalent) and image paths rewritten to where the figures are copied.
 
 use crate::bind::runbook::BoundAction;
+use crate::parse::document::{Block, Document, Section};
 use crate::parse::source::Span;
 use crate::render::Rendering;
 use crate::render::images;
@@ -27,6 +28,16 @@ pub fn page(rendering: &Rendering<'_>) -> String {
             edits.push((span, target.clone()));
         }
     }
+    // `{{ … }}` in prose: placeholders (no run fills them in here).
+    for span in prose_spans(rendering.document) {
+        for range in crate::parse::template::prose_tags(&text[span.range()]) {
+            let tag = Span::new(span.start + range.start, span.start + range.end);
+            edits.push((
+                tag,
+                crate::parse::template::prose_placeholder(source.slice(tag)),
+            ));
+        }
+    }
     edits.sort_by_key(|(span, _)| span.start);
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
@@ -42,6 +53,24 @@ pub fn page(rendering: &Rendering<'_>) -> String {
     if !out.ends_with('\n') {
         out.push('\n');
     }
+    out
+}
+
+/// Every prose block of the document (under the title, in parts and in steps).
+fn prose_spans(document: &Document<'_>) -> Vec<Span> {
+    fn blocks(blocks: &[Block<'_>], out: &mut Vec<Span>) {
+        out.extend(blocks.iter().filter_map(|block| match block {
+            Block::Prose(prose) => Some(prose.span),
+            Block::Action(_) => None,
+        }));
+    }
+    fn section(of: &Section<'_>, out: &mut Vec<Span>) {
+        blocks(&of.blocks, out);
+        of.children.iter().for_each(|child| section(child, out));
+    }
+    let mut out = Vec::new();
+    blocks(&document.intro, &mut out);
+    document.sections.iter().for_each(|s| section(s, &mut out));
     out
 }
 

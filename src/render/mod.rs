@@ -15,6 +15,7 @@ pub mod images;
 pub mod items;
 pub mod markdown;
 pub mod prose;
+pub mod references;
 pub mod theme;
 pub mod words;
 

@@ -16,6 +16,7 @@ use crate::providers::{Assignment, Clock, Iam, Prompt, Sts};
 use crate::render::{self, StepItem};
 use crate::run::context::{Context, JournalHandle, Mode, Outcome, RunError};
 use crate::run::journal::Entry;
+use crate::run::prose;
 use crate::run::terminal;
 use crate::run::ui::Ui;
 use crate::run::values::{ResolveError, Scope, Value};
@@ -480,7 +481,8 @@ impl<'r> Executor<'r> {
         for item in &items {
             let action = match item {
                 StepItem::Prose(span) => {
-                    self.ui.styled(&terminal::step_prose(self.source, &[*span]));
+                    let text = prose::fill(self.source.slice(*span), scope);
+                    self.ui.styled(&terminal::prose_block(&text));
                     continue;
                 }
                 StepItem::Action(action) => *action,

@@ -10,6 +10,7 @@ pub mod eval;
 pub mod executor;
 pub mod handover;
 pub mod journal;
+pub mod prose;
 pub mod runner;
 pub mod terminal;
 pub mod ui;

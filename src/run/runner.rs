@@ -74,7 +74,10 @@ pub fn run(request: RunRequest) -> RunResult {
     });
     install_interrupt_handler();
     if let Err(message) = executor::check_vars(runbook, &request.vars) {
-        ui.error(&message, Some("check the spelling, or `runbook plan FILE` for the guide's inputs"));
+        ui.error(
+            &message,
+            Some("check the spelling, or `runbook plan FILE` for the guide's inputs"),
+        );
         return RunResult::Usage(message);
     }
 

@@ -25,6 +25,12 @@ pub fn step_prose(source: &Source, prose: &[Span]) -> String {
     out
 }
 
+/// One prose block's text (its references already filled in, [`crate::run::prose::fill`])
+/// as styled terminal text, as [`step_prose`] shows each block.
+pub fn prose_block(text: &str) -> String {
+    markdown_to_terminal(text) + "\n"
+}
+
 /// Render a Markdown fragment for a terminal.
 pub fn markdown_to_terminal(text: &str) -> String {
     let mut out = String::new();

@@ -230,13 +230,17 @@ fn hostile_input_is_escaped_sanitised_and_never_evaluated() {
     // No event handler or style attribute on any element (escaped text may mention them).
     let handler = Regex::new(r#"<[a-zA-Z][^>]*\s(on[a-z]+|style)\s*="#).unwrap();
     assert!(!handler.is_match(main), "{:?}", handler.find(main));
-    // Template syntax is text, in prose and in parameters, and never evaluated.
+    // Template syntax is never evaluated: literal braces in prose (`{{ '{{' }}`) are
+    // text, a reference in prose is a placeholder, and parameters are shown as written.
     assert!(main.contains("template syntax {{ 7*7 }}"), "{main}");
     assert!(
         main.contains("{% for x in y %}{{ x }}{% endfor %}"),
         "{main}"
     );
-    assert!(main.contains("<code>{{ 7*7 }}</code>"), "{main}");
+    assert!(
+        main.contains("<code><var class=\"runbook-ref\">‹7*7›</var></code>"),
+        "{main}"
+    );
     assert!(
         main.contains("from <code>{{ answer }}-{{ 7*7 }}</code>"),
         "{main}"
@@ -274,6 +278,7 @@ fn hostile_input_is_escaped_sanitised_and_never_evaluated() {
     .assert_code(0);
     let markdown = read(out.path().join("hostile.md"));
     assert!(markdown.contains("template syntax {{ 7*7 }}"), "{markdown}");
+    assert!(markdown.contains("Type `‹7*7›`"), "{markdown}");
     assert!(markdown.contains("default `<7-7>`"), "{markdown}");
     assert!(!markdown.contains("```input.text"), "{markdown}");
     assert!(
@@ -664,4 +669,54 @@ fn walk(dir: &Path) -> Vec<String> {
         }
     }
     out
+}
+
+/// References in prose and in code blocks are placeholders on the page (no run fills them
+/// in), in HTML a styled `<var>` and in Markdown the same `‹…›` text; literal braces
+/// stay text, and the raw `{{ … }}` never appears.
+#[test]
+fn prose_references_are_placeholders() {
+    let fixtures = root().join("tests/fixtures/run");
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().to_str().unwrap();
+    render(&fixtures, &["prose.md", "--out", out_dir]).assert_code(0);
+    let main = main_of(&read(out.path().join("prose.html"))).to_string();
+    let var = |name: &str| format!("<var class=\"runbook-ref\">‹{name}›</var>");
+    assert!(
+        main.contains(&format!(
+            "Signed in as <strong>{}</strong>",
+            var("me.user_name")
+        )),
+        "{main}"
+    );
+    assert!(
+        main.contains(&format!(
+            "mfa_serial = arn:aws:iam::{}:mfa/{}",
+            var("me.account"),
+            var("me.user_name")
+        )),
+        "{main}"
+    );
+    assert!(
+        main.contains(&format!("[profile {}-mfa]", var("me.user_name"))),
+        "{main}"
+    );
+    assert!(main.contains("look like {{ me.user_name }}."), "{main}");
+    assert_eq!(main.matches("{{").count(), 1, "{main}");
+
+    render(
+        &fixtures,
+        &["prose.md", "--out", out_dir, "--format", "markdown"],
+    )
+    .assert_code(0);
+    let markdown = read(out.path().join("prose.md"));
+    assert!(
+        markdown.contains("mfa_serial = arn:aws:iam::‹me.account›:mfa/‹me.user_name›\n"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("look like {{ me.user_name }}."),
+        "{markdown}"
+    );
+    assert_eq!(markdown.matches("{{").count(), 1, "{markdown}");
 }

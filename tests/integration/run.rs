@@ -648,3 +648,26 @@ fn vars_are_checked_and_a_changed_var_runs_again() {
         .unwrap_or_else(|| panic!("devs ran again: {}", changed.stdout));
     assert_eq!(devs["status"], "done", "{devs}");
 }
+
+/// Prose and code blocks that are not action blocks show the run's values: the caller's
+/// name and ARN filled into a `~/.aws/config` snippet, a placeholder for what is not
+/// known yet, literal braces where the guide escaped them.
+#[test]
+fn prose_and_code_blocks_show_the_runs_values() {
+    let user = user("prosy");
+    let state = tempfile::tempdir().unwrap();
+    let output = user.run("tests/fixtures/run/prose.md", state.path(), &["--yes"], &[]);
+    output.assert_code(0);
+    let stdout = &output.stdout;
+    for shown in [
+        "Until the check below has run, your name shows as ‹me.user_name›.",
+        "Signed in as prosy, account 123456789012.",
+        "(written for arn:aws:iam::123456789012:user/prosy):",
+        "    [profile prosy-mfa]",
+        "    mfa_serial = arn:aws:iam::123456789012:mfa/prosy",
+        "Templates elsewhere look like {{ me.user_name }}.",
+    ] {
+        assert!(stdout.contains(shown), "no {shown:?} in:\n{stdout}");
+    }
+    assert!(!stdout.contains("{{ me.arn"), "{stdout}");
+}
