@@ -186,7 +186,7 @@ pub struct Param {
 }
 
 /// Parameters after binding: the typed value, kept opaque until the action runs.
-pub type BoundParams = Box<dyn Any + Send + Sync>;
+pub type BoundParams = std::sync::Arc<dyn Any + Send + Sync>;
 
 /// The object-safe face of an [`Action`], what the registry holds.
 pub trait ActionDef: Sync {
@@ -269,12 +269,12 @@ impl<A: Action> ActionDef for Typed<A> {
 
     fn bind(&self, body: toml::de::Deserializer<'_>) -> Result<BoundParams, toml::de::Error> {
         let params: A::Params = serde::Deserialize::deserialize(body)?;
-        Ok(Box::new(params))
+        Ok(std::sync::Arc::new(params))
     }
 
     fn bind_plain(&self, body: &crate::parse::body::Body<'_>) -> Option<BoundParams> {
         let params: A::Params = crate::parse::body::deserialize(body).ok()?;
-        Some(Box::new(params))
+        Some(std::sync::Arc::new(params))
     }
 
     #[cfg(test)]

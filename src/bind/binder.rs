@@ -14,7 +14,7 @@ use toml::de::DeValue;
 use crate::actions;
 use crate::bind::action::{ActionDef, Exports, Param};
 use crate::bind::figure;
-use crate::bind::runbook::{BoundAction, Finding, Runbook, Step};
+use crate::bind::runbook::{BoundAction, Finding, ForEach, Runbook, Step};
 use crate::bind::types;
 use crate::parse::body::{self, Body};
 use crate::parse::diagnostic::{self, Diagnostic, did_you_mean, did_you_mean_within, list};
@@ -25,6 +25,8 @@ use crate::parse::{expr, template};
 
 /// Body keys every action accepts, handled here rather than by the action.
 pub const WHEN: &str = "when";
+pub const FOR_EACH: &str = "for_each";
+pub const AS: &str = "as";
 pub const EXPECT: &str = "expect";
 /// Info-string attributes after the action name.
 const ATTRIBUTES: &[&str] = &["id", "confirm"];
@@ -50,6 +52,8 @@ struct Symbol {
     guard: Vec<String>,
     /// For each condition of `guard`: the condition as written, and where.
     origins: Vec<(String, Span)>,
+    /// A `for_each` action: its outputs are lists, one value per item.
+    looped: bool,
 }
 
 /// An action block found in a step, before its body is bound.
@@ -80,6 +84,7 @@ pub fn bind(source: &Source, document: &Document) -> Bound {
         deferring: true,
         deferred: Vec::new(),
         figures: None,
+        loop_var: None,
         guard: Vec::new(),
         origins: Vec::new(),
         step_guard: Vec::new(),
@@ -125,6 +130,8 @@ struct Binder<'s, 'd> {
     /// The conditions of the step being bound (its own `when` and its parts').
     step_guard: Vec<String>,
     step_origins: Vec<(String, Span)>,
+    /// The item of the `for_each` action being bound: its name and type.
+    loop_var: Option<(String, types::Type)>,
     /// Where the runbook's figures may come from (found on the first local image), and
     /// what each image path checked so far came to.
     figures: Option<Figures>,
@@ -465,6 +472,7 @@ impl<'d> Binder<'_, 'd> {
                         step,
                         guard: Vec::new(),
                         origins: Vec::new(),
+                        looped: false,
                     },
                 );
             }
@@ -581,8 +589,10 @@ impl<'d> Binder<'_, 'd> {
             }
             return None;
         }
+        self.loop_var = None;
         let when = table.remove(WHEN);
         let expect = table.remove(EXPECT);
+        let for_each = self.for_each(&mut table, base, index);
         let when = when.and_then(|value| match value.get_ref() {
             // The usual case, without a list of one.
             DeValue::String(text) => Some((text.to_string(), Span::from(value.span()).shift(base))),
@@ -612,6 +622,7 @@ impl<'d> Binder<'_, 'd> {
         {
             symbol.guard = self.guard.clone();
             symbol.origins = self.origins.clone();
+            symbol.looped = for_each.is_some();
         }
         let params = actions::params(def);
         let complete = self.check_keys(def, params, block, &table);
@@ -636,6 +647,7 @@ impl<'d> Binder<'_, 'd> {
                 &guard,
             );
         }
+        self.loop_var = None;
         if !complete {
             return None;
         }
@@ -710,7 +722,100 @@ impl<'d> Binder<'_, 'd> {
                 .map(|(check, _, finding)| Finding { check, finding })
                 .collect(),
             confirm: found.confirm,
+            for_each,
         })
+    }
+
+    /// `for_each = "LIST"` and `as = "NAME"`: checked (a list, a free name), and the item
+    /// made visible to the rest of the action as [`Binder::loop_var`].
+    fn for_each(
+        &mut self,
+        table: &mut crate::parse::body::Body<'_>,
+        base: usize,
+        index: usize,
+    ) -> Option<ForEach> {
+        let list = table.remove(FOR_EACH);
+        let name = table.remove(AS);
+        let Some(list) = list else {
+            if let Some(name) = name {
+                self.diagnostics.push(
+                    Diagnostic::error("invalid-parameter", "`as` names the item of a `for_each`, and this action has none")
+                        .label(Span::from(name.span()).shift(base), "no `for_each` here")
+                        .help("add `for_each = \"devices.devices\"` to run the action once per item, or remove `as`"),
+                );
+            }
+            return None;
+        };
+        let span = Span::from(list.span()).shift(base);
+        let DeValue::String(text) = list.get_ref() else {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "invalid-parameter",
+                    "`for_each` must be a string: an expression giving a list",
+                )
+                .label(span, format!("found {}", list.get_ref().type_str()))
+                .help("write e.g. `for_each = \"devices.devices\"`"),
+            );
+            return None;
+        };
+        let text = text.to_string();
+        let item = match &name {
+            None => "item".to_string(),
+            Some(value) => {
+                let at = Span::from(value.span()).shift(base);
+                match value.get_ref() {
+                    DeValue::String(n)
+                        if is_identifier(n) && !self.symbols.contains_key(n.as_ref()) =>
+                    {
+                        n.to_string()
+                    }
+                    DeValue::String(n) if is_identifier(n) => {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                "invalid-parameter",
+                                format!("`as = \"{n}\"` hides the action or input `{n}`"),
+                            )
+                            .label(at, "already an id")
+                            .help("name the item something else, e.g. `as = \"device\"`"),
+                        );
+                        return None;
+                    }
+                    _ => {
+                        self.diagnostics.push(
+                            Diagnostic::error("invalid-parameter", "`as` must be a name: letters, digits and `_`")
+                                .label(at, "not a name")
+                                .help("write e.g. `as = \"device\"`; the action then uses `{{ device.serial_number }}`"),
+                        );
+                        return None;
+                    }
+                }
+            }
+        };
+        let ty = self.check_list(&text, span, index);
+        self.loop_var = Some((item.clone(), ty));
+        Some(ForEach {
+            list: text,
+            name: item,
+        })
+    }
+
+    /// A `for_each` list: its references, that it is a list, and what its items are.
+    fn check_list(&mut self, text: &str, span: Span, index: usize) -> types::Type {
+        let visible = VisibleThrough::Before(index);
+        let before = self.diagnostics.len();
+        let context = self.step_guard.clone();
+        self.check_expression_as(text, span, visible, None, &context, types::Want::List);
+        if self.diagnostics[before..].iter().any(Diagnostic::is_error) {
+            return types::Type::Any;
+        }
+        let Ok(parsed) = expr::parse_expression(text) else {
+            return types::Type::Any;
+        };
+        let lookup = |name: &str| self.named(name, visible, None);
+        match types::check(&parsed, types::Want::List, &lookup, &mut Vec::new()) {
+            types::Type::List(item) => *item,
+            _ => types::Type::Any,
+        }
     }
 
     /// Unknown parameters (with "did you mean") and missing required ones. Returns whether
@@ -982,12 +1087,18 @@ impl<'d> Binder<'_, 'd> {
         if let Some(output) = own.and_then(|def| def.output(name)) {
             return Some(types::Named::Value(types::Type::of_output(output)));
         }
+        if let Some((item, ty)) = &self.loop_var
+            && item == name
+        {
+            return Some(types::Named::Value(ty.clone()));
+        }
         let symbol = self.symbols.get(name)?;
         if !visible.sees(symbol.index) {
             return None;
         }
         Some(match symbol.def.exports() {
             Exports::Value => types::Named::Value(types::Type::Str),
+            Exports::Fields if symbol.looped => types::Named::Collected(symbol.def.outputs()),
             Exports::Fields => types::Named::Fields(symbol.def.outputs()),
         })
     }
@@ -1006,6 +1117,10 @@ impl<'d> Binder<'_, 'd> {
                 .iter()
                 .find(|output| output.name == field)
                 .map(types::Type::of_output),
+            (types::Named::Collected(outputs), Some(field)) => outputs
+                .iter()
+                .find(|output| output.name == field)
+                .map(|output| types::Type::List(Box::new(types::Type::of_output(output)))),
             _ => None,
         }
     }
@@ -1038,6 +1153,18 @@ impl<'d> Binder<'_, 'd> {
         visible: VisibleThrough,
         own: Option<&'static dyn ActionDef>,
         context: &[String],
+    ) {
+        self.check_expression_as(expr, span, visible, own, context, types::Want::Condition);
+    }
+
+    fn check_expression_as(
+        &mut self,
+        expr: &str,
+        span: Span,
+        visible: VisibleThrough,
+        own: Option<&'static dyn ActionDef>,
+        context: &[String],
+        want: types::Want,
     ) {
         if let Err(limit) = template::expression_limits(expr) {
             self.limit_exceeded(&limit, expr, span);
@@ -1077,7 +1204,7 @@ impl<'d> Binder<'_, 'd> {
         }
         let mut errors = Vec::new();
         let lookup = |name: &str| self.named(name, visible, own);
-        types::check(&parsed, types::Want::Condition, &lookup, &mut errors);
+        types::check(&parsed, want, &lookup, &mut errors);
         self.type_errors(errors, expr, span);
         let mut uses = Vec::new();
         guarded_uses(&parsed, context.to_vec(), &mut uses);
@@ -1319,6 +1446,28 @@ impl<'d> Binder<'_, 'd> {
     ) {
         let (root, rest) = split_dot(reference);
         let field = rest.map(|rest| split_dot(rest).0);
+        // The item of a `for_each`: its fields are checked by the type checker.
+        if let Some((item, ty)) = &self.loop_var
+            && item == root
+        {
+            if let (types::Type::Record(fields), Some(field)) = (ty, field)
+                && !fields.iter().any(|f| f.name == field)
+            {
+                let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
+                let help = match did_you_mean(field, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? the fields are: {}", names.join(", ")),
+                    None => format!("the fields are: {}", names.join(", ")),
+                };
+                let diagnostic = Diagnostic::error(
+                    "unknown-field",
+                    format!("`{item}` (an item of the `for_each` list) has no field `{field}`"),
+                )
+                .label(at, "unknown field")
+                .help(help);
+                self.diagnostics.push(diagnostic);
+            }
+            return;
+        }
         if let Some(own) = own
             && let Some(output) = own.output(root)
         {

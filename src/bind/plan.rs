@@ -10,7 +10,8 @@ use crate::bind::action::Output;
 use crate::bind::runbook::{Runbook, StepKind};
 
 /// Bumped when the JSON plan changes incompatibly. 2: steps of kind `info`, a step's
-/// `when` (its conditions, present when it has any), an action's `findings`.
+/// `when` (its conditions, present when it has any), an action's `findings` and
+/// `for_each` (present when set).
 pub const PLAN_VERSION: u32 = 2;
 
 #[derive(Debug, Serialize)]
@@ -57,6 +58,9 @@ pub struct PlanAction {
     /// Checks that report a finding when false (present when there are any).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<crate::bind::runbook::Finding>,
+    /// Runs once per item of this list (present when it loops).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub for_each: Option<crate::bind::runbook::ForEach>,
     pub confirm: bool,
     /// The AWS CLI command doing the same by hand, template values as `<placeholders>`.
     pub aws_cli: Option<String>,
@@ -88,6 +92,7 @@ impl Plan {
                         when: action.when.clone(),
                         expect: action.expect.clone(),
                         findings: action.findings.clone(),
+                        for_each: action.for_each.clone(),
                         confirm: action.confirm,
                         aws_cli: action.aws_cli(),
                     })
@@ -192,6 +197,9 @@ impl Plan {
                 );
                 let pad = format!("{indent}    ");
                 let _ = writeln!(out, "{pad}{}", action.summary);
+                if let Some(each) = &action.for_each {
+                    let _ = writeln!(out, "{pad}for each {} in: {}", each.name, each.list);
+                }
                 if let Some(when) = &action.when {
                     let _ = writeln!(out, "{pad}only when: {when}");
                 }

@@ -69,6 +69,18 @@ pub struct Finding {
     pub finding: String,
 }
 
+/// `for_each = "LIST"` (with `as = "NAME"`): the action runs once per item of the list,
+/// with the item as `NAME` (default `item`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ForEach {
+    /// The expression giving the list.
+    pub list: String,
+    /// The name the item has in the action's parameters, `when` and `expect`.
+    #[serde(rename = "as")]
+    pub name: String,
+}
+
+#[derive(Clone)]
 pub struct BoundAction {
     /// The block's `id=`, or `<step-id>-<n>` when it has none.
     pub id: String,
@@ -93,6 +105,8 @@ pub struct BoundAction {
     pub findings: Vec<Finding>,
     /// Ask before running even if the action does not mutate anything.
     pub confirm: bool,
+    /// Run once per item of a list.
+    pub for_each: Option<ForEach>,
 }
 
 impl std::fmt::Debug for BoundAction {

@@ -107,6 +107,8 @@ pub enum Named {
     Value(Type),
     /// An action's outputs, as fields of its id.
     Fields(&'static [Output]),
+    /// A `for_each` action's outputs: each `id.<name>` is the list of every item's value.
+    Collected(&'static [Output]),
 }
 
 /// A type problem: where (in the expression's text), what, and what to write.
@@ -189,7 +191,7 @@ pub fn check(
             Want::List => (
                 "not-a-list",
                 format!("`for_each` needs a list; this is {ty}"),
-                "use a list output, e.g. `{{ final.devices }}`".into(),
+                "give it a list output, e.g. `for_each = \"devices.devices\"` (`runbook actions` shows which outputs are lists)".into(),
             ),
         };
         errors.push(TypeError {
@@ -238,7 +240,7 @@ fn infer(expr: &Expr, lookup: &dyn Fn(&str) -> Option<Named>, errors: &mut Vec<T
         Kind::Name(name) => match lookup(name) {
             Some(Named::Value(ty)) => ty,
             // `duo` alone, for an action: its outputs are `duo.<name>`; reported elsewhere.
-            Some(Named::Fields(_)) | None => Type::Any,
+            Some(Named::Fields(_) | Named::Collected(_)) | None => Type::Any,
         },
         Kind::Attr(value, name, name_span) => {
             if let Kind::Name(root) = &value.kind
@@ -249,6 +251,16 @@ fn infer(expr: &Expr, lookup: &dyn Fn(&str) -> Option<Named>, errors: &mut Vec<T
                     .iter()
                     .find(|output| output.name == name)
                     .map_or(Type::Any, Type::of_output);
+            }
+            if let Kind::Name(root) = &value.kind
+                && let Some(Named::Collected(outputs)) = lookup(root)
+            {
+                return outputs
+                    .iter()
+                    .find(|output| output.name == name)
+                    .map_or(Type::Any, |output| {
+                        Type::List(Box::new(Type::of_output(output)))
+                    });
             }
             match infer(value, lookup, errors) {
                 Type::Record(fields) => match fields.iter().find(|f| f.name == name) {

@@ -2,13 +2,13 @@
 //! scope, a journal entry after every action, and cleanup when a run fails after creating
 //! a device it never enabled. Side effects happen only through the providers.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::json;
 
 use crate::bind::action::Exports;
-use crate::bind::runbook::{BoundAction, Runbook, Step};
+use crate::bind::runbook::{BoundAction, ForEach, Runbook, Step};
 use crate::parse::source::Source;
 use crate::parse::template;
 use crate::providers::security_key::SecurityKeys;
@@ -510,13 +510,124 @@ impl<'r> Executor<'r> {
                 );
                 continue;
             }
-            self.run_action(step, action, scope)?;
+            if let Some(each) = &action.for_each {
+                self.run_loop(step, action, each, scope, rerun)?;
+            } else {
+                self.run_action(step, action, scope)?;
+            }
         }
         if step.actions.is_empty() {
             self.manual_step(step)?;
         }
         self.ui
             .run_event("step_finished", json!({ "step": step.id }));
+        Ok(())
+    }
+
+    /// A `for_each` action: once per item, each journaled as `id[n]` (a resumed run skips
+    /// the items done), then its outputs collected, one list per output, as `id`.
+    fn run_loop(
+        &mut self,
+        step: &Step,
+        action: &BoundAction,
+        each: &ForEach,
+        scope: &mut Scope,
+        rerun: &BTreeSet<String>,
+    ) -> Result<(), RunError> {
+        let name = action.def.name();
+        let items = match scope.value(&each.list, None) {
+            Ok(serde_json::Value::Array(items)) => items,
+            Ok(other) => {
+                return Err(RunError::failed(
+                    format!(
+                        "{name} {}: `for_each = \"{}\"` gave {other} instead of a list",
+                        action.id, each.list
+                    ),
+                    "`runbook check` shows what the expression gives",
+                ));
+            }
+            Err(error @ ResolveError::Unavailable { .. }) => {
+                return self.unavailable(step, action, scope, error);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        self.ui.detail(&format!(
+            "{name} {}: for each of the {} item(s) of `{}`",
+            action.id,
+            items.len(),
+            each.list
+        ));
+        let mut collected: BTreeMap<String, Vec<serde_json::Value>> = action
+            .def
+            .outputs()
+            .iter()
+            .map(|output| (output.name.to_string(), Vec::new()))
+            .collect();
+        // Items that ran in this run, for the fault-injection tests.
+        let mut ran = 0;
+        for (n, item) in items.iter().enumerate() {
+            if INTERRUPTED.load(Ordering::SeqCst) {
+                return Err(RunError::Interrupted);
+            }
+            let mut one = action.clone();
+            one.id = format!("{}[{n}]", action.id);
+            one.for_each = None;
+            scope.set_item(&each.name, item);
+            self.ui.run_event(
+                "loop_item",
+                json!({ "step": step.id, "id": one.id, "as": each.name, "item": item }),
+            );
+            match self.journal.journal.entry(&one.id).cloned() {
+                Some(entry) if !rerun.contains(&one.id) && entry.status != NOT_RUN => {
+                    restore(scope, &one, &entry);
+                    self.ui
+                        .skipped(&format!("{name} {}: finished in an earlier run", one.id));
+                    self.action_event(
+                        step,
+                        &one,
+                        "journaled",
+                        false,
+                        &entry.outputs,
+                        "finished in an earlier run",
+                    );
+                }
+                _ => {
+                    self.run_action(step, &one, scope)?;
+                    if scope.lookup_entry_ran(&one.id) {
+                        ran += 1;
+                        crate::run::context::fault(&format!("looped:{}:{ran}", action.id));
+                    }
+                }
+            }
+            for (output, values) in &mut collected {
+                if let Ok(Value::Plain(value)) = scope.lookup(&format!("{}.{output}", one.id)) {
+                    values.push(value.clone());
+                }
+            }
+        }
+        let outputs: BTreeMap<String, serde_json::Value> = collected
+            .into_iter()
+            .map(|(output, values)| (output, serde_json::Value::Array(values)))
+            .collect();
+        if !self.mode.dry_run {
+            self.journal.journal.record(Entry {
+                id: action.id.clone(),
+                action: name.to_string(),
+                status: "done".to_string(),
+                outputs: outputs.clone(),
+                secrets: Vec::new(),
+                reason: Some(format!("{} item(s)", items.len())),
+                findings: Vec::new(),
+            });
+            self.journal.save()?;
+        }
+        scope.set_outputs(
+            &action.id,
+            outputs
+                .into_iter()
+                .map(|(output, value)| (output, Value::Plain(value)))
+                .collect(),
+        );
         Ok(())
     }
 
@@ -1109,6 +1220,9 @@ fn references(action: &BoundAction) -> Vec<String> {
         .collect();
     if let Some(when) = &action.when {
         references.extend(template::expression_references(when).unwrap_or_default());
+    }
+    if let Some(each) = &action.for_each {
+        references.extend(template::expression_references(&each.list).unwrap_or_default());
     }
     references
 }

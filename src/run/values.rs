@@ -108,9 +108,32 @@ impl Scope {
         self.entries.insert(id.to_string(), Entry::Fields(outputs));
     }
 
+    /// The item of a `for_each`: a record's fields as `name.<field>`, anything else as
+    /// `name`.
+    pub fn set_item(&mut self, name: &str, item: &serde_json::Value) {
+        let entry = match item {
+            serde_json::Value::Object(fields) => Entry::Fields(
+                fields
+                    .iter()
+                    .map(|(field, value)| (field.clone(), Value::Plain(value.clone())))
+                    .collect(),
+            ),
+            other => Entry::Value(Value::Plain(other.clone())),
+        };
+        self.entries.insert(name.to_string(), entry);
+    }
+
     pub fn set_skipped(&mut self, id: &str, reason: impl Into<String>) {
         self.entries
             .insert(id.to_string(), Entry::Skipped(reason.into()));
+    }
+
+    /// Whether `id` ran (it has outputs or a value, not a skip).
+    pub fn lookup_entry_ran(&self, id: &str) -> bool {
+        matches!(
+            self.entries.get(id),
+            Some(Entry::Fields(_) | Entry::Value(_))
+        )
     }
 
     pub fn contains(&self, id: &str) -> bool {

@@ -671,3 +671,90 @@ fn prose_and_code_blocks_show_the_runs_values() {
     }
     assert!(!stdout.contains("{{ me.arn"), "{stdout}");
 }
+
+/// `for_each`: a dry run shows every item, a run acts on each (its `when` per item), each
+/// item is journaled, and a run killed between two items resumes without repeating the
+/// first.
+#[test]
+fn for_each_acts_on_each_item_and_resumes_between_items() {
+    use runbook::providers::Iam;
+    let user = user("looper");
+    let iam = user.provider();
+    let prefix = format!("loop-{}-", std::process::id());
+    let serials: Vec<String> = ["a", "b"]
+        .iter()
+        .map(|n| {
+            iam.create_virtual_mfa_device(&format!("{prefix}{n}"), None)
+                .unwrap()
+                .serial_number
+        })
+        .collect();
+    let state = tempfile::tempdir().unwrap();
+    let file = "tests/fixtures/run/loop.md";
+    let var = format!("prefix={prefix}");
+    let events = |output: &crate::harness::Output| -> Vec<Value> {
+        output
+            .stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    };
+    // The items that are this test's devices (the emulator is shared), by their ids.
+    let mine = |events: &[Value], status: &str| -> usize {
+        let ids: Vec<&Value> = events
+            .iter()
+            .filter(|e| {
+                e["event"] == "loop_item"
+                    && e["item"]["serial_number"]
+                        .as_str()
+                        .is_some_and(|s| s.contains(&prefix))
+            })
+            .map(|e| &e["id"])
+            .collect();
+        events
+            .iter()
+            .filter(|e| e["event"] == "action" && e["status"] == status && ids.contains(&&e["id"]))
+            .count()
+    };
+    // The dry run shows both deletions and makes neither.
+    let dry = user.run(
+        file,
+        state.path(),
+        &["--dry-run", "--yes", "--output", "json", "--var", &var],
+        &[],
+    );
+    dry.assert_code(0);
+    assert_eq!(mine(&events(&dry), "would-run"), 2, "{}", dry.stdout);
+    // Killed right after the first deletion was journaled.
+    let killed = user.run(
+        file,
+        state.path(),
+        &["--yes", "--var", &var],
+        &[("RUNBOOK_FAULT", "looped:cleanup:1")],
+    );
+    assert_eq!(killed.signal, Some(9), "{}{}", killed.stdout, killed.stderr);
+    let left = |iam: &runbook::providers::aws::AwsProvider| -> usize {
+        iam.list_virtual_mfa_devices(runbook::providers::Assignment::Any)
+            .unwrap()
+            .iter()
+            .filter(|d| serials.contains(&d.serial_number))
+            .count()
+    };
+    assert_eq!(
+        left(&iam),
+        1,
+        "the first item was deleted, the second not yet"
+    );
+    // The resumed run skips the done item and deletes the other.
+    let resumed = user.run(
+        file,
+        state.path(),
+        &["--yes", "--output", "json", "--var", &var],
+        &[],
+    );
+    resumed.assert_code(0);
+    let events = events(&resumed);
+    assert_eq!(mine(&events, "journaled"), 1, "{}", resumed.stdout);
+    assert_eq!(mine(&events, "done"), 1, "{}", resumed.stdout);
+    assert_eq!(left(&iam), 0);
+}
