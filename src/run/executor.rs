@@ -438,7 +438,9 @@ impl<'r> Executor<'r> {
         for item in &items {
             let action = match item {
                 StepItem::Prose(span) => {
-                    self.ui.styled(&terminal::step_prose(self.source, &[*span]));
+                    let width = self.ui.prose_width();
+                    self.ui
+                        .styled(&terminal::step_prose(self.source, &[*span], width));
                     continue;
                 }
                 StepItem::Action(action) => *action,
