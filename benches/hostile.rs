@@ -256,7 +256,7 @@ fn terminal(checked: &Checked) -> usize {
     runbook
         .steps
         .iter()
-        .map(|step| runbook::run::terminal::step_prose(source, &step.prose).len())
+        .map(|step| runbook::run::terminal::step_prose(source, &step.prose, Some(80)).len())
         .sum()
 }
 

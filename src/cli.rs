@@ -51,8 +51,10 @@ Examples:
   runbook test runbooks/*.md                  run each guide on test backends, compare with its snapshots
   runbook render runbooks/*.md --out site     each guide as an HTML page, with its figures
 
-A runbook is a Markdown guide: `##`/`###` headings are steps, and fenced code blocks whose
-info string names an action (```iam.enable-mfa-device id=x) are bound to typed actions.
+A runbook is a Markdown guide: the `#` heading is the title; every heading without
+sub-headings is a step; a heading with sub-headings is a part that groups steps. Fenced code
+blocks whose info string names an action (```iam.enable-mfa-device id=x) are bound to typed
+actions.
 Exit codes: 0 ok, 1 invalid runbook or failed step, 2 usage or output error, 3 finished
 but some checks could not run (listed), 4 finished with findings (listed), 130 Ctrl-C.";
 

@@ -69,7 +69,7 @@ fn terminal(checked: &runbook::bind::check::Checked, input: usize) {
     let mut printed = 0;
     for step in &runbook.steps {
         for span in &step.prose {
-            let text = runbook::run::terminal::step_prose(source, &[*span]);
+            let text = runbook::run::terminal::step_prose(source, &[*span], Some(40));
             printed += text.len();
         }
     }

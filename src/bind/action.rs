@@ -161,6 +161,11 @@ pub struct Problem {
     /// The parameter, so the diagnostic can point at it.
     pub param: &'static str,
     pub message: String,
+    /// Where in the parameter's string value the problem is (byte offsets into the
+    /// value), when the check knows: the diagnostic then points at those bytes.
+    pub within: Option<std::ops::Range<usize>>,
+    /// What to do about it, when the message alone does not say.
+    pub help: Option<String>,
 }
 
 impl Problem {
@@ -168,7 +173,20 @@ impl Problem {
         Problem {
             param,
             message: message.into(),
+            within: None,
+            help: None,
         }
+    }
+
+    /// The problem is at `range` (byte offsets) inside the parameter's string value.
+    pub fn within(mut self, range: std::ops::Range<usize>) -> Problem {
+        self.within = Some(range);
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Problem {
+        self.help = Some(help.into());
+        self
     }
 }
 

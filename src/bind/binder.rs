@@ -91,6 +91,7 @@ pub fn bind(source: &Source, document: &Document) -> Bound {
         step_origins: Vec::new(),
         ids: None,
         suggestion_budget: SUGGESTION_BUDGET,
+        misplaced: Vec::new(),
     };
     let runbook = binder.bind(document);
     let mut diagnostics = binder.diagnostics;
@@ -135,6 +136,9 @@ struct Binder<'s, 'd> {
     /// Where the runbook's figures may come from (found on the first local image), and
     /// what each image path checked so far came to.
     figures: Option<Figures>,
+    /// The ids of action blocks outside any step (each already an `action-outside-step`
+    /// error): a reference to one is not reported again as undefined.
+    misplaced: Vec<String>,
 }
 
 /// The guide's tree and the verdict on each image path seen.
@@ -409,14 +413,19 @@ impl<'d> Binder<'_, 'd> {
 
     fn outside_step(&mut self, block: &Block, where_: &str) {
         if let Block::Action(action) = block {
-            self.diagnostics.push(
-                Diagnostic::error(
-                    "action-outside-step",
-                    format!("action block `{}` is {where_}", action.name),
-                )
-                .label(action.name_span, "this would never run")
-                .help("move it under the step heading it belongs to"),
-            );
+            let mut diagnostic = Diagnostic::error(
+                "action-outside-step",
+                format!("action block `{}` is {where_}", action.name),
+            )
+            .label(action.name_span, "this would never run")
+            .help("move it under the step heading it belongs to");
+            if let Some(id) = action.attribute("id").and_then(|id| id.value) {
+                diagnostic = diagnostic.note(format!(
+                    "uses of `{id}` are checked once the block is in a step"
+                ));
+                self.misplaced.push(id.to_string());
+            }
+            self.diagnostics.push(diagnostic);
         }
     }
 
@@ -681,14 +690,21 @@ impl<'d> Binder<'_, 'd> {
             }
         };
         for problem in def.check(&typed) {
-            let span = param_span(block, problem.param).unwrap_or(block.name_span);
-            self.diagnostics.push(
-                Diagnostic::error(
-                    "invalid-parameter",
-                    format!("invalid `{}`: {}", problem.param, problem.message),
-                )
-                .label(span, "here"),
-            );
+            let span = problem
+                .within
+                .clone()
+                .and_then(|within| string_span_within(block, problem.param, within))
+                .or_else(|| param_span(block, problem.param))
+                .unwrap_or(block.name_span);
+            let mut diagnostic = Diagnostic::error(
+                "invalid-parameter",
+                format!("invalid `{}`: {}", problem.param, problem.message),
+            )
+            .label(span, "here");
+            if let Some(help) = problem.help {
+                diagnostic = diagnostic.help(help);
+            }
+            self.diagnostics.push(diagnostic);
         }
         if self.diagnostics[diagnostics_before..]
             .iter()
@@ -1475,6 +1491,10 @@ impl<'d> Binder<'_, 'd> {
             return;
         }
         let Some(symbol) = self.symbols.get(root) else {
+            if self.misplaced.iter().any(|id| id == root) {
+                // Already reported where the mistake is: see `outside_step`.
+                return;
+            }
             if self.deferring {
                 self.deferred.push(Deferred {
                     reference: reference.to_string(),
@@ -1815,6 +1835,26 @@ fn param_span(block: &ActionBlock, param: &str) -> Option<Span> {
         .map(|(key, value)| {
             Span::new(key.span().start, value.span().end).shift(block.body_span.start)
         })
+}
+
+/// The bytes `within` of a parameter's string value, where the source holds the string
+/// as written (a one-line literal `'…'`, or `"…"` without escapes): else `None`, and the
+/// diagnostic points at the whole parameter.
+fn string_span_within(
+    block: &ActionBlock,
+    param: &str,
+    within: std::ops::Range<usize>,
+) -> Option<Span> {
+    let (table, _) = body::parse(block.body);
+    let (_, value) = table.iter().find(|(key, _)| key.get_ref() == param)?;
+    let raw = block.body.get(value.span())?;
+    let quote = raw.chars().next().filter(|&c| c == '\'' || c == '"')?;
+    let content = raw.strip_prefix(quote)?.strip_suffix(quote)?;
+    let as_written = !content.starts_with(quote) && (quote == '\'' || !content.contains('\\'));
+    (as_written && within.start <= within.end && within.end <= content.len()).then(|| {
+        Span::new(within.start + 1, within.end + 1)
+            .shift(value.span().start + block.body_span.start)
+    })
 }
 
 /// `haystack.find(needle)`, without the setup cost of `str`'s substring search, which

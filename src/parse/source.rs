@@ -238,6 +238,9 @@ pub enum LoadError {
 /// real use. Larger files are refused before they are read.
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
+/// U+FEFF encoded as UTF-8, as some editors put it at the start of a file.
+const BYTE_ORDER_MARK: &[u8] = b"\xef\xbb\xbf";
+
 impl Source {
     /// Read a runbook file. Empty files load fine; the parser reports them.
     pub fn read(path: &Path) -> Result<Source, LoadError> {
@@ -269,6 +272,12 @@ impl Source {
             .map_err(failed)?;
         if bytes.len() as u64 > MAX_FILE_BYTES {
             return Err(too_large(bytes.len() as u64));
+        }
+        // A UTF-8 byte-order mark (some Windows editors write one) is not text: dropped
+        // here, before anything is parsed, so every span and line:column is counted from
+        // the first character an editor shows (the title on line 1, column 1).
+        if bytes.starts_with(BYTE_ORDER_MARK) {
+            bytes.drain(..BYTE_ORDER_MARK.len());
         }
         match String::from_utf8(bytes) {
             Ok(text) => Ok(Source::new(path, text)),

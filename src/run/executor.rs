@@ -482,7 +482,8 @@ impl<'r> Executor<'r> {
             let action = match item {
                 StepItem::Prose(span) => {
                     let text = prose::fill(self.source.slice(*span), scope);
-                    self.ui.styled(&terminal::prose_block(&text));
+                    let width = self.ui.prose_width();
+                    self.ui.styled(&terminal::prose_block(&text, width));
                     continue;
                 }
                 StepItem::Action(action) => *action,

@@ -130,6 +130,24 @@ impl Ui {
         self.write_human(text);
     }
 
+    /// The columns prose is wrapped to: the terminal's width when the human text goes to
+    /// a terminal; `None` (no wrapping) into a pipe, a file or a capture.
+    pub fn prose_width(&self) -> Option<usize> {
+        if self.capture.is_some() {
+            return None;
+        }
+        let size = match self.mode {
+            OutputMode::Human if std::io::stdout().is_terminal() => {
+                terminal_size::terminal_size_of(std::io::stdout())
+            }
+            OutputMode::Json if std::io::stderr().is_terminal() => {
+                terminal_size::terminal_size_of(std::io::stderr())
+            }
+            _ => None,
+        };
+        size.map(|(terminal_size::Width(width), _)| usize::from(width))
+    }
+
     pub fn step_header(&mut self, index: usize, total: usize, title: &str, part: Option<&str>) {
         let title = escape(title);
         let part = part

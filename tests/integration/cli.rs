@@ -22,6 +22,40 @@ fn help_teaches_with_examples() {
     }
 }
 
+/// What `--help` says makes a step is what the README's format section says (and what
+/// the parser does: every leaf heading is a step), clause by clause.
+#[test]
+fn help_says_what_a_step_is_as_the_readme_does() {
+    let output = Test::new().args(["--help"]).run();
+    output.assert_code(0);
+    let words = |text: &str| {
+        text.replace("**", "")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let help = words(&output.stdout);
+    let readme = std::fs::read_to_string(crate::harness::root().join("README.md")).unwrap();
+    let statement = readme
+        .split("\n- ")
+        .find(|item| item.contains("is a **step**"))
+        .expect("the README says what a step is");
+    // The README's statement, up to the step id rule that follows it.
+    let statement = words(statement.split(" A step's id").next().unwrap());
+    let statement = statement.trim_end_matches('.');
+    let clauses: Vec<&str> = statement.split("; ").collect();
+    assert!(clauses.len() >= 2, "{statement}");
+    for clause in clauses {
+        assert!(
+            help.contains(clause),
+            "--help does not say, as the README does, `{clause}`:\n{}",
+            output.stdout
+        );
+    }
+    assert!(!help.contains("`##`/`###` headings are steps"), "{help}");
+}
+
 #[test]
 fn subcommand_help_explains_what_it_does() {
     let output = Test::new().args(["check", "--help"]).run();

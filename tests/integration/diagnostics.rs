@@ -108,6 +108,44 @@ fn not_utf8_points_at_the_first_bad_byte() {
     insta::assert_snapshot!(output.stderr);
 }
 
+/// A UTF-8 byte-order mark before the title is not text: the title is found (no
+/// `missing-title`) and positions are counted from the first character after it.
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_guide() {
+    let output = Test::new()
+        .file("bom.md", "\u{feff}# Title\n\n## Step\n\nDo it.\n")
+        .args(["check", "bom.md"])
+        .run();
+    output.assert_code(0);
+    assert!(
+        !output.stderr.contains("missing-title"),
+        "{}",
+        output.stderr
+    );
+    let output = Test::new()
+        .file("bom.md", "\u{feff}# Title\n\n## Step\n\n```iam.nope\n```\n")
+        .args(["check", "bom.md"])
+        .run();
+    output.assert_code(1);
+    assert!(
+        output.stderr.contains("error[unknown-action]"),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output.stderr.contains("--> bom.md:5:4"),
+        "{}",
+        output.stderr
+    );
+    assert!(!output.stderr.contains('\u{feff}'), "{}", output.stderr);
+    assert_eq!(
+        output.stderr.matches("error[").count(),
+        1,
+        "{}",
+        output.stderr
+    );
+}
+
 #[test]
 fn empty_and_blank_files() {
     for contents in ["", "\n\n   \n"] {

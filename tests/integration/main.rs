@@ -21,6 +21,7 @@ mod moto;
 mod network;
 mod plan;
 mod prompt_interrupt;
+mod prose;
 mod proxy;
 mod readme;
 mod render;

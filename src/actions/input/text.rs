@@ -1,6 +1,7 @@
 //! `input.text`: a text value from `--var`, a prompt or its default.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::{Mutex, PoisonError};
 
 use regex::Regex;
@@ -26,12 +27,57 @@ pub struct Params {
     pub help: Option<String>,
 }
 
+/// Why a `pattern` is not a regex, in the author's terms: what is wrong and where in the
+/// pattern as written (byte offsets), when the parser says.
+#[derive(Clone, Debug)]
+struct PatternError {
+    message: String,
+    at: Option<Range<usize>>,
+}
+
+/// The regex that matches a whole value against `pattern`. The author's pattern is parsed
+/// on its own first, so an error names it and points into it, never into the anchored
+/// form `^(?:…)$` that is compiled (in which `a)|(b` would even be valid).
+fn compile_whole_match(pattern: &str) -> Result<Regex, PatternError> {
+    let syntax = |kind: String, span: &regex_syntax::ast::Span| PatternError {
+        at: Some(span.start.offset..span.end.offset),
+        message: format!(
+            "{kind} (at character {} of the pattern)",
+            pattern[..span.start.offset].chars().count() + 1
+        ),
+    };
+    match regex_syntax::Parser::new().parse(pattern) {
+        Ok(_) => {}
+        Err(regex_syntax::Error::Parse(error)) => {
+            return Err(syntax(error.kind().to_string(), error.span()));
+        }
+        Err(regex_syntax::Error::Translate(error)) => {
+            return Err(syntax(error.kind().to_string(), error.span()));
+        }
+        Err(error) => {
+            return Err(PatternError {
+                message: error.to_string(),
+                at: None,
+            });
+        }
+    }
+    Regex::new(&format!("^(?:{pattern})$")).map_err(|error| PatternError {
+        message: match error {
+            regex::Error::CompiledTooBig(limit) => {
+                format!("it compiles to more than the {limit} bytes a pattern may take")
+            }
+            other => other.to_string(),
+        },
+        at: None,
+    })
+}
+
 /// `f` on the regex that matches a whole value against `pattern` (or on why it is not a
 /// regex), compiled once per distinct pattern: a runbook typically repeats one pattern in
 /// many inputs, and compiling a regex costs far more than checking the rest of a block. The
 /// cache holds at most [`CACHED_PATTERNS`] entries and starts over when full.
-fn with_whole_match<R>(pattern: &str, f: impl FnOnce(Result<&Regex, &regex::Error>) -> R) -> R {
-    type Cache = HashMap<String, Result<Regex, regex::Error>>;
+fn with_whole_match<R>(pattern: &str, f: impl FnOnce(Result<&Regex, &PatternError>) -> R) -> R {
+    type Cache = HashMap<String, Result<Regex, PatternError>>;
     static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
     let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
     let cache = cache.get_or_insert_with(HashMap::new);
@@ -39,8 +85,7 @@ fn with_whole_match<R>(pattern: &str, f: impl FnOnce(Result<&Regex, &regex::Erro
         if cache.len() >= CACHED_PATTERNS {
             cache.clear();
         }
-        let compiled = Regex::new(&format!("^(?:{pattern})$"));
-        cache.insert(pattern.to_string(), compiled);
+        cache.insert(pattern.to_string(), compile_whole_match(pattern));
     }
     f(cache[pattern].as_ref())
 }
@@ -65,10 +110,23 @@ impl Action for Text {
             return Vec::new();
         };
         with_whole_match(pattern, |compiled| match compiled {
-            Err(error) => vec![Problem::new(
-                "pattern",
-                format!("invalid regular expression: {error}"),
-            )],
+            Err(error) => {
+                let problem = Problem::new(
+                    "pattern",
+                    format!(
+                        "`{pattern}` is not a valid regular expression: {}",
+                        error.message
+                    ),
+                )
+                .help(
+                    "`pattern` is a regular expression in the syntax of Rust's `regex` crate \
+                     (https://docs.rs/regex/latest/regex/#syntax), matched against the whole value",
+                );
+                vec![match &error.at {
+                    Some(at) => problem.within(at.clone()),
+                    None => problem,
+                }]
+            }
             Ok(regex) => match &params.default {
                 Some(default)
                     if !crate::parse::template::is_template(default)
@@ -90,7 +148,10 @@ impl Action for Text {
             Some(pattern) => Some(
                 with_whole_match(pattern, |compiled| compiled.cloned().map_err(Clone::clone))
                     .map_err(|error| {
-                        RunError::failed(format!("invalid pattern: {error}"), "fix the runbook")
+                        RunError::failed(
+                            format!("invalid pattern `{pattern}`: {}", error.message),
+                            "fix the runbook",
+                        )
                     })?,
             ),
             None => None,
