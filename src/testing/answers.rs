@@ -1,9 +1,10 @@
 //! The answers file of a guide, for `runbook test`: `runbooks/aws-mfa.md` →
 //! `runbooks/aws-mfa.test.toml`. It sets the scene of a test run (the emulator's user, the
-//! fixed clock, unattended or scripted, the sandbox's stand-ins, a security key, devices
-//! that already exist) and plays the person: inputs, and the answers to every question in
-//! the order the run asks them. Codes are typed from the test's stand-in phone, which
-//! knows the seed of the device the run created (never written anywhere).
+//! fixed clock, unattended or scripted, the sandbox's stand-ins, a security key, what
+//! exists before the run) and plays the person: inputs, and the answers to every question
+//! in the order the run asks them. Codes are typed from the test's stand-in phone, which
+//! knows the seed of the device the run created, or of one the set-up enabled (never
+//! written anywhere).
 //!
 //! ```toml
 //! user = "alice"          # the IAM user created on the emulator (default `alice`)
@@ -11,18 +12,26 @@
 //! yes = true              # unattended, like `runbook run --yes` (default true)
 //! sandbox = true          # stand-ins for the phone and the console (default true)
 //! security_key = true     # a software security key is plugged in (default true)
-//! expect = "ok"           # how the run must end: "ok" or "failed" (default "ok")
+//! expect = "ok"           # "ok", "failed", "unverified" or "findings" (default "ok")
 //!
-//! [vars]                  # inputs, like `--var NAME=VALUE`
+//! [vars]                  # inputs, like `--var NAME=VALUE` (each an input of the guide)
 //! device_name = "alice-phone"
 //!
-//! [setup]                 # before the run, as the user
+//! [setup]                 # before the run ([`crate::testing::setup`])
 //! unassigned_devices = ["alice-DuoMobile"]
+//! virtual_devices = ["alice-Phone"]   # enabled; the phone knows the seed
+//! security_keys = ["alice-YubiKey"]   # registered u2f serials
+//! console_password = true
+//! users = [{ name = "bob", console_password = true }]
 //!
 //! [[answer]]              # one per question, in order (with yes = false)
 //! question = "MFA code 1" # optional: the question asked must contain this
 //! value = "{{ totp.wrong }}"
 //! ```
+//!
+//! Or several `[[scenario]]` tables, each with a `name` and any of the keys above
+//! (`[scenario.setup]`, `[[scenario.answer]]`, …); what a scenario leaves out comes from
+//! the top of the file, then the defaults ([`TestFile`]).
 //!
 //! Answer values: text as typed; `""` presses Enter (the default, or "no" to a yes/no
 //! question); `y`/`yes`; and, for codes, `{{ totp.current }}`, `{{ totp.previous }}`,

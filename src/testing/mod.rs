@@ -2,10 +2,12 @@
 //!
 //! For each guide: check it; compare its JSON plan with `<guide>.plan.json`; run it on
 //! test backends — the local AWS emulator (its own, started once and reset between
-//! guides), a software security key, a fixed clock, and the person played by the answers
-//! file `<guide>.test.toml` ([`crate::testing::answers`]) — and compare the normalised transcript
-//! ([`crate::testing::transcript`]) with `<guide>.transcript`. Differences are shown as unified
-//! diffs naming the step and action ([`crate::testing::snapshot`]).
+//! guides and scenarios), a software security key, a fixed clock, and the person played by
+//! the answers file `<guide>.test.toml` ([`crate::testing::answers`]), once per scenario,
+//! after its set-up ([`crate::testing::setup`]) — and compare the normalised transcript
+//! ([`crate::testing::transcript`]) with `<guide>.transcript` (`<guide>.<scenario>.transcript`).
+//! Differences are shown as unified diffs naming the step and action
+//! ([`crate::testing::snapshot`]); a failed run's transcript is left as `<snapshot>.new`.
 
 //!
 //! **testing** stage. Takes: bind's `Runbook`, run's `Executor`, providers (the emulator,
