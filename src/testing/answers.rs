@@ -45,6 +45,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::bind::runbook::Runbook;
 use crate::providers::Clock;
 use crate::providers::prompt::{Prompt, PromptError};
 use crate::secret::Secret;
@@ -387,6 +388,53 @@ impl TestFile {
             path: Some(path),
             scenarios,
         })
+    }
+}
+
+impl TestFile {
+    /// Every `[vars]` name must be an input of the guide (an `input.text` block's id).
+    pub fn check_vars(
+        &self,
+        runbook: &Runbook,
+        file: &Path,
+        answers_label: &str,
+    ) -> Result<(), String> {
+        let inputs: Vec<&str> = runbook
+            .actions()
+            .filter(|(_, action)| action.def.name() == "input.text")
+            .map(|(_, action)| action.id.as_str())
+            .collect();
+        for scenario in &self.scenarios {
+            for name in scenario.answers.vars.keys() {
+                if inputs.contains(&name.as_str()) {
+                    continue;
+                }
+                let place = match &scenario.name {
+                    Some(scenario) => format!("{answers_label}, scenario {scenario}"),
+                    None => answers_label.to_string(),
+                };
+                let help =
+                    match crate::parse::diagnostic::did_you_mean(name, inputs.iter().copied()) {
+                        Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                        None if inputs.is_empty() => {
+                            "the guide has no inputs (`input.text` blocks)".into()
+                        }
+                        None => format!(
+                            "its inputs are {}",
+                            inputs
+                                .iter()
+                                .map(|input| format!("`{input}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    };
+                return Err(format!(
+                    "{place}: [vars] `{name}` is not an input of {}: {help}",
+                    file.display()
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

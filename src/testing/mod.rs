@@ -216,7 +216,7 @@ fn test_guide(
         .unwrap_or(&answers::path_for(file))
         .display()
         .to_string();
-    if let Err(message) = check_vars(runbook, file, &test_file, &answers_label) {
+    if let Err(message) = test_file.check_vars(runbook, file, &answers_label) {
         say(BAD, &format!("  ✗ {message}"));
         return Ok(false);
     }
@@ -267,48 +267,6 @@ fn test_guide(
         );
     }
     Ok(passed)
-}
-
-/// Every `[vars]` name must be an input of the guide (an `input.text` block's id).
-fn check_vars(
-    runbook: &Runbook,
-    file: &Path,
-    test_file: &TestFile,
-    answers_label: &str,
-) -> Result<(), String> {
-    let inputs: Vec<&str> = runbook
-        .actions()
-        .filter(|(_, action)| action.def.name() == "input.text")
-        .map(|(_, action)| action.id.as_str())
-        .collect();
-    for scenario in &test_file.scenarios {
-        for name in scenario.answers.vars.keys() {
-            if inputs.contains(&name.as_str()) {
-                continue;
-            }
-            let place = match &scenario.name {
-                Some(scenario) => format!("{answers_label}, scenario {scenario}"),
-                None => answers_label.to_string(),
-            };
-            let help = match crate::parse::diagnostic::did_you_mean(name, inputs.iter().copied()) {
-                Some(suggestion) => format!("did you mean `{suggestion}`?"),
-                None if inputs.is_empty() => "the guide has no inputs (`input.text` blocks)".into(),
-                None => format!(
-                    "its inputs are {}",
-                    inputs
-                        .iter()
-                        .map(|input| format!("`{input}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            };
-            return Err(format!(
-                "{place}: [vars] `{name}` is not an input of {}: {help}",
-                file.display()
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// The transcript's snapshot of one scenario: `aws-mfa.md` → `aws-mfa.<name>.transcript`
