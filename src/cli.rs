@@ -116,12 +116,15 @@ enum Command {
     /// Test guides: run each on test backends and compare with its snapshots.
     ///
     /// Each guide runs on a local AWS emulator, with a software security key, a fixed
-    /// clock and the answers in `<guide>.test.toml` (inputs, answers to questions). Its
+    /// clock and the answers in `<guide>.test.toml` (inputs, answers to questions, what
+    /// exists before the run; or several `[[scenario]]`s, each from its own state). Its
     /// normalised transcript (steps, actions with their parameters, AWS calls and
     /// results, outputs, assertions; no secrets, no times, no account ids) is compared
-    /// with `<guide>.transcript`, and its JSON plan with `<guide>.plan.json`. A difference
-    /// is shown as a diff naming the step and the call, and fails. A missing snapshot is
-    /// written, except in CI (CI=true), where snapshots are never written.
+    /// with `<guide>.transcript` (a scenario's with `<guide>.<scenario>.transcript`), and
+    /// its JSON plan with `<guide>.plan.json`. A difference is shown as a diff naming the
+    /// step and the call, and fails; a failed run's transcript is left as
+    /// `<snapshot>.new`. A missing snapshot is written, except in CI (CI=true), where
+    /// snapshots are never written.
     #[command(after_help = TEST_EXAMPLES)]
     Test {
         /// Runbook files (Markdown).

@@ -737,6 +737,63 @@ pub fn create_user(emulator: &Emulator, user_name: &str) -> Result<SandboxUser, 
     })
 }
 
+/// Create the IAM user `user_name` on the emulator (no access key), for a test's set-up:
+/// another user in the account. With `console_password`, it can sign in to the console.
+pub fn create_other_user(
+    emulator: &Emulator,
+    user_name: &str,
+    console_password: bool,
+) -> Result<(), SandboxError> {
+    let admin = clients(&emulator.endpoint(), ADMIN_KEY.0, ADMIN_KEY.1);
+    admin
+        .run(admin.iam_client().create_user().user_name(user_name).send())
+        .map_err(|error| SandboxError::User {
+            user: user_name.to_string(),
+            source: AwsError::from_sdk("CreateUser", &error),
+            log: emulator.log_file().map(Path::to_path_buf),
+        })?;
+    if console_password {
+        give_console_password(emulator, user_name)?;
+    }
+    Ok(())
+}
+
+/// Give `user_name` a console password (a login profile), a random one nobody is told:
+/// only its existence matters to a test.
+pub fn give_console_password(emulator: &Emulator, user_name: &str) -> Result<(), SandboxError> {
+    let failed = |source: AwsError| SandboxError::User {
+        user: user_name.to_string(),
+        source,
+        log: emulator.log_file().map(Path::to_path_buf),
+    };
+    let mut bytes = [0u8; 18];
+    File::open("/dev/urandom")
+        .and_then(|mut random| random.read_exact(&mut bytes))
+        .map_err(|error| SandboxError::Io {
+            what: "could not read",
+            path: PathBuf::from("/dev/urandom"),
+            source: error,
+        })?;
+    use base64::Engine as _;
+    // Letters of both cases, a digit and a symbol, whatever the random part holds.
+    let password = Secret::new(format!(
+        "{}aA1!",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    ));
+    let admin = clients(&emulator.endpoint(), ADMIN_KEY.0, ADMIN_KEY.1);
+    admin
+        .run(
+            admin
+                .iam_client()
+                .create_login_profile()
+                .user_name(user_name)
+                .password(password.expose())
+                .send(),
+        )
+        .map_err(|error| failed(AwsError::from_sdk("CreateLoginProfile", &error)))?;
+    Ok(())
+}
+
 /// How to call AWS as `user` on `emulator`: its endpoint, the user's static keys, region
 /// `us-east-1`, and a single attempt per call (moto answers 500 for the calls it lacks;
 /// retrying them only wastes time).

@@ -1,9 +1,10 @@
 //! The answers file of a guide, for `runbook test`: `runbooks/aws-mfa.md` →
 //! `runbooks/aws-mfa.test.toml`. It sets the scene of a test run (the emulator's user, the
-//! fixed clock, unattended or scripted, the sandbox's stand-ins, a security key, devices
-//! that already exist) and plays the person: inputs, and the answers to every question in
-//! the order the run asks them. Codes are typed from the test's stand-in phone, which
-//! knows the seed of the device the run created (never written anywhere).
+//! fixed clock, unattended or scripted, the sandbox's stand-ins, a security key, what
+//! exists before the run) and plays the person: inputs, and the answers to every question
+//! in the order the run asks them. Codes are typed from the test's stand-in phone, which
+//! knows the seed of the device the run created, or of one the set-up enabled (never
+//! written anywhere).
 //!
 //! ```toml
 //! user = "alice"          # the IAM user created on the emulator (default `alice`)
@@ -11,18 +12,26 @@
 //! yes = true              # unattended, like `runbook run --yes` (default true)
 //! sandbox = true          # stand-ins for the phone and the console (default true)
 //! security_key = true     # a software security key is plugged in (default true)
-//! expect = "ok"           # how the run must end: "ok" or "failed" (default "ok")
+//! expect = "ok"           # "ok", "failed", "unverified" or "findings" (default "ok")
 //!
-//! [vars]                  # inputs, like `--var NAME=VALUE`
+//! [vars]                  # inputs, like `--var NAME=VALUE` (each an input of the guide)
 //! device_name = "alice-phone"
 //!
-//! [setup]                 # before the run, as the user
+//! [setup]                 # before the run ([`crate::testing::setup`])
 //! unassigned_devices = ["alice-DuoMobile"]
+//! virtual_devices = ["alice-Phone"]   # enabled; the phone knows the seed
+//! security_keys = ["alice-YubiKey"]   # registered u2f serials
+//! console_password = true
+//! users = [{ name = "bob", console_password = true }]
 //!
 //! [[answer]]              # one per question, in order (with yes = false)
 //! question = "MFA code 1" # optional: the question asked must contain this
 //! value = "{{ totp.wrong }}"
 //! ```
+//!
+//! Or several `[[scenario]]` tables, each with a `name` and any of the keys above
+//! (`[scenario.setup]`, `[[scenario.answer]]`, …); what a scenario leaves out comes from
+//! the top of the file, then the defaults ([`TestFile`]).
 //!
 //! Answer values: text as typed; `""` presses Enter (the default, or "no" to a yes/no
 //! question); `y`/`yes`; and, for codes, `{{ totp.current }}`, `{{ totp.previous }}`,
@@ -36,6 +45,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::bind::runbook::Runbook;
 use crate::providers::Clock;
 use crate::providers::prompt::{Prompt, PromptError};
 use crate::secret::Secret;
@@ -104,6 +114,29 @@ pub struct Setup {
     /// earlier setup would leave them.
     #[serde(default)]
     pub unassigned_devices: Vec<String>,
+    /// Virtual MFA devices created and enabled on the user; the stand-in phone knows the
+    /// seed (of the last one), so later code questions can be answered.
+    #[serde(default)]
+    pub virtual_devices: Vec<String>,
+    /// Security keys registered on the user (`arn:aws:iam::<account>:u2f/user/<user>/<name>`).
+    #[serde(default)]
+    pub security_keys: Vec<String>,
+    /// The user has a console password (a login profile; the password is never shown).
+    #[serde(default)]
+    pub console_password: bool,
+    /// Other IAM users in the account.
+    #[serde(default)]
+    pub users: Vec<SetupUser>,
+}
+
+/// Another IAM user created before the run.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetupUser {
+    pub name: String,
+    /// With a console password (a login profile).
+    #[serde(default)]
+    pub console_password: bool,
 }
 
 /// One scripted answer.
@@ -148,26 +181,264 @@ pub fn path_for(guide: &Path) -> PathBuf {
     guide.with_extension("test.toml")
 }
 
-impl Answers {
+/// One run of a guide under test: the whole answers file, or one of its `[[scenario]]`s.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// `None` for a file without `[[scenario]]` tables.
+    pub name: Option<String>,
+    pub answers: Answers,
+}
+
+/// The answers file of a guide: its scenarios (one, unnamed, without `[[scenario]]`).
+#[derive(Clone, Debug)]
+pub struct TestFile {
+    /// `None` when the guide has no answers file (the defaults are used).
+    pub path: Option<PathBuf>,
+    pub scenarios: Vec<Scenario>,
+}
+
+/// The answers file and its `[[scenario]]` tables, as written: every key optional, so a
+/// scenario can take the file's. (A macro, as serde's `flatten` cannot deny unknown keys.)
+macro_rules! raw_tables {
+    ($($(#[$meta:meta])* $field:ident: $ty:ty,)*) => {
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct RawFile {
+            $($(#[$meta])* $field: Option<$ty>,)*
+            #[serde(default)]
+            scenario: Vec<RawScenario>,
+        }
+
+        /// One `[[scenario]]` table.
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct RawScenario {
+            name: String,
+            $($(#[$meta])* $field: Option<$ty>,)*
+        }
+
+        /// The keys a file and a scenario share.
+        #[derive(Debug, Default)]
+        struct RawFields {
+            $($field: Option<$ty>,)*
+        }
+
+        impl RawFile {
+            fn split(self) -> (RawFields, Vec<RawScenario>) {
+                (RawFields { $($field: self.$field,)* }, self.scenario)
+            }
+        }
+
+        impl RawScenario {
+            fn split(self) -> (String, RawFields) {
+                (self.name, RawFields { $($field: self.$field,)* })
+            }
+        }
+    };
+}
+
+raw_tables! {
+    user: String,
+    clock: u64,
+    yes: bool,
+    sandbox: bool,
+    security_key: bool,
+    expect: Expect,
+    vars: BTreeMap<String, String>,
+    setup: Setup,
+    #[serde(rename = "answer")]
+    answers: Vec<Answer>,
+}
+
+/// Every key a file or scenario may have, for did-you-mean.
+const FILE_KEYS: &[&str] = &[
+    "user",
+    "clock",
+    "yes",
+    "sandbox",
+    "security_key",
+    "expect",
+    "vars",
+    "setup",
+    "answer",
+    "scenario",
+    "name",
+    "unassigned_devices",
+    "virtual_devices",
+    "security_keys",
+    "console_password",
+    "users",
+    "question",
+    "value",
+];
+
+impl RawFields {
+    /// These keys, each taken from `self` or else from `file`, or else the default.
+    fn resolve(self, file: &RawFields) -> Answers {
+        let default = Answers::default();
+        Answers {
+            user: self
+                .user
+                .or_else(|| file.user.clone())
+                .unwrap_or(default.user),
+            clock: self.clock.or(file.clock).unwrap_or(default.clock),
+            yes: self.yes.or(file.yes).unwrap_or(default.yes),
+            sandbox: self.sandbox.or(file.sandbox).unwrap_or(default.sandbox),
+            security_key: self
+                .security_key
+                .or(file.security_key)
+                .unwrap_or(default.security_key),
+            expect: self.expect.or(file.expect).unwrap_or(default.expect),
+            vars: {
+                let mut vars = file.vars.clone().unwrap_or_default();
+                vars.extend(self.vars.unwrap_or_default());
+                vars
+            },
+            setup: self
+                .setup
+                .or_else(|| file.setup.clone())
+                .unwrap_or_default(),
+            answers: self
+                .answers
+                .or_else(|| file.answers.clone())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// A TOML error, with a did-you-mean for an unknown key.
+fn explain(error: &toml::de::Error) -> String {
+    let mut message = error.to_string();
+    if let Some(rest) = error.message().strip_prefix("unknown field `")
+        && let Some(key) = rest.split('`').next()
+        && let Some(suggestion) =
+            crate::parse::diagnostic::did_you_mean(key, FILE_KEYS.iter().copied())
+    {
+        message = format!("{}\nhelp: did you mean `{suggestion}`?", message.trim_end());
+    }
+    message
+}
+
+/// A scenario's name becomes part of a file name: `<guide>.<name>.transcript`.
+fn scenario_name_ok(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && !name.starts_with('-')
+}
+
+impl TestFile {
     /// The answers file next to `guide`, or the defaults when there is none. Errors are
-    /// one line (or a TOML snippet) naming the file.
-    pub fn load(guide: &Path) -> Result<(Answers, Option<PathBuf>), String> {
+    /// one line (or a TOML snippet) naming the file (and the scenario).
+    pub fn load(guide: &Path) -> Result<TestFile, String> {
         let path = path_for(guide);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                return Ok((Answers::default(), None));
+                return Ok(TestFile {
+                    path: None,
+                    scenarios: vec![Scenario {
+                        name: None,
+                        answers: Answers::default(),
+                    }],
+                });
             }
             Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
         };
-        let answers: Answers =
-            toml::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))?;
-        answers
-            .validate()
-            .map_err(|message| format!("{}: {message}", path.display()))?;
-        Ok((answers, Some(path)))
+        let raw: RawFile = toml::from_str(&text)
+            .map_err(|error| format!("{}: {}", path.display(), explain(&error)))?;
+        let shown = path.display();
+        let (file, raw_scenarios) = raw.split();
+        let mut scenarios = Vec::new();
+        if raw_scenarios.is_empty() {
+            scenarios.push(Scenario {
+                name: None,
+                answers: RawFields::default().resolve(&file),
+            });
+        }
+        let mut names = BTreeSet::new();
+        for scenario in raw_scenarios {
+            let (name, fields) = scenario.split();
+            if !scenario_name_ok(&name) {
+                return Err(format!(
+                    "{shown}: scenario name `{name}` is not usable in a file name: use 1–64 lower-case letters, digits, `-` or `_` (e.g. `with-device`)"
+                ));
+            }
+            if !names.insert(name.clone()) {
+                return Err(format!(
+                    "{shown}: two scenarios are named `{name}`: give each its own name (its transcript is <guide>.{name}.transcript)"
+                ));
+            }
+            scenarios.push(Scenario {
+                name: Some(name),
+                answers: fields.resolve(&file),
+            });
+        }
+        for scenario in &scenarios {
+            scenario
+                .answers
+                .validate()
+                .map_err(|message| match &scenario.name {
+                    Some(name) => format!("{shown}: scenario `{name}`: {message}"),
+                    None => format!("{shown}: {message}"),
+                })?;
+        }
+        Ok(TestFile {
+            path: Some(path),
+            scenarios,
+        })
     }
+}
 
+impl TestFile {
+    /// Every `[vars]` name must be an input of the guide (an `input.text` block's id).
+    pub fn check_vars(
+        &self,
+        runbook: &Runbook,
+        file: &Path,
+        answers_label: &str,
+    ) -> Result<(), String> {
+        let inputs: Vec<&str> = runbook
+            .actions()
+            .filter(|(_, action)| action.def.name() == "input.text")
+            .map(|(_, action)| action.id.as_str())
+            .collect();
+        for scenario in &self.scenarios {
+            for name in scenario.answers.vars.keys() {
+                if inputs.contains(&name.as_str()) {
+                    continue;
+                }
+                let place = match &scenario.name {
+                    Some(scenario) => format!("{answers_label}, scenario {scenario}"),
+                    None => answers_label.to_string(),
+                };
+                let help =
+                    match crate::parse::diagnostic::did_you_mean(name, inputs.iter().copied()) {
+                        Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                        None if inputs.is_empty() => {
+                            "the guide has no inputs (`input.text` blocks)".into()
+                        }
+                        None => format!(
+                            "its inputs are {}",
+                            inputs
+                                .iter()
+                                .map(|input| format!("`{input}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    };
+                return Err(format!(
+                    "{place}: [vars] `{name}` is not an input of {}: {help}",
+                    file.display()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Answers {
     fn validate(&self) -> Result<(), String> {
         let name_ok = |name: &str| {
             (1..=64).contains(&name.len())
@@ -181,15 +452,31 @@ impl Answers {
                 self.user
             ));
         }
-        if let Some(name) = self
-            .setup
-            .unassigned_devices
-            .iter()
-            .find(|name| !name_ok(name))
-        {
-            return Err(format!(
-                "`setup.unassigned_devices`: `{name}` is not a device name (1–64 letters, digits or +=,.@_-)"
-            ));
+        let setup = &self.setup;
+        for (key, names) in [
+            ("unassigned_devices", &setup.unassigned_devices),
+            ("virtual_devices", &setup.virtual_devices),
+            ("security_keys", &setup.security_keys),
+        ] {
+            if let Some(name) = names.iter().find(|name| !name_ok(name)) {
+                return Err(format!(
+                    "`setup.{key}`: `{name}` is not a device name (1–64 letters, digits or +=,.@_-)"
+                ));
+            }
+        }
+        for user in &setup.users {
+            if !name_ok(&user.name) {
+                return Err(format!(
+                    "`setup.users`: `{}` is not an IAM user name (1–64 letters, digits or +=,.@_-)",
+                    user.name
+                ));
+            }
+            if user.name == self.user {
+                return Err(format!(
+                    "`setup.users`: `{}` is the user the run acts as, created anyway; for its console password write `setup.console_password = true`",
+                    user.name
+                ));
+            }
         }
         for answer in &self.answers {
             let value = answer.value.trim();
@@ -400,8 +687,17 @@ mod tests {
     #[test]
     fn defaults_without_a_file() {
         let dir = tempfile::tempdir().unwrap();
-        let (answers, path) = Answers::load(&dir.path().join("guide.md")).unwrap();
-        assert!(path.is_none());
+        let file = TestFile::load(&dir.path().join("guide.md")).unwrap();
+        assert!(file.path.is_none());
+        let [
+            Scenario {
+                name: None,
+                answers,
+            },
+        ] = &file.scenarios[..]
+        else {
+            panic!("{:?}", file.scenarios)
+        };
         assert_eq!(answers.user, "alice");
         assert_eq!(answers.clock, DEFAULT_CLOCK);
         assert!(answers.yes && answers.sandbox && answers.security_key);
@@ -416,8 +712,17 @@ mod tests {
             "user = \"bob\"\nyes = false\nexpect = \"failed\"\n[vars]\nname = \"x\"\n[setup]\nunassigned_devices = [\"bob-Phone\"]\n[[answer]]\nquestion = \"Name\"\nvalue = \"\"\n[[answer]]\nvalue = \"{{ totp.wrong }}\"\n",
         )
         .unwrap();
-        let (answers, path) = Answers::load(&dir.path().join("guide.md")).unwrap();
-        assert_eq!(path.unwrap(), dir.path().join("guide.test.toml"));
+        let file = TestFile::load(&dir.path().join("guide.md")).unwrap();
+        assert_eq!(file.path.unwrap(), dir.path().join("guide.test.toml"));
+        let [
+            Scenario {
+                name: None,
+                answers,
+            },
+        ] = &file.scenarios[..]
+        else {
+            panic!("{:?}", file.scenarios)
+        };
         assert_eq!(answers.user, "bob");
         assert!(!answers.yes);
         assert_eq!(answers.expect, Expect::Failed);
@@ -432,15 +737,70 @@ mod tests {
         let guide = dir.path().join("g.md");
         for (text, wanted) in [
             ("usr = \"x\"\n", "unknown field `usr`"),
+            ("usr = \"x\"\n", "help: did you mean `user`?"),
+            (
+                "[[scenario]]\nname = \"a\"\nexpct = \"ok\"\n",
+                "help: did you mean `expect`?",
+            ),
+            ("[[scenario]]\nuser = \"bob\"\n", "missing field `name`"),
+            (
+                "[[scenario]]\nname = \"A b\"\n",
+                "scenario name `A b` is not usable in a file name",
+            ),
+            (
+                "[[scenario]]\nname = \"a\"\n[[scenario]]\nname = \"a\"\n",
+                "two scenarios are named `a`",
+            ),
+            (
+                "[[scenario]]\nname = \"a\"\nuser = \"a b\"\n",
+                "scenario `a`: `user = \"a b\"` is not an IAM user name",
+            ),
+            (
+                "[setup]\nvirtual_devices = [\"a/b\"]\n",
+                "`setup.virtual_devices`: `a/b` is not a device name",
+            ),
+            (
+                "[setup]\nusers = [{ name = \"alice\" }]\n",
+                "`alice` is the user the run acts as",
+            ),
             ("user = \"a b\"\n", "is not an IAM user name"),
             ("[[answer]]\nvalue = \"{{ totp.now }}\"\n", "the codes are"),
             ("expect = \"maybe\"\n", "unknown variant `maybe`"),
         ] {
             std::fs::write(dir.path().join("g.test.toml"), text).unwrap();
-            let error = Answers::load(&guide).unwrap_err();
+            let error = TestFile::load(&guide).unwrap_err();
             assert!(error.contains("g.test.toml"), "{error}");
             assert!(error.contains(wanted), "{text}: {error}");
         }
+    }
+
+    #[test]
+    fn scenarios_take_the_files_keys_unless_they_set_their_own() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("guide.test.toml"),
+            "user = \"bob\"\nyes = false\n[vars]\nname = \"x\"\nother = \"o\"\n\n[[scenario]]\nname = \"fresh\"\n\n[[scenario]]\nname = \"with-device\"\nyes = true\nexpect = \"failed\"\nvars = { name = \"y\" }\n[scenario.setup]\nvirtual_devices = [\"bob-Phone\"]\nsecurity_keys = [\"bob-Key\"]\nconsole_password = true\nusers = [{ name = \"carol\", console_password = true }]\n[[scenario.answer]]\nvalue = \"{{ totp.current }}\"\n",
+        )
+        .unwrap();
+        let file = TestFile::load(&dir.path().join("guide.md")).unwrap();
+        let names: Vec<_> = file.scenarios.iter().map(|s| s.name.as_deref()).collect();
+        assert_eq!(names, [Some("fresh"), Some("with-device")]);
+        let (fresh, device) = (&file.scenarios[0].answers, &file.scenarios[1].answers);
+        assert_eq!((fresh.user.as_str(), fresh.yes), ("bob", false));
+        assert_eq!(fresh.expect, Expect::Ok);
+        assert!(fresh.setup.virtual_devices.is_empty() && fresh.answers.is_empty());
+        assert_eq!((device.user.as_str(), device.yes), ("bob", true));
+        assert_eq!(device.expect, Expect::Failed);
+        assert_eq!(
+            (device.vars["name"].as_str(), device.vars["other"].as_str()),
+            ("y", "o")
+        );
+        assert_eq!(device.setup.virtual_devices, ["bob-Phone"]);
+        assert_eq!(device.setup.security_keys, ["bob-Key"]);
+        assert!(device.setup.console_password);
+        assert_eq!(device.setup.users[0].name, "carol");
+        assert!(device.setup.users[0].console_password);
+        assert_eq!(device.answers.len(), 1);
     }
 
     #[test]

@@ -2,10 +2,12 @@
 //!
 //! For each guide: check it; compare its JSON plan with `<guide>.plan.json`; run it on
 //! test backends — the local AWS emulator (its own, started once and reset between
-//! guides), a software security key, a fixed clock, and the person played by the answers
-//! file `<guide>.test.toml` ([`crate::testing::answers`]) — and compare the normalised transcript
-//! ([`crate::testing::transcript`]) with `<guide>.transcript`. Differences are shown as unified
-//! diffs naming the step and action ([`crate::testing::snapshot`]).
+//! guides and scenarios), a software security key, a fixed clock, and the person played by
+//! the answers file `<guide>.test.toml` ([`crate::testing::answers`]), once per scenario,
+//! after its set-up ([`crate::testing::setup`]) — and compare the normalised transcript
+//! ([`crate::testing::transcript`]) with `<guide>.transcript` (`<guide>.<scenario>.transcript`).
+//! Differences are shown as unified diffs naming the step and action
+//! ([`crate::testing::snapshot`]); a failed run's transcript is left as `<snapshot>.new`.
 
 //!
 //! **testing** stage. Takes: bind's `Runbook`, run's `Executor`, providers (the emulator,
@@ -13,6 +15,7 @@
 //! stages below it.
 
 pub mod answers;
+pub mod setup;
 pub mod snapshot;
 pub mod transcript;
 
@@ -29,12 +32,12 @@ use crate::providers::aws::AwsProvider;
 use crate::providers::sandbox::{self, Emulator};
 use crate::providers::security_key::{NoKeys, SecurityKeys};
 use crate::providers::software_key::SoftwareKeys;
-use crate::providers::{Clock, FixedClock, Iam};
+use crate::providers::{Clock, FixedClock};
 use crate::run::context::{JournalHandle, Mode};
 use crate::run::executor::{Executor, Selection};
 use crate::run::journal::{self, Journal};
 use crate::run::ui::{OutputMode, Ui};
-use crate::testing::answers::{Answers, Phone, ScriptedAnswers};
+use crate::testing::answers::{Phone, Scenario, ScriptedAnswers, TestFile};
 use crate::testing::snapshot::Outcome;
 use crate::testing::transcript::{Recorder, RecordingAws, RecordingKeys};
 
@@ -200,13 +203,23 @@ fn test_guide(
         );
         return Ok(false);
     };
-    let (answers, answers_path) = match Answers::load(file) {
+    let test_file = match TestFile::load(file) {
         Ok(loaded) => loaded,
         Err(message) => {
             say(BAD, &format!("  ✗ {message}"));
             return Ok(false);
         }
     };
+    let answers_label = test_file
+        .path
+        .as_deref()
+        .unwrap_or(&answers::path_for(file))
+        .display()
+        .to_string();
+    if let Err(message) = test_file.check_vars(runbook, file, &answers_label) {
+        say(BAD, &format!("  ✗ {message}"));
+        return Ok(false);
+    }
     let mut passed = true;
 
     let plan = Plan::new(runbook).to_json().trim_end().to_string() + "\n";
@@ -221,6 +234,70 @@ fn test_guide(
         snapshot::locate_plan,
     )?;
 
+    let mut failed = Vec::new();
+    for scenario in &test_file.scenarios {
+        if let Some(name) = &scenario.name {
+            say(BOLD, &format!("  scenario {name}"));
+        }
+        let ok = test_scenario(
+            runbook,
+            source,
+            file,
+            scenario,
+            &answers_label,
+            update,
+            ci,
+            backend,
+        )?;
+        if !ok && let Some(name) = &scenario.name {
+            say(BAD, &format!("  ✗ scenario {name} failed"));
+            failed.push(name.clone());
+        }
+        passed &= ok;
+    }
+    if !failed.is_empty() {
+        say(
+            BAD,
+            &format!(
+                "  {} of {} scenarios failed: {}",
+                failed.len(),
+                test_file.scenarios.len(),
+                failed.join(", ")
+            ),
+        );
+    }
+    Ok(passed)
+}
+
+/// The transcript's snapshot of one scenario: `aws-mfa.md` → `aws-mfa.<name>.transcript`
+/// (`aws-mfa.transcript` for a file without scenarios).
+pub fn scenario_transcript_path(guide: &Path, scenario: Option<&str>) -> PathBuf {
+    match scenario {
+        Some(name) => guide.with_extension(format!("{name}.transcript")),
+        None => transcript_path(guide),
+    }
+}
+
+/// Where a failed run's transcript goes for the author to read: `<snapshot>.new`.
+pub fn new_transcript_path(snapshot: &Path) -> PathBuf {
+    let mut name = snapshot.as_os_str().to_owned();
+    name.push(".new");
+    PathBuf::from(name)
+}
+
+/// Run one scenario on a fresh emulator and compare its transcript; `Ok(passed)`.
+#[allow(clippy::too_many_arguments)]
+fn test_scenario(
+    runbook: &Runbook,
+    source: &Source,
+    file: &Path,
+    scenario: &Scenario,
+    answers_label: &str,
+    update: bool,
+    ci: bool,
+    backend: &mut Option<Backend>,
+) -> Result<bool, String> {
+    let answers = &scenario.answers;
     if backend.is_none() {
         match Backend::start() {
             Ok(started) => *backend = Some(started),
@@ -241,22 +318,22 @@ fn test_guide(
         }
         None => unreachable!("started above"),
     };
-    let answers_label = answers_path
-        .as_deref()
-        .unwrap_or(&answers::path_for(file))
-        .display()
-        .to_string();
-    let recorded = match record(runbook, source, file, &answers, &answers_label, emulator) {
+    let recorded = match record(runbook, source, file, scenario, answers_label, emulator) {
         Ok(recorded) => recorded,
         Err(message) => {
             say(BAD, &format!("  ✗ {message}"));
             return Ok(false);
         }
     };
+    let mut passed = true;
     let mut why_not: Option<String> = None;
+    let expects = match &scenario.name {
+        Some(name) => format!("{answers_label} (scenario {name}) expects"),
+        None => format!("{answers_label} expects"),
+    };
     if recorded.status != answers.expect.as_str() {
         let mut message = format!(
-            "the run ended `{}`, but {answers_label} expects `{}`",
+            "the run ended `{}`, but {expects} `{}`",
             recorded.status,
             answers.expect.as_str()
         );
@@ -273,17 +350,37 @@ fn test_guide(
         say(BAD, &format!("  ✗ {message}"));
         passed = false;
     }
-    passed &= compare(
+    let snapshot = scenario_transcript_path(file, scenario.name.as_deref());
+    let matched = compare(
         "transcript",
         file,
-        &transcript_path(file),
+        &snapshot,
         &recorded.transcript,
         update,
         ci,
         why_not.as_deref(),
         snapshot::locate_transcript,
     )?;
-    Ok(passed)
+    // A failed run's transcript, as far as it got, next to the snapshot; a stale one goes.
+    let new = new_transcript_path(&snapshot);
+    if matched && passed {
+        match std::fs::remove_file(&new) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(format!("cannot remove {}: {error}", new.display())),
+        }
+    } else {
+        std::fs::write(&new, &recorded.transcript)
+            .map_err(|error| format!("cannot write {}: {error}", new.display()))?;
+        say(
+            Style::new(),
+            &format!(
+                "    this run's transcript, as far as it got: {} (not a snapshot; delete it when done)",
+                new.display()
+            ),
+        );
+    }
+    Ok(passed && matched)
 }
 
 /// Compare one snapshot and say what happened; `Ok(passed)`.
@@ -371,27 +468,21 @@ struct Recorded {
     problems: Vec<String>,
 }
 
-/// Run the guide on the emulator as the answers file's user, and render its transcript.
+/// Run the guide on the emulator as the scenario's user, after its set-up, and render its
+/// transcript.
 fn record(
     runbook: &Runbook,
     source: &Source,
     file: &Path,
-    answers: &Answers,
+    scenario: &Scenario,
     answers_label: &str,
     emulator: &Emulator,
 ) -> Result<Recorded, String> {
+    let answers = &scenario.answers;
     let user = sandbox::create_user(emulator, &answers.user).map_err(|error| error.to_string())?;
     let aws = AwsProvider::connect(&sandbox::sandbox_options(emulator, &user));
-    let mut setup = Vec::new();
-    for name in &answers.setup.unassigned_devices {
-        let device = aws.create_virtual_mfa_device(name, None).map_err(|error| {
-            format!("{answers_label}: [setup] could not create the device `{name}`: {error}")
-        })?;
-        setup.push(format!(
-            "created the unassigned virtual MFA device {}",
-            device.serial_number
-        ));
-    }
+    let phone = Phone::default();
+    let setup = setup::prepare(emulator, &aws, answers, answers_label, &phone)?;
     let dir = tempfile::tempdir().map_err(|error| format!("no temporary directory: {error}"))?;
     let file_name = file
         .file_name()
@@ -405,7 +496,6 @@ fn record(
     )
     .map_err(|error| error.to_string())?;
     let recorder = Recorder::new(runbook, journal_file.clone());
-    let phone = Phone::default();
     let clock = FixedClock::new(answers.clock);
     let recording_aws = RecordingAws {
         iam: &aws,
@@ -466,6 +556,7 @@ fn record(
     let transcript = transcript::render(&transcript::Run {
         runbook,
         file_name: &file_name,
+        scenario: scenario.name.as_deref(),
         answers,
         setup: &setup,
         events: &events,

@@ -594,6 +594,8 @@ pub struct Run<'a> {
     pub runbook: &'a Runbook,
     /// The guide's file name (no directory: the transcript is the same wherever it is).
     pub file_name: &'a str,
+    /// The scenario's name, for an answers file with `[[scenario]]` tables.
+    pub scenario: Option<&'a str>,
     pub answers: &'a Answers,
     /// Lines describing what the answers file's `[setup]` did.
     pub setup: &'a [String],
@@ -690,6 +692,9 @@ impl<'r> Writer<'r> {
         let answers = run.answers;
         self.line(0, HEADER);
         self.line(0, &format!("guide: {}", run.file_name));
+        if let Some(name) = run.scenario {
+            self.line(0, &format!("scenario: {name}"));
+        }
         self.line(0, &format!("title: {}", run.runbook.title));
         let mode = match (answers.sandbox, answers.yes) {
             (true, true) => "sandbox stand-ins, unattended (--yes)",

@@ -472,3 +472,253 @@ fn scenario_security_key_never_registered_times_out() {
     assert!(transcript.contains("clock: 60 s passed on the fixed clock"));
     insta::assert_snapshot!("key_timeout", transcript);
 }
+
+/// The scenario fixture and its committed snapshots, in a scratch copy.
+fn scenarios_copy() -> tempfile::TempDir {
+    let fixtures = root().join("tests/fixtures/test");
+    let files: Vec<(String, String)> = [
+        "test.toml",
+        "plan.json",
+        "fresh.transcript",
+        "with-device.transcript",
+        "with-key.transcript",
+    ]
+    .iter()
+    .map(|ext| {
+        let name = format!("existing-device.{ext}");
+        let text = read(fixtures.join(&name));
+        (name, text)
+    })
+    .collect();
+    let files: Vec<(&str, String)> = files.iter().map(|(f, t)| (f.as_str(), t.clone())).collect();
+    scratch(
+        "existing-device",
+        &read(fixtures.join("existing-device.md")),
+        &files,
+    )
+}
+
+/// One guide, three scenarios from different starting states, each against its own
+/// committed snapshot (read-only, as in CI).
+#[test]
+fn scenarios_start_from_their_own_state_and_each_matches_its_snapshot() {
+    let dir = scenarios_copy();
+    let output = runbook_test(dir.path(), &["existing-device.md"], "true");
+    output.assert_code(0);
+    for name in ["fresh", "with-device", "with-key"] {
+        assert!(
+            output.stdout.contains(&format!(
+                "  scenario {name}\n  ✓ transcript matches existing-device.{name}.transcript"
+            )),
+            "{}",
+            output.stdout
+        );
+    }
+    assert!(
+        output.stdout.contains("ok: existing-device.md"),
+        "{}",
+        output.stdout
+    );
+    let fresh = read(dir.path().join("existing-device.fresh.transcript"));
+    let device = read(dir.path().join("existing-device.with-device.transcript"));
+    let key = read(dir.path().join("existing-device.with-key.transcript"));
+    // Without a device the guide enrols one; with one enabled in the set-up it signs in
+    // with a code the stand-in phone computed from the set-up device's seed.
+    assert!(fresh.contains("scenario: fresh\n"), "{fresh}");
+    assert!(
+        fresh.contains("aws iam ListMFADevices user=alice → 0 devices\n"),
+        "{fresh}"
+    );
+    assert!(fresh.contains("aws iam CreateVirtualMFADevice"), "{fresh}");
+    assert!(!fresh.contains("GetSessionToken"), "{fresh}");
+    assert!(device.contains("setup: enabled the virtual MFA device arn:aws:iam::<account>:mfa/alice-DuoMobile on alice (the stand-in phone has its seed)\n"), "{device}");
+    assert!(
+        device.contains("setup: gave the IAM user alice a console password\n"),
+        "{device}"
+    );
+    assert!(
+        device.contains("setup: created the IAM user bob with a console password\n"),
+        "{device}"
+    );
+    assert!(!device.contains("CreateVirtualMFADevice"), "{device}");
+    assert!(
+        device.contains("ask secret \"Code from Duo Mobile\" → \"{{ totp.current }}\""),
+        "{device}"
+    );
+    assert!(device.contains("aws sts GetSessionToken serial_number=arn:aws:iam::<account>:mfa/alice-DuoMobile code=<secret> → access_key_id=<access-key-id>"), "{device}");
+    assert!(key.contains("setup: registered the security key arn:aws:iam::<account>:u2f/user/alice/alice-YubiKey on alice\n"), "{key}");
+    assert!(
+        key.contains("output security_key_count = 1\n    output virtual_count = 0\n"),
+        "{key}"
+    );
+    assert!(key.contains("aws iam CreateVirtualMFADevice"), "{key}");
+    for transcript in [&fresh, &device, &key] {
+        assert_no_secrets_or_variables(transcript);
+    }
+    // Nothing was written next to the snapshots.
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 6, "{names:?}");
+}
+
+/// A scenario whose snapshot differs fails, names the scenario, and leaves this run's
+/// transcript next to it; the other scenarios still pass.
+#[test]
+fn a_scenario_that_differs_fails_naming_it_and_writes_its_transcript() {
+    let dir = scenarios_copy();
+    let snapshot = dir.path().join("existing-device.with-device.transcript");
+    let stored = read(&snapshot);
+    let edited = stored.replace("\"{{ totp.current }}\"", "\"{{ totp.previous }}\"");
+    assert_ne!(stored, edited);
+    std::fs::write(&snapshot, &edited).unwrap();
+    let output = runbook_test(dir.path(), &["existing-device.md"], "true");
+    output.assert_code(1);
+    let stdout = &output.stdout;
+    assert!(
+        stdout.contains("✓ transcript matches existing-device.fresh.transcript"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("✓ transcript matches existing-device.with-key.transcript"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("✗ transcript differs from existing-device.with-device.transcript, in:"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("✗ scenario with-device failed"), "{stdout}");
+    assert!(
+        stdout.contains("1 of 3 scenarios failed: with-device"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("FAILED: existing-device.md"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "this run's transcript, as far as it got: existing-device.with-device.transcript.new"
+        ),
+        "{stdout}"
+    );
+    // The snapshot is untouched; the new file is this run's transcript.
+    assert_eq!(read(&snapshot), edited);
+    assert_eq!(
+        read(
+            dir.path()
+                .join("existing-device.with-device.transcript.new")
+        ),
+        stored
+    );
+    // Once it matches again, the stale .new file goes.
+    std::fs::write(&snapshot, &stored).unwrap();
+    let output = runbook_test(dir.path(), &["existing-device.md"], "true");
+    output.assert_code(0);
+    assert!(
+        !dir.path()
+            .join("existing-device.with-device.transcript.new")
+            .exists()
+    );
+}
+
+/// A run that fails midway leaves how far it got, even with no snapshot to compare.
+#[test]
+fn a_run_that_fails_midway_leaves_its_partial_transcript() {
+    let dir = scenarios_copy();
+    let answers = read(dir.path().join("existing-device.test.toml"))
+        .replace("virtual_devices = [\"alice-DuoMobile\"]\n", "");
+    std::fs::write(dir.path().join("existing-device.test.toml"), answers).unwrap();
+    std::fs::remove_file(dir.path().join("existing-device.with-device.transcript")).unwrap();
+    let output = runbook_test(dir.path(), &["existing-device.md"], "false");
+    output.assert_code(1);
+    assert!(
+        output.stdout.contains("✗ scenario with-device failed"),
+        "{}",
+        output.stdout
+    );
+    // Without the set-up device, the guide enrols instead: a question the script lacks.
+    assert!(
+        output
+            .stdout
+            .contains("but the run asked “Name for the virtual MFA device”"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        !dir.path()
+            .join("existing-device.with-device.transcript")
+            .exists()
+    );
+    let partial = read(
+        dir.path()
+            .join("existing-device.with-device.transcript.new"),
+    );
+    assert!(partial.contains("scenario: with-device\n"), "{partial}");
+    assert!(
+        partial.contains("aws iam ListMFADevices user=alice → 0 devices\n"),
+        "{partial}"
+    );
+    assert!(
+        partial.contains("step enrol-a-device: Enrol a device\n  action device_name: input.text\n"),
+        "{partial}"
+    );
+    assert!(
+        partial.contains("ask text \"Name for the virtual MFA device\" → no scripted answer"),
+        "{partial}"
+    );
+    assert!(
+        partial.contains("result: failed (expected: ok)"),
+        "{partial}"
+    );
+}
+
+/// `[vars]` names that are no input of the guide are refused before anything runs.
+#[test]
+fn an_unknown_var_is_rejected_with_a_suggestion() {
+    let guide = read(root().join("tests/fixtures/test/existing-device.md"));
+    let dir = scratch(
+        "vars",
+        &guide,
+        &[(
+            "vars.test.toml",
+            "[[scenario]]\nname = \"fresh\"\n[scenario.vars]\ndevice_nmae = \"phone\"\n".into(),
+        )],
+    );
+    let output = runbook_test(dir.path(), &["vars.md"], "false");
+    output.assert_code(1);
+    assert!(
+        output.stdout.contains("✗ vars.test.toml, scenario fresh: [vars] `device_nmae` is not an input of vars.md: did you mean `device_name`?"),
+        "{}",
+        output.stdout
+    );
+    assert!(!output.stdout.contains("plan"), "{}", output.stdout);
+    assert!(!dir.path().join("vars.plan.json").exists());
+
+    let dir = scratch(
+        "field",
+        &guide,
+        &[(
+            "field.test.toml",
+            "[[scenario]]\nname = \"fresh\"\n[scenario.setup]\nvirtual_device = [\"x\"]\n".into(),
+        )],
+    );
+    let output = runbook_test(dir.path(), &["field.md"], "false");
+    output.assert_code(1);
+    assert!(
+        output.stdout.contains("field.test.toml"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains("unknown field `virtual_device`"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output
+            .stdout
+            .contains("help: did you mean `virtual_devices`?"),
+        "{}",
+        output.stdout
+    );
+}

@@ -1,0 +1,92 @@
+//! A scenario's `[setup]`: the state the emulator is put in before the run — other IAM
+//! users, a console password, unassigned devices, an enabled virtual MFA device whose seed
+//! the stand-in phone knows, registered security keys. Each thing done becomes a
+//! `setup:` line of the transcript (never a seed, code or password).
+
+use crate::providers::aws::AwsProvider;
+use crate::providers::sandbox::{self, Emulator};
+use crate::providers::{Iam, Sts};
+use crate::secret::Secret;
+use crate::testing::answers::{Answers, Phone};
+use crate::totp::{self, STEP_SECONDS};
+
+/// Put the emulator in the state `answers.setup` describes, acting as the run's user
+/// through `aws` (or as the emulator's administrator for users and passwords). Returns
+/// the transcript's `setup:` lines.
+pub fn prepare(
+    emulator: &Emulator,
+    aws: &AwsProvider,
+    answers: &Answers,
+    answers_label: &str,
+    phone: &Phone,
+) -> Result<Vec<String>, String> {
+    let setup = &answers.setup;
+    let user = answers.user.as_str();
+    let mut lines = Vec::new();
+    let failed = |what: String, error: &dyn std::fmt::Display| {
+        format!("{answers_label}: [setup] could not {what}: {error}")
+    };
+    if setup.console_password {
+        sandbox::give_console_password(emulator, user)
+            .map_err(|error| failed(format!("give `{user}` a console password"), &error))?;
+        lines.push(format!("gave the IAM user {user} a console password"));
+    }
+    for other in &setup.users {
+        sandbox::create_other_user(emulator, &other.name, other.console_password)
+            .map_err(|error| failed(format!("create the IAM user `{}`", other.name), &error))?;
+        lines.push(format!(
+            "created the IAM user {}{}",
+            other.name,
+            if other.console_password {
+                " with a console password"
+            } else {
+                ""
+            }
+        ));
+    }
+    for name in &setup.unassigned_devices {
+        let device = aws
+            .create_virtual_mfa_device(name, None)
+            .map_err(|error| failed(format!("create the device `{name}`"), &error))?;
+        lines.push(format!(
+            "created the unassigned virtual MFA device {}",
+            device.serial_number
+        ));
+    }
+    for name in &setup.virtual_devices {
+        let device = aws
+            .create_virtual_mfa_device(name, None)
+            .map_err(|error| failed(format!("create the device `{name}`"), &error))?;
+        phone.scan(&device.seed);
+        let seed = totp::parse_seed(device.seed.expose())
+            .map_err(|error| failed(format!("read the seed of `{name}`"), &error))?;
+        // Two consecutive codes from before the run's clock, so the run's own codes are new.
+        let now = answers.clock;
+        let (code1, code2) = (
+            seed.code_at(now.saturating_sub(2 * STEP_SECONDS)),
+            seed.code_at(now.saturating_sub(STEP_SECONDS)),
+        );
+        aws.enable_mfa_device(user, &device.serial_number, &code1, &code2)
+            .map_err(|error| failed(format!("enable the device `{name}`"), &error))?;
+        lines.push(format!(
+            "enabled the virtual MFA device {} on {user} (the stand-in phone has its seed)",
+            device.serial_number
+        ));
+    }
+    if !setup.security_keys.is_empty() {
+        let account = aws
+            .get_caller_identity()
+            .map_err(|error| failed("find the account".to_string(), &error))?
+            .account;
+        for name in &setup.security_keys {
+            // Real IAM registers a security key only through the console (WebAuthn); the
+            // emulator takes a `u2f` serial through EnableMFADevice, with codes it ignores.
+            let serial = format!("arn:aws:iam::{account}:u2f/user/{user}/{name}");
+            let unused = Secret::new("000000");
+            aws.enable_mfa_device(user, &serial, &unused, &unused)
+                .map_err(|error| failed(format!("register the security key `{name}`"), &error))?;
+            lines.push(format!("registered the security key {serial} on {user}"));
+        }
+    }
+    Ok(lines)
+}
