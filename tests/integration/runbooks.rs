@@ -55,3 +55,173 @@ fn image_target(line: &str) -> Option<&str> {
         .rsplit_once("](")
         .map(|(_, target)| target)
 }
+
+/// The guides of `runbooks/`, as `runbooks/NAME.md`, sorted.
+fn guides() -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(root().join("runbooks"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|name| name.ends_with(".md"))
+        .map(|name| format!("runbooks/{name}"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn the_readme_lists_every_guide() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let guides = guides();
+    for guide in ["runbooks/audit-my-mfa.md", "runbooks/aws-cli-mfa.md"] {
+        assert!(guides.contains(&guide.to_string()), "{guides:?}");
+    }
+    for guide in guides {
+        assert!(
+            readme.contains(&format!("]({guide})")),
+            "README.md does not link to {guide}"
+        );
+    }
+}
+
+/// `runbook run GUIDE --sandbox --yes --output json` in a fresh state folder, and its
+/// JSON events.
+fn sandbox_json(guide: &str) -> (crate::harness::Output, Vec<serde_json::Value>) {
+    let state = tempfile::tempdir().unwrap();
+    let output = Test::new()
+        .current_dir(root())
+        .args(["run", guide, "--sandbox", "--yes", "--output", "json"])
+        .args(["--state-dir", state.path().to_str().unwrap()])
+        .run();
+    let events = output
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect(line))
+        .collect();
+    (output, events)
+}
+
+fn of_kind<'e>(events: &'e [serde_json::Value], kind: &str) -> Vec<&'e serde_json::Value> {
+    events.iter().filter(|e| e["event"] == kind).collect()
+}
+
+/// The audit, unattended in the sandbox: the sandbox user has no MFA device, so each rule
+/// of the policy is a finding, the run goes on to the end (exit 4), the root-only step is
+/// skipped, nothing in AWS changes, and the closing prose has the run's values in it.
+#[test]
+fn audit_my_mfa_reports_each_gap_as_a_finding_and_changes_nothing() {
+    let (output, events) = sandbox_json("runbooks/audit-my-mfa.md");
+    output.assert_code(4);
+    let findings: Vec<&str> = of_kind(&events, "finding")
+        .iter()
+        .map(|f| f["finding"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            "no virtual MFA device (authenticator app)",
+            "no security key",
+            "fewer than two MFA methods"
+        ],
+        "{}",
+        output.stdout
+    );
+    let finished = events.last().unwrap();
+    assert_eq!(finished["event"], "run_finished");
+    assert_eq!(finished["status"], "findings");
+    assert_eq!(finished["findings"].as_array().unwrap().len(), 3);
+    let skipped = of_kind(&events, "step_skipped");
+    assert_eq!(skipped.len(), 1, "{}", output.stdout);
+    assert_eq!(skipped[0]["step"], "check-the-root-users-mfa");
+    assert!(of_kind(&events, "error").is_empty(), "{}", output.stdout);
+    for action in of_kind(&events, "action") {
+        assert_eq!(action["changed"], false, "{action}");
+    }
+    // Human text goes to stderr with --output json: the closing step's values filled in.
+    assert!(
+        output.stderr.contains(
+            "arn:aws:iam::123456789012:user/runbook-sandbox has 0 MFA device(s): \
+             0 virtual device(s) and 0 security key(s)."
+        ),
+        "{}",
+        output.stderr
+    );
+    assert!(!output.stderr.contains("{{"), "{}", output.stderr);
+}
+
+/// Without a virtual device, the CLI guide stops at its precondition (exit 1, no finding),
+/// after telling the reader to run aws-mfa.md, and before showing any profile lines or
+/// asking for a code.
+#[test]
+fn aws_cli_mfa_without_a_device_stops_at_its_precondition() {
+    let (output, events) = sandbox_json("runbooks/aws-cli-mfa.md");
+    output.assert_code(1);
+    assert!(of_kind(&events, "finding").is_empty(), "{}", output.stdout);
+    let errors = of_kind(&events, "error");
+    assert_eq!(errors.len(), 1, "{}", output.stdout);
+    assert_eq!(errors[0]["step"], "find-your-virtual-mfa-device");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`virtual_count >= 1` (virtual_count = 0)"),
+        "{}",
+        errors[0]
+    );
+    assert_eq!(events.last().unwrap()["status"], "failed");
+    let hint = output
+        .stderr
+        .find("set one up with aws-mfa.md (runbook run runbooks/aws-mfa.md)")
+        .unwrap_or_else(|| panic!("{}", output.stderr));
+    let failure = output.stderr.find("✗ expectation failed").unwrap();
+    assert!(hint < failure, "{}", output.stderr);
+    assert!(!output.stderr.contains("mfa_serial"), "{}", output.stderr);
+    assert!(
+        of_kind(&events, "action")
+            .iter()
+            .all(|a| a["id"] != "code" && a["id"] != "session"),
+        "{}",
+        output.stdout
+    );
+}
+
+/// With a virtual device enabled (by aws-mfa.md's Part 1), the CLI guide shows the
+/// profile lines with the device's serial number and proves it with a typed code; the code
+/// and the temporary credentials are shown nowhere.
+#[test]
+fn aws_cli_mfa_with_a_device_fills_in_the_profile_and_gets_a_session() {
+    let user = crate::moto::user("climfa");
+    let state = tempfile::tempdir().unwrap();
+    let part1 = user.run(
+        "runbooks/aws-mfa.md",
+        state.path(),
+        &["--yes", "--to", "set-up-the-authenticator-app"],
+        &[],
+    );
+    part1.assert_code(0);
+    let serial = format!("arn:aws:iam::123456789012:mfa/{}-DuoMobile", user.name);
+    // A person confirms the manual step (Enter), then types a code: the emulator accepts
+    // any well-formed code, and without a seed the guide passes it on unchecked.
+    let cli = user.run(
+        "runbooks/aws-cli-mfa.md",
+        state.path(),
+        &[],
+        &[("RUNBOOK_ANSWERS", "\n314159\n")],
+    );
+    cli.assert_code(0);
+    let text = format!("{}{}", cli.stdout, cli.stderr);
+    for line in [
+        "[profile mfa]".to_string(),
+        "role_arn = arn:aws:iam::123456789012:role/YOUR-ROLE".to_string(),
+        format!("mfa_serial = {serial}"),
+        format!("aws sts get-session-token --serial-number {serial} --token-code CODE"),
+    ] {
+        assert!(text.contains(&line), "no `{line}` in:\n{text}");
+    }
+    assert!(text.contains("AWS accepted the code"), "{text}");
+    assert!(!text.contains("{{"), "{text}");
+    assert!(!text.contains("314159"), "the code was shown:\n{text}");
+    assert!(
+        !text.contains("ASIA"),
+        "a temporary access key id was shown:\n{text}"
+    );
+}
