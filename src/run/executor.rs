@@ -768,7 +768,7 @@ impl<'r> Executor<'r> {
                 for line in lines {
                     self.ui.detail(line);
                 }
-                scope.set_skipped(&action.id, "--dry-run changes nothing");
+                scope.set_skipped(&action.id, crate::run::values::DRY_RUN_SKIPPED);
                 self.action_event(step, action, "would-run", false, &Default::default(), &what);
                 return Ok(());
             }
@@ -801,7 +801,7 @@ impl<'r> Executor<'r> {
         for expression in &action.expect {
             match scope.evaluate(expression, Some(&outcome.outputs)) {
                 Ok(true) => {}
-                Ok(false) if self.mode.dry_run => {
+                Ok(false) if self.mode.dry_run && scope.dry_run_changes_pending() => {
                     self.ui.warn(&format!(
                         "expects `{expression}`: not yet, since this dry run made none of the changes before it"
                     ));

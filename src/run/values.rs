@@ -73,6 +73,9 @@ fn resolve_error(error: eval::EvalError, what: &str) -> ResolveError {
     }
 }
 
+/// Why a dry run skipped an action that would change something.
+pub const DRY_RUN_SKIPPED: &str = "--dry-run changes nothing";
+
 /// The outputs of one action, by name.
 pub type Outputs = BTreeMap<String, Value>;
 
@@ -134,6 +137,15 @@ impl Scope {
             self.entries.get(id),
             Some(Entry::Fields(_) | Entry::Value(_))
         )
+    }
+
+    /// Whether a dry run has left out a change so far (an action skipped with
+    /// [`DRY_RUN_SKIPPED`]): only then may a false expectation be the effect of a change
+    /// not made, rather than the account's real state.
+    pub fn dry_run_changes_pending(&self) -> bool {
+        self.entries
+            .values()
+            .any(|entry| matches!(entry, Entry::Skipped(reason) if reason == DRY_RUN_SKIPPED))
     }
 
     pub fn contains(&self, id: &str) -> bool {

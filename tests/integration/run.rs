@@ -596,6 +596,20 @@ fn failed_expectations_show_their_values() {
         "{}",
         output.stdout
     );
+    // A dry run with no change left out before it sees the account as it is: the same
+    // failure, not a "not yet" warning.
+    let dry = user.run(
+        "tests/fixtures/run/preconditions.md",
+        state.path(),
+        &["--yes", "--dry-run"],
+        &[],
+    );
+    dry.assert_code(1);
+    assert!(
+        dry.stdout.contains("expectations failed: `count >= 2`") && !dry.stdout.contains("not yet"),
+        "{}",
+        dry.stdout
+    );
 }
 
 /// What `run` would refuse for a reason visible in the file or the command line is
@@ -757,4 +771,34 @@ fn for_each_acts_on_each_item_and_resumes_between_items() {
     assert_eq!(mine(&events, "journaled"), 1, "{}", resumed.stdout);
     assert_eq!(mine(&events, "done"), 1, "{}", resumed.stdout);
     assert_eq!(left(&iam), 0);
+}
+
+/// An unattended dry run cannot compute a code without the seed: it says it would ask
+/// for one, and what needs the code is shown as it would run, instead of failing.
+#[test]
+fn a_dry_run_without_a_seed_would_ask_for_the_code() {
+    let user = user("dry-code");
+    let state = tempfile::tempdir().unwrap();
+    let dry = user.run(
+        "tests/fixtures/run/code.md",
+        state.path(),
+        &["--yes", "--dry-run"],
+        &[],
+    );
+    dry.assert_code(0);
+    assert!(
+        dry.stdout.contains("would ask for a code from the app"),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        dry.stdout
+            .contains("sts.get-session-token session: would run"),
+        "{}",
+        dry.stdout
+    );
+    // A real unattended run still refuses: nobody is there to type the code.
+    let real = user.run("tests/fixtures/run/code.md", state.path(), &["--yes"], &[]);
+    real.assert_code(1);
+    assert!(real.stdout.contains("no code"), "{}", real.stdout);
 }

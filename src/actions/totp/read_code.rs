@@ -45,6 +45,13 @@ impl Action for ReadCode {
         let used = ctx.last_code_window().filter(|_| fresh);
         if super::computed(ctx) {
             let Some(seed) = seed else {
+                if ctx.mode().dry_run {
+                    // Nothing to compute from, and a dry run changes nothing with a code.
+                    return Ok(Outcome::new(
+                        "would ask for a code from the app (a dry run has none)",
+                    )
+                    .unavailable("code", "a dry run reads no code without the seed"));
+                }
                 return Err(RunError::failed(
                     "no code: an unattended run computes codes from the seed, and this run has no seed",
                     "run in a terminal and type a code from the app",
