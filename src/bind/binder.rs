@@ -1333,6 +1333,8 @@ impl<'d> Binder<'_, 'd> {
                 DeValue::Table(table) => {
                     let mut check = None;
                     let mut finding = None;
+                    // A `check` of the wrong type is reported as such, not as missing too.
+                    let has_check = table.iter().any(|(key, _)| key.get_ref() == "check");
                     for (key, value) in table.iter() {
                         let key_span = Span::from(key.span()).shift(base);
                         match (key.get_ref().as_ref(), value.get_ref()) {
@@ -1368,6 +1370,7 @@ impl<'d> Binder<'_, 'd> {
                     match (check, finding) {
                         (Some((check, at)), Some(finding)) => findings.push((check, at, finding)),
                         (Some((check, at)), None) => expect.push((check, at)),
+                        (None, _) if has_check => {}
                         (None, _) => self.diagnostics.push(
                             Diagnostic::error(
                                 "invalid-parameter",
