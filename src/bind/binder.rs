@@ -629,8 +629,15 @@ impl<'d> Binder<'_, 'd> {
             && let Some(symbol) = self.symbols.get_mut(id)
             && symbol.index == index
         {
-            symbol.guard = self.guard.clone();
-            symbol.origins = self.origins.clone();
+            // A loop's `when` is per item: its collected outputs exist whenever its step
+            // runs (lists, empty when no item ran).
+            let (guard, origins) = if for_each.is_some() {
+                (&self.step_guard, &self.step_origins)
+            } else {
+                (&self.guard, &self.origins)
+            };
+            symbol.guard = guard.clone();
+            symbol.origins = origins.clone();
             symbol.looped = for_each.is_some();
         }
         let params = actions::params(def);

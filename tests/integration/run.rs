@@ -802,3 +802,28 @@ fn a_dry_run_without_a_seed_would_ask_for_the_code() {
     real.assert_code(1);
     assert!(real.stdout.contains("no code"), "{}", real.stdout);
 }
+
+/// A loop's outputs are lists, one value per item that ran, and exist whenever its step
+/// runs: `check` types them as lists (a list in text is `not-text`) and does not call a
+/// later use possibly-skipped because of the loop's per-item `when`.
+#[test]
+fn loop_outputs_are_lists_that_always_exist() {
+    let file = "tests/fixtures/run/loop-outputs.md";
+    let text = std::fs::read_to_string(crate::harness::root().join(file)).unwrap();
+    let ok = crate::harness::Test::new()
+        .file("guide.md", text.as_str())
+        .args(["check", "guide.md"])
+        .run();
+    ok.assert_code(0);
+    let broken = text.replace("{{ per.count | join(', ') }}", "{{ per.count }}");
+    let output = crate::harness::Test::new()
+        .file("guide.md", broken.as_str())
+        .args(["check", "guide.md"])
+        .run();
+    output.assert_code(1);
+    assert!(
+        output.stderr.contains("error[not-text]") && output.stderr.contains("guide.md:17:12"),
+        "{}",
+        output.stderr
+    );
+}
