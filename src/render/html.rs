@@ -95,6 +95,8 @@ struct ActionModel {
     confirm: bool,
     when: Option<String>,
     when_html: Option<Value>,
+    /// `for_each`: the list and the item's name (escaped by the template).
+    for_each: Option<(String, String)>,
     expect: Vec<String>,
     expect_html: Option<Value>,
     params: Vec<ParamModel>,
@@ -407,6 +409,10 @@ fn action_model(action: &BoundAction, level: u8, used: &HashSet<String>) -> Acti
             .when
             .as_deref()
             .map(|when| Value::from_safe_string(words::to_html(&words::condition(when)))),
+        for_each: action
+            .for_each
+            .as_ref()
+            .map(|each| (each.list.clone(), each.name.clone())),
         expect: action.expect.clone(),
         expect_html: (!action.expect.is_empty())
             .then(|| Value::from_safe_string(words::to_html(&words::all_of(&action.expect)))),

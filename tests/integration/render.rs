@@ -720,3 +720,26 @@ fn prose_references_are_placeholders() {
     );
     assert_eq!(markdown.matches("{{").count(), 1, "{markdown}");
 }
+
+/// A `for_each` action's card says what it loops over and what the item is called.
+#[test]
+fn a_loop_is_shown_on_its_card() {
+    let out = tempfile::tempdir().unwrap();
+    let output = render(
+        &root(),
+        &[
+            "tests/fixtures/run/loop.md",
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
+    );
+    output.assert_code(0);
+    let html = read(out.path().join("loop.html"));
+    assert!(
+        main_of(&html).contains(
+            "Once for each item of <code>virtual.devices</code> (as <code>device</code>)."
+        ),
+        "{}",
+        main_of(&html)
+    );
+}
