@@ -950,16 +950,12 @@ impl<'d> Binder<'_, 'd> {
             None => match expr::parse_template(text) {
                 Ok(parts) => Ok(parts),
                 Err(error) => {
-                    let at = self.inner_span(span, text, error.span.clone());
-                    self.diagnostics.push(
-                        Diagnostic::error(
-                            "invalid-template",
-                            format!("invalid template: {}", error.message),
-                        )
-                        .label(at, "here")
-                        .help(error.help.unwrap_or_else(|| {
-                            "templates look like `{{ id.output }}` or `{{ input }}`".to_string()
-                        })),
+                    self.syntax_error(
+                        "template",
+                        text,
+                        span,
+                        error,
+                        "templates look like `{{ id.output }}` or `{{ input }}`",
                     );
                     return;
                 }
@@ -1169,6 +1165,29 @@ impl<'d> Binder<'_, 'd> {
         }
     }
 
+    /// An `invalid-template`/`invalid-expression` error at the parser's span in `text`
+    /// (the TOML string at `span`), with its help or `usual`.
+    fn syntax_error(
+        &mut self,
+        what: &str,
+        text: &str,
+        span: Span,
+        error: expr::SyntaxError,
+        usual: &str,
+    ) {
+        let at = self.inner_span(span, text, error.span.clone());
+        let code = if what == "template" {
+            "invalid-template"
+        } else {
+            "invalid-expression"
+        };
+        self.diagnostics.push(
+            Diagnostic::error(code, format!("invalid {what}: {}", error.message))
+                .label(at, "here")
+                .help(error.help.unwrap_or_else(|| usual.to_string())),
+        );
+    }
+
     fn check_expression(
         &mut self,
         expr: &str,
@@ -1196,16 +1215,12 @@ impl<'d> Binder<'_, 'd> {
         let parsed = match expr::parse_expression(expr) {
             Ok(parsed) => parsed,
             Err(error) => {
-                let at = self.inner_span(span, expr, error.span.clone());
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        "invalid-expression",
-                        format!("invalid expression: {}", error.message),
-                    )
-                    .label(at, "here")
-                    .help(error.help.unwrap_or_else(|| {
-                        "expressions look like `me.is_root` or `count >= 2`".to_string()
-                    })),
+                self.syntax_error(
+                    "expression",
+                    expr,
+                    span,
+                    error,
+                    "expressions look like `me.is_root` or `count >= 2`",
                 );
                 return;
             }

@@ -117,18 +117,7 @@ fn nesting(bytes: &[u8], mut at: usize, tag: bool) -> Result<usize, Limit> {
             b'}' if tag && bytes.get(at + 1) == Some(&b'}') => return Ok(at + 2),
             b'"' | b'\'' => {
                 // A string: to its closing quote, past escapes (unclosed: to the end).
-                let mut end = at + 1;
-                while let Some(&c) = bytes.get(end) {
-                    if c == b'\\' {
-                        end += 2;
-                        continue;
-                    }
-                    end += 1;
-                    if c == b {
-                        break;
-                    }
-                }
-                at = end.min(bytes.len());
+                at = string_end(bytes, at);
                 continue;
             }
             b if b.is_ascii_whitespace() || matches!(b, b',' | b':' | b')' | b']' | b'}') => 1,
@@ -493,18 +482,7 @@ fn tag_end(bytes: &[u8], mut at: usize) -> usize {
         match b {
             b'}' if bytes.get(at + 1) == Some(&b'}') => return at + 2,
             b'"' | b'\'' => {
-                let mut end = at + 1;
-                while let Some(&c) = bytes.get(end) {
-                    if c == b'\\' {
-                        end += 2;
-                        continue;
-                    }
-                    end += 1;
-                    if c == b {
-                        break;
-                    }
-                }
-                at = end.min(bytes.len());
+                at = string_end(bytes, at);
             }
             _ => at += 1,
         }
@@ -596,6 +574,23 @@ impl JsonSchema for SecretTemplate {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({ "type": "string", "x-secret": true })
     }
+}
+
+/// Past the string whose quote is at `at`, escapes included (unclosed: the end).
+fn string_end(bytes: &[u8], at: usize) -> usize {
+    let quote = bytes[at];
+    let mut end = at + 1;
+    while let Some(&c) = bytes.get(end) {
+        if c == b'\\' {
+            end += 2;
+            continue;
+        }
+        end += 1;
+        if c == quote {
+            break;
+        }
+    }
+    end.min(bytes.len())
 }
 
 #[cfg(test)]
