@@ -566,6 +566,7 @@ impl<'r> Executor<'r> {
             .collect();
         // Items that ran in this run, for the fault-injection tests.
         let mut ran = 0;
+        let mut found = Vec::new();
         for (n, item) in items.iter().enumerate() {
             if INTERRUPTED.load(Ordering::SeqCst) {
                 return Err(RunError::Interrupted);
@@ -605,6 +606,14 @@ impl<'r> Executor<'r> {
                     values.push(value.clone());
                 }
             }
+            // The run's report lists findings by action: each item's, marked with it.
+            if let Some(entry) = self.journal.journal.entry(&one.id) {
+                found.extend(entry.findings.iter().map(|problem| {
+                    let mut problem = problem.clone();
+                    problem.values = format!("{}: {}", one.id, problem.values);
+                    problem
+                }));
+            }
         }
         let outputs: BTreeMap<String, serde_json::Value> = collected
             .into_iter()
@@ -618,7 +627,7 @@ impl<'r> Executor<'r> {
                 outputs: outputs.clone(),
                 secrets: Vec::new(),
                 reason: Some(format!("{} item(s)", items.len())),
-                findings: Vec::new(),
+                findings: found,
             });
             self.journal.save()?;
         }

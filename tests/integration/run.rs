@@ -827,3 +827,37 @@ fn loop_outputs_are_lists_that_always_exist() {
         output.stderr
     );
 }
+
+/// Findings of a loop's items reach the run's report, each marked with its item.
+#[test]
+fn a_loops_findings_are_reported_per_item() {
+    use runbook::providers::Iam;
+    let user = user("loop-findings");
+    let prefix = format!("lf-{}-", std::process::id());
+    for n in ["a", "b"] {
+        user.provider()
+            .create_virtual_mfa_device(&format!("{prefix}{n}"), None)
+            .unwrap();
+    }
+    let state = tempfile::tempdir().unwrap();
+    let var = format!("prefix={prefix}");
+    let output = user.run(
+        "tests/fixtures/run/loop-findings.md",
+        state.path(),
+        &["--yes", "--output", "json", "--var", &var],
+        &[],
+    );
+    output.assert_code(4);
+    let last: Value = serde_json::from_str(output.stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(last["status"], "findings", "{last}");
+    let findings = last["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{last}");
+    for found in findings {
+        assert_eq!(found["finding"], "an unassigned virtual MFA device");
+        let values = found["values"].as_str().unwrap();
+        assert!(
+            values.starts_with("seen[") && values.contains("device.user_name = \"\""),
+            "{values}"
+        );
+    }
+}
