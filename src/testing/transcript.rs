@@ -856,6 +856,10 @@ impl<'r> Writer<'r> {
         };
         self.out.push('\n');
         self.line(0, &format!("step {id}: {} — skipped ({why})", step.title));
+        // As in the run: later references to its actions' outputs say why they are missing.
+        for action in &step.actions {
+            self.scope.set_skipped(&action.id, reason);
+        }
         self.step = None;
     }
 
