@@ -9,8 +9,8 @@
 //! by the run's JSON events. A record belongs to the action that was running: the first
 //! one, in run order, that the run's journal (saved after every action) does not list
 //! yet (info steps, never journaled, are not counted). A step whose `when` is false is
-//! one line with its reason. Secrets never reach a record: the providers' types keep them in [`Secret`]s,
-//! which are never formatted here.
+//! one line with its reason. Secrets never reach a record: the providers' types keep
+//! them in [`Secret`]s, which are never formatted here.
 //!
 //! ```text
 //! step choose-authenticator-app: 2. Choose Authenticator App
