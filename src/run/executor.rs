@@ -839,22 +839,8 @@ impl<'r> Executor<'r> {
             match scope.evaluate(&check.check, Some(&outcome.outputs)) {
                 Ok(true) => {}
                 Ok(false) => {
+                    // Shown (and sent as events) after the action's own line.
                     let values = scope.explain(&check.check, Some(&outcome.outputs));
-                    self.ui.warn(&format!(
-                        "finding: {} (`{}`: {values})",
-                        check.finding, check.check
-                    ));
-                    self.ui.run_event(
-                        "finding",
-                        json!({
-                            "step": step.id,
-                            "id": action.id,
-                            "action": action.def.name(),
-                            "check": check.check,
-                            "finding": check.finding,
-                            "values": values,
-                        }),
-                    );
                     found.push(crate::run::journal::FoundProblem {
                         check: check.check.clone(),
                         finding: check.finding.clone(),
@@ -938,6 +924,24 @@ impl<'r> Executor<'r> {
             outcome.note
         ));
         self.action_event(step, action, status, outcome.changed, &plain, &outcome.note);
+        // The action's findings, after its own line and event.
+        for found in &findings {
+            self.ui.warn(&format!(
+                "finding: {} (`{}`: {})",
+                found.finding, found.check, found.values
+            ));
+            self.ui.run_event(
+                "finding",
+                json!({
+                    "step": step.id,
+                    "id": action.id,
+                    "action": action.def.name(),
+                    "check": found.check,
+                    "finding": found.finding,
+                    "values": found.values,
+                }),
+            );
+        }
         if !self.mode.dry_run {
             self.journal.journal.record(Entry {
                 id: action.id.clone(),

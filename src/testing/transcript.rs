@@ -8,8 +8,9 @@
 //! [`RecordingKeys`]; questions are recorded by [`crate::testing::answers::ScriptedAnswers`]) and
 //! by the run's JSON events. A record belongs to the action that was running: the first
 //! one, in run order, that the run's journal (saved after every action) does not list
-//! yet. Secrets never reach a record: the providers' types keep them in [`Secret`]s,
-//! which are never formatted here.
+//! yet (info steps, never journaled, are not counted). A step whose `when` is false is
+//! one line with its reason. Secrets never reach a record: the providers' types keep
+//! them in [`Secret`]s, which are never formatted here.
 //!
 //! ```text
 //! step choose-authenticator-app: 2. Choose Authenticator App
@@ -34,7 +35,7 @@ use regex::Regex;
 use serde_json::Value as Json;
 
 use crate::bind::action::Exports;
-use crate::bind::runbook::{BoundAction, Runbook};
+use crate::bind::runbook::{BoundAction, Runbook, Step, StepKind};
 use crate::providers::security_key::{
     Assertion, Credential, KeyDescriptor, KeyError, KeyInfo, SecurityKeys,
 };
@@ -59,17 +60,16 @@ pub struct Recorder {
 }
 
 /// The run order of what the journal records: each action's id, or `step:<id>` for a
-/// manual step.
+/// manual step. An info step is never journaled (nothing is done or confirmed), so it is
+/// no item: were it one, it would look unfinished, and so running, until the run's end.
 pub fn journal_items(runbook: &Runbook) -> Vec<String> {
     runbook
         .steps
         .iter()
-        .flat_map(|step| {
-            if step.actions.is_empty() {
-                vec![format!("step:{}", step.id)]
-            } else {
-                step.actions.iter().map(|a| a.id.clone()).collect()
-            }
+        .flat_map(|step| match step.kind() {
+            StepKind::Info if step.actions.is_empty() => Vec::new(),
+            _ if step.actions.is_empty() => vec![format!("step:{}", step.id)],
+            _ => step.actions.iter().map(|a| a.id.clone()).collect(),
         })
         .collect()
 }
@@ -727,6 +727,7 @@ impl<'r> Writer<'r> {
         for event in run.events {
             match event["event"].as_str().unwrap_or_default() {
                 "step_started" => self.step_started(event),
+                "step_skipped" => self.step_skipped(event),
                 "action" => self.action(event),
                 "step_finished" => self.step_finished(),
                 "error" => self.error(event, failed_item),
@@ -819,12 +820,7 @@ impl<'r> Writer<'r> {
     }
 
     fn step_started(&mut self, event: &Json) {
-        let part = event["part"].as_str().map(str::to_string);
-        if part.is_some() && part != self.part {
-            self.out.push('\n');
-            self.line(0, &format!("part: {}", part.as_deref().unwrap_or_default()));
-        }
-        self.part = part;
+        self.enter_part(event["part"].as_str().map(str::to_string));
         let id = event["step"].as_str().unwrap_or_default().to_string();
         let title = event["title"].as_str().unwrap_or_default();
         self.out.push('\n');
@@ -832,10 +828,48 @@ impl<'r> Writer<'r> {
         self.step = Some((id, false));
     }
 
+    /// A new part's heading, when the step begins one.
+    fn enter_part(&mut self, part: Option<String>) {
+        if part.is_some() && part != self.part {
+            self.out.push('\n');
+            self.line(0, &format!("part: {}", part.as_deref().unwrap_or_default()));
+        }
+        self.part = part;
+    }
+
+    fn find_step(&self, id: &str) -> Option<&'r Step> {
+        self.run.runbook.steps.iter().find(|step| step.id == id)
+    }
+
+    /// A step that did not run (its `when` is false): one line with the reason, as the
+    /// condition and its value when it is one.
+    fn step_skipped(&mut self, event: &Json) {
+        let id = event["step"].as_str().unwrap_or_default();
+        let reason = event["reason"].as_str().unwrap_or_default();
+        let Some(step) = self.find_step(id) else {
+            return;
+        };
+        self.enter_part(step.part.clone());
+        let why = match reason.strip_prefix("step when: ") {
+            Some(condition) => format!("when {condition}: false"),
+            None => reason.to_string(),
+        };
+        self.out.push('\n');
+        self.line(0, &format!("step {id}: {} — skipped ({why})", step.title));
+        // As in the run: later references to its actions' outputs say why they are missing.
+        for action in &step.actions {
+            self.scope.set_skipped(&action.id, reason);
+        }
+        self.step = None;
+    }
+
     fn step_finished(&mut self) {
-        if let Some((id, false)) = self.step.take()
-            && let Some(item) = self.items.iter().position(|i| i == &format!("step:{id}"))
-        {
+        let Some((id, false)) = self.step.take() else {
+            return;
+        };
+        if self.find_step(&id).is_some_and(|step| step.info) {
+            self.line(1, "info step: read, nothing to do or confirm");
+        } else if let Some(item) = self.items.iter().position(|i| i == &format!("step:{id}")) {
             self.line(1, "manual step");
             for record in std::mem::take(&mut self.records[item]) {
                 self.line(2, &record);

@@ -548,6 +548,26 @@ fn findings_are_reported_and_the_run_goes_on() {
     assert_eq!(found[0]["finding"], "no virtual MFA device");
     assert_eq!(found[0]["values"], "virtual_count = 0");
     assert_eq!(found[1]["finding"], "no security key");
+    // Each finding follows its action's own event, and in the text its `✓` line.
+    let position = |wanted: &dyn Fn(&Value) -> bool| events.iter().position(wanted).unwrap();
+    let devices = position(&|e| e["event"] == "action" && e["id"] == "devices");
+    let first_finding = position(&|e| e["event"] == "finding");
+    assert!(devices < first_finding, "{}", output.stdout);
+    assert_eq!(found[0]["id"], "devices");
+    let ok_line = output
+        .stderr
+        .find("✓ iam.list-mfa-devices devices")
+        .unwrap_or_else(|| panic!("{}", output.stderr));
+    let finding_line = output
+        .stderr
+        .find("! finding: no virtual MFA device")
+        .unwrap();
+    let second_line = output.stderr.find("! finding: no security key").unwrap();
+    assert!(
+        ok_line < finding_line && finding_line < second_line,
+        "{}",
+        output.stderr
+    );
     // The run went on to the last step.
     assert!(
         events

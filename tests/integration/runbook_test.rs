@@ -722,3 +722,96 @@ fn an_unknown_var_is_rejected_with_a_suggestion() {
         output.stdout
     );
 }
+
+/// A guide with an info step before an action and steps whose `when` is false.
+const STEP_KINDS: &str = r#"# Steps of every kind
+
+## Who am I
+
+```sts.get-caller-identity id=me
+```
+
+## The policy
+<!-- runbook: info = true -->
+
+Only read: nothing to do or confirm.
+
+## Devices
+
+```iam.list-mfa-devices id=devices
+user = "{{ me.user_name }}"
+```
+
+## Only as root
+<!-- runbook: when = "me.is_root" -->
+
+```iam.get-account-summary id=account
+```
+
+## By hand, as root
+<!-- runbook: when = "me.is_root" -->
+
+Something only the root user does, by hand.
+
+## Afterwards
+
+```iam.list-virtual-mfa-devices id=virtual
+```
+"#;
+
+fn step_kinds_transcript() -> String {
+    let dir = scratch(
+        "kinds",
+        STEP_KINDS,
+        &[(
+            "kinds.test.toml",
+            "user = \"alice\"\nyes = true\nsandbox = true\nexpect = \"ok\"\n".into(),
+        )],
+    );
+    let output = runbook_test(dir.path(), &["kinds.md"], "false");
+    output.assert_code(0);
+    read(dir.path().join("kinds.transcript"))
+}
+
+/// An info step is shown as one (never as a manual step), and the call made by the
+/// action after it is that action's, not the info step's.
+#[test]
+fn an_info_step_is_shown_as_one_and_the_next_call_is_the_next_actions() {
+    let transcript = step_kinds_transcript();
+    assert!(
+        transcript.contains(
+            "step the-policy: The policy\n  info step: read, nothing to do or confirm\n\n\
+             step devices: Devices\n  action devices: iam.list-mfa-devices\n    \
+             param user = \"alice\"\n    aws iam ListMFADevices user=alice → 0 devices\n    \
+             output count = 0\n"
+        ),
+        "{transcript}"
+    );
+    assert!(!transcript.contains("  manual step"), "{transcript}");
+    // Each call once, under its own action.
+    assert_eq!(transcript.matches("aws iam ListMFADevices").count(), 1);
+    assert!(
+        transcript.contains(
+            "  action virtual: iam.list-virtual-mfa-devices\n    \
+             aws iam ListVirtualMFADevices assignment=any → 0 devices\n"
+        ),
+        "{transcript}"
+    );
+}
+
+/// A step whose `when` is false is one line naming the condition, automated or manual;
+/// its actions and calls are not shown.
+#[test]
+fn a_skipped_step_is_one_line_with_its_reason() {
+    let transcript = step_kinds_transcript();
+    assert!(
+        transcript.contains(
+            "\nstep only-as-root: Only as root — skipped (when me.is_root: false)\n\n\
+             step by-hand-as-root: By hand, as root — skipped (when me.is_root: false)\n\n\
+             step afterwards: Afterwards\n"
+        ),
+        "{transcript}"
+    );
+    assert!(!transcript.contains("action account"), "{transcript}");
+    assert!(!transcript.contains("GetAccountSummary"), "{transcript}");
+}
