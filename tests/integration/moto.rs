@@ -216,10 +216,20 @@ impl User {
     /// the tests' way to know the real one).
     pub fn emulator_seed(&self, name: &str) -> Option<String> {
         let provider = self.provider();
-        provider
-            .run(provider.iam_client().list_virtual_mfa_devices().send())
-            .unwrap()
-            .virtual_mfa_devices()
+        // Every page: the emulator is shared by all the tests, and holds more than one
+        // page (100) of devices before long.
+        let devices: Vec<_> = provider
+            .run(
+                provider
+                    .iam_client()
+                    .list_virtual_mfa_devices()
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>(),
+            )
+            .unwrap();
+        devices
             .iter()
             .find(|d| d.serial_number().ends_with(&format!(":mfa/{name}")))
             .and_then(|d| d.base32_string_seed())
