@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 use crate::bind::action::{ActionDef, BoundParams};
-use crate::bind::binder::{EXPECT, WHEN};
+use crate::bind::binder::{AS, EXPECT, FOR_EACH, WHEN};
 use crate::parse::body;
 use crate::parse::source::Span;
 
@@ -125,7 +125,7 @@ impl BoundAction {
     /// `when` and `expect`, which are [`BoundAction::when`] and [`BoundAction::expect`].
     pub fn params(&self) -> &serde_json::Value {
         self.params
-            .get_or_init(|| body::params_json(&self.body, &[WHEN, EXPECT]))
+            .get_or_init(|| body::params_json(&self.body, &[WHEN, EXPECT, FOR_EACH, AS]))
     }
 
     /// The equivalent AWS CLI command, with template values as placeholders.

@@ -26,7 +26,7 @@
 //! ```
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::LazyLock;
@@ -48,6 +48,9 @@ use crate::run::values::{Outputs, Scope, Value};
 use crate::secret::Secret;
 use crate::testing::answers::{Answers, Phone};
 
+/// The records of each loop item, by (journal item, loop item).
+type LoopRecords = BTreeMap<(usize, usize), Vec<String>>;
+
 /// The first line of every transcript; bumped when the format changes.
 pub const HEADER: &str = "runbook test transcript, format 1";
 
@@ -56,7 +59,10 @@ pub const HEADER: &str = "runbook test transcript, format 1";
 pub struct Recorder {
     journal: JournalFile,
     items: Vec<String>,
-    records: RefCell<Vec<(usize, String)>>,
+    /// The ids of `for_each` actions.
+    loops: BTreeSet<String>,
+    /// Each line with its item and, inside a `for_each`, the loop item (`id[n]`).
+    records: RefCell<Vec<(usize, Option<usize>, String)>>,
 }
 
 /// The run order of what the journal records: each action's id, or `step:<id>` for a
@@ -80,42 +86,65 @@ impl Recorder {
         Recorder {
             journal,
             items: journal_items(runbook),
+            loops: runbook
+                .actions()
+                .filter(|(_, action)| action.for_each.is_some())
+                .map(|(_, action)| action.id.clone())
+                .collect(),
             records: RefCell::new(Vec::new()),
         }
     }
 
-    /// The item running now: the first one the journal does not list.
-    fn current(&self) -> usize {
+    /// The item running now: the first one the journal does not list; inside a loop
+    /// (whose own entry comes after all its items), the loop item too: as many as the
+    /// journal holds of it.
+    fn current(&self) -> (usize, Option<usize>) {
         let finished: BTreeSet<String> = self
             .journal
             .peek()
             .map(|journal| journal.actions.into_iter().map(|entry| entry.id).collect())
             .unwrap_or_default();
-        self.items
+        let item = self
+            .items
             .iter()
             .position(|id| !finished.contains(id))
-            .unwrap_or(self.items.len())
+            .unwrap_or(self.items.len());
+        let loop_item = self.items.get(item).and_then(|id| {
+            let prefix = format!("{id}[");
+            let done = finished.iter().filter(|f| f.starts_with(&prefix)).count();
+            (done > 0 || self.looping(id)).then_some(done)
+        });
+        (item, loop_item)
+    }
+
+    /// Whether the journal item `id` is a `for_each` action (set by [`Recorder::new`]).
+    fn looping(&self, id: &str) -> bool {
+        self.loops.contains(id)
     }
 
     /// Record one line for the action running now.
     pub fn note(&self, line: String) {
-        let item = self.current();
-        self.records.borrow_mut().push((item, line));
+        let (item, loop_item) = self.current();
+        self.records.borrow_mut().push((item, loop_item, line));
     }
 
-    fn by_item(&self) -> Vec<Vec<String>> {
+    fn by_item(&self) -> (Vec<Vec<String>>, LoopRecords) {
         let mut grouped = vec![Vec::new(); self.items.len() + 1];
-        for (item, line) in self.records.borrow().iter() {
-            grouped[*item].push(line.clone());
+        let mut looped: BTreeMap<(usize, usize), Vec<String>> = BTreeMap::new();
+        for (item, loop_item, line) in self.records.borrow().iter() {
+            match loop_item {
+                Some(n) => looped.entry((*item, *n)).or_default().push(line.clone()),
+                None => grouped[*item].push(line.clone()),
+            }
         }
-        grouped
+        (grouped, looped)
     }
 
     fn count(&self, prefix: &str) -> usize {
         self.records
             .borrow()
             .iter()
-            .filter(|(_, line)| line.starts_with(prefix))
+            .filter(|(_, _, line)| line.starts_with(prefix))
             .count()
     }
 }
@@ -658,11 +687,15 @@ struct Writer<'r> {
     out: String,
     scope: Scope,
     records: Vec<Vec<String>>,
+    /// The records of each loop item, by (item, n).
+    looped: LoopRecords,
     items: Vec<String>,
     part: Option<String>,
     /// The step being written, and whether any of its actions was.
     step: Option<(String, bool)>,
     deleted: Vec<String>,
+    /// The `item …` line of the loop item whose action event comes next.
+    pending_item: Option<String>,
 }
 
 impl<'r> Writer<'r> {
@@ -671,11 +704,13 @@ impl<'r> Writer<'r> {
             run,
             out: String::new(),
             scope: Scope::default(),
-            records: run.recorder.by_item(),
+            records: run.recorder.by_item().0,
+            looped: run.recorder.by_item().1,
             items: journal_items(run.runbook),
             part: None,
             step: None,
             deleted: Vec::new(),
+            pending_item: None,
         }
     }
 
@@ -729,6 +764,7 @@ impl<'r> Writer<'r> {
                 "step_started" => self.step_started(event),
                 "step_skipped" => self.step_skipped(event),
                 "action" => self.action(event),
+                "loop_item" => self.loop_item(event),
                 "step_finished" => self.step_finished(),
                 "error" => self.error(event, failed_item),
                 "cleanup" => {
@@ -996,17 +1032,70 @@ impl<'r> Writer<'r> {
         outputs
     }
 
+    /// Before each item of a `for_each`: the item, in the scope and in the transcript;
+    /// the loop's collected outputs (from the journal) for the actions after it.
+    fn loop_item(&mut self, event: &Json) {
+        let id = event["id"].as_str().unwrap_or_default();
+        let base = id.split('[').next().unwrap_or_default();
+        let name = event["as"].as_str().unwrap_or("item");
+        self.scope.set_item(name, &event["item"]);
+        if let Some(entry) = self.run.journal.entry(base) {
+            self.scope.set_outputs(
+                base,
+                entry
+                    .outputs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::Plain(v.clone())))
+                    .collect(),
+            );
+        }
+        self.pending_item = Some(format!(
+            "item {name} = {}",
+            redact_json(name, &event["item"])
+        ));
+    }
+
     fn action(&mut self, event: &Json) {
         let id = event["id"].as_str().unwrap_or_default();
-        let Some(action) = self.find(id) else {
+        // An item of a `for_each` (`id[n]`): the loop's action, its records of item n.
+        let (base, loop_item) = match id.split_once('[') {
+            Some((base, rest)) => (base, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (id, None),
+        };
+        let Some(action) = self.find(base) else {
             return;
         };
         if let Some((_, written)) = &mut self.step {
             *written = true;
         }
-        let item = self.item(id);
+        let item = self.item(base);
+        if let (Some(item), Some(n)) = (item, loop_item) {
+            let lines = self.looped.remove(&(item, n)).unwrap_or_default();
+            let at = self.records.len();
+            // Written through the usual path: a scratch slot holds this item's records.
+            self.records.push(lines);
+            self.action_as(event, action, id, Some(at));
+            self.records.pop();
+            return;
+        }
+        self.action_as(event, action, id, item);
+    }
+
+    fn action_as(&mut self, event: &Json, action: &'r BoundAction, id: &str, item: Option<usize>) {
         let status = event["status"].as_str().unwrap_or_default();
-        self.action_header(action);
+        if id == action.id {
+            self.action_header(action);
+        } else {
+            let changes = if action.def.mutating() {
+                " (changes AWS)"
+            } else {
+                ""
+            };
+            self.line(1, &format!("action {id}: {}{changes}", action.def.name()));
+        }
+        if let Some(line) = self.pending_item.take() {
+            self.line(2, &line);
+        }
         if status == "skipped" {
             let note = event["note"].as_str().unwrap_or_default();
             match &action.when {
