@@ -288,9 +288,24 @@ impl<'d> Binder<'_, 'd> {
             });
             return;
         }
+        // The actions before this part: what its introduction's references may see
+        // (settled with the other late references, once every id is known).
+        let actions_before: usize = steps
+            .iter()
+            .map(|step| {
+                step.section
+                    .blocks
+                    .iter()
+                    .filter(|block| matches!(block, Block::Action(_)))
+                    .count()
+            })
+            .sum();
         for block in &section.blocks {
             self.check_images(block);
             self.outside_step(block, "in a part's introduction, which is not a step");
+            if let Block::Prose(prose) = block {
+                self.check_prose(prose.span, actions_before);
+            }
         }
         for child in &section.children {
             self.collect_steps(child, Some(&section.heading.text), &directives, steps);
