@@ -616,7 +616,19 @@ impl<'d> Binder<'_, 'd> {
         self.loop_var = None;
         let when = table.remove(WHEN);
         let expect = table.remove(EXPECT);
-        let for_each = self.for_each(&mut table, base, index);
+        let mut for_each = self.for_each(&mut table, base, index);
+        if for_each.is_some() && matches!(def.exports(), Exports::Value) {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "invalid-parameter",
+                    format!("`{}` gives one value: it cannot run once per item", def.name()),
+                )
+                .label(block.name_span, "no `for_each` here")
+                .help("loop over actions that call AWS or a key; ask for one input before the loop"),
+            );
+            for_each = None;
+            self.loop_var = None;
+        }
         let when = when.and_then(|value| match value.get_ref() {
             // The usual case, without a list of one.
             DeValue::String(text) => Some((text.to_string(), Span::from(value.span()).shift(base))),
