@@ -138,16 +138,16 @@ tmux_ send-keys -t figures Enter
 
 wait_for_prompt "Go ahead? [y/N]" "create the virtual MFA device"
 capture create -S -
-tmux_ send-keys -t figures y
+tmux_ send-keys -t figures y Enter
 
 wait_for_prompt "Can't scan it? Show the key for manual entry? [y/N]"
-tmux_ send-keys -t figures n
+tmux_ send-keys -t figures n Enter
 wait_for_prompt "Once the app shows the new account (press Enter):"
 capture enrol # the alternate screen: no scrollback
 tmux_ send-keys -t figures Enter
 
 wait_for_prompt "Go ahead? [y/N]" "→ enable "
-tmux_ send-keys -t figures y
+tmux_ send-keys -t figures y Enter
 deadline=$((SECONDS + wait_seconds))
 until text="$(screen -S -)" && [[ "$text" == *$'\nEXIT:'* ]]; do
   ((SECONDS < deadline)) || { printf 'figures: the run did not end; the terminal shows:\n%s\n' "$text" >&2; exit 1; }
