@@ -9,8 +9,9 @@
 #
 # How: tmux runs `runbook run runbooks/aws-mfa.md --sandbox --to set-up-the-authenticator-app`
 # (interactive, not --yes, so the real prompts show) in an 80×40 terminal and answers as a
-# person would: Enter for the default device name, y to create the device, n to the offer
-# of the manual-entry key, Enter once "scanned", y to enable it. `tmux capture-pane -e`
+# person would: Enter for the default device name, y (then Enter) to create the device, n
+# (then Enter) to the offer of the manual-entry key, Enter once "scanned", y (then Enter)
+# to enable it. `tmux capture-pane -e`
 # takes the screen with its colours at three moments. Each figure is a capture cropped to
 # the lines of its step and turned into a small HTML page that looks like the terminal (by
 # the Python converter below: colours, bold/dim/italic, the cursor, the QR code's half
@@ -138,16 +139,16 @@ tmux_ send-keys -t figures Enter
 
 wait_for_prompt "Go ahead? [y/N]" "create the virtual MFA device"
 capture create -S -
-tmux_ send-keys -t figures y
+tmux_ send-keys -t figures y Enter
 
 wait_for_prompt "Can't scan it? Show the key for manual entry? [y/N]"
-tmux_ send-keys -t figures n
+tmux_ send-keys -t figures n Enter
 wait_for_prompt "Once the app shows the new account (press Enter):"
 capture enrol # the alternate screen: no scrollback
 tmux_ send-keys -t figures Enter
 
 wait_for_prompt "Go ahead? [y/N]" "→ enable "
-tmux_ send-keys -t figures y
+tmux_ send-keys -t figures y Enter
 deadline=$((SECONDS + wait_seconds))
 until text="$(screen -S -)" && [[ "$text" == *$'\nEXIT:'* ]]; do
   ((SECONDS < deadline)) || { printf 'figures: the run did not end; the terminal shows:\n%s\n' "$text" >&2; exit 1; }

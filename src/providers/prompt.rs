@@ -207,12 +207,20 @@ impl Prompt for TerminalPrompt {
         })
     }
 
+    /// `y` or `n` only chooses and Enter answers (Enter alone takes the default): a key
+    /// that answered at once would leave the Enter typed after it for the next question,
+    /// which it would answer with its default (a loop asks several times in a row).
     fn confirm(&mut self, question: &str, default: bool) -> Result<bool, PromptError> {
         let prompt = escape(question).into_owned();
         self.ask(question, move || {
-            dialoguer::Confirm::new()
+            let theme = YesNo { default };
+            dialoguer::Confirm::with_theme(&theme)
                 .with_prompt(prompt)
                 .default(default)
+                // The theme shows the default itself: dialoguer would show the choice
+                // typed so far as if it were the default.
+                .show_default(false)
+                .wait_for_newline(true)
                 .interact()
         })
     }
@@ -237,6 +245,29 @@ impl Prompt for TerminalPrompt {
                 .interact_text()
         })
         .map(|_| ())
+    }
+}
+
+/// How a yes/no question looks on the terminal: `Go ahead? [y/N] ` (the default in
+/// capitals), then, once `y` or `n` is typed, `Go ahead? [y/N] y (press Enter)`; answered,
+/// `Go ahead? yes` (dialoguer's own line).
+struct YesNo {
+    default: bool,
+}
+
+impl dialoguer::theme::Theme for YesNo {
+    fn format_confirm_prompt(
+        &self,
+        f: &mut dyn std::fmt::Write,
+        prompt: &str,
+        chosen: Option<bool>,
+    ) -> std::fmt::Result {
+        let hint = if self.default { "[Y/n]" } else { "[y/N]" };
+        write!(f, "{prompt} {hint} ")?;
+        match chosen {
+            Some(yes) => write!(f, "{} (press Enter)", if yes { "y" } else { "n" }),
+            None => Ok(()),
+        }
     }
 }
 
@@ -290,5 +321,30 @@ impl Prompt for ScriptedPrompt {
 
     fn wait(&mut self, message: &str) -> Result<(), PromptError> {
         self.next(message).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dialoguer::theme::Theme;
+
+    use super::YesNo;
+
+    fn shown(default: bool, chosen: Option<bool>) -> String {
+        let mut line = String::new();
+        YesNo { default }
+            .format_confirm_prompt(&mut line, "Go ahead?", chosen)
+            .unwrap();
+        line
+    }
+
+    #[test]
+    fn a_yes_no_question_shows_its_default_then_the_key_typed_and_that_enter_answers() {
+        assert_eq!(shown(false, None), "Go ahead? [y/N] ");
+        assert_eq!(shown(true, None), "Go ahead? [Y/n] ");
+        // The key typed is shown as typed, the default's hint unchanged.
+        assert_eq!(shown(false, Some(true)), "Go ahead? [y/N] y (press Enter)");
+        assert_eq!(shown(false, Some(false)), "Go ahead? [y/N] n (press Enter)");
+        assert_eq!(shown(true, Some(false)), "Go ahead? [Y/n] n (press Enter)");
     }
 }

@@ -1,7 +1,7 @@
 //! What an action sees while it runs: its resolved parameters, the providers (AWS, clock,
 //! prompt), the run's mode, and a way to ask before changing anything.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::bind::runbook::BoundAction;
 use crate::parse::template::SecretTemplate;
@@ -168,6 +168,9 @@ pub struct JournalHandle {
     pub last_code_window: Option<u64>,
     /// The security key `fido.wait-for-key` chose, for the FIDO actions after it.
     pub key: Option<KeyDescriptor>,
+    /// `--dry-run`: the devices it showed it would deactivate, as (user, serial number),
+    /// so that a deletion after it is shown as it would run. Never journaled.
+    pub deactivations_shown: BTreeSet<(String, String)>,
 }
 
 impl JournalHandle {
@@ -409,6 +412,26 @@ impl Context<'_> {
     /// Whether this run (or the interrupted run it resumes) created the device.
     pub fn created_by_us(&self, serial: &str) -> bool {
         self.journal.journal.created.iter().any(|s| s == serial)
+    }
+
+    /// `--dry-run`: this action shows that it would deactivate `serial` for `user` (the
+    /// change is not made). Kept in memory only.
+    pub fn deactivation_shown(&mut self, user: &str, serial: &str) {
+        if self.mode.dry_run {
+            self.journal
+                .deactivations_shown
+                .insert((user.to_string(), serial.to_string()));
+        }
+    }
+
+    /// Whether this dry run showed, earlier, that it would deactivate `serial` for `user`:
+    /// a real run would have made that change by now. Always false outside `--dry-run`.
+    pub fn would_be_deactivated(&self, user: &str, serial: &str) -> bool {
+        self.mode.dry_run
+            && self
+                .journal
+                .deactivations_shown
+                .contains(&(user.to_string(), serial.to_string()))
     }
 
     /// Forget a device we deleted.

@@ -184,6 +184,7 @@ pub fn run(request: RunRequest) -> RunResult {
             file: (!request.dry_run).then_some(journal_file),
             last_code_window: None,
             key: None,
+            deactivations_shown: Default::default(),
         },
     };
     let result = executor.run();

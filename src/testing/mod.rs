@@ -543,6 +543,7 @@ fn record(
             file: Some(journal_file),
             last_code_window: None,
             key: None,
+            deactivations_shown: Default::default(),
         },
     };
     let result = executor.run();

@@ -66,6 +66,7 @@ pub fn run_with_keys(
             file: None,
             last_code_window: None,
             key: None,
+            deactivations_shown: Default::default(),
         },
     };
     let result = executor.run().map(|_| ());

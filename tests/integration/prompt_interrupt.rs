@@ -155,15 +155,15 @@ impl Run {
         self.tmux.wait_for_prompt(&name_prompt(self));
         self.tmux.press("Enter");
         self.tmux.wait_for_prompt("Go ahead? [y/N]");
-        self.tmux.press("y");
+        self.tmux.answer("y");
         self.tmux
             .wait_for_prompt("Can't scan it? Show the key for manual entry? [y/N]");
     }
 
-    /// On to the first code: no manual-entry key, Enter.
+    /// On to the first code: no manual-entry key, then Enter at the enrolment screen.
     fn to_codes(&self) {
         self.to_enrolment();
-        self.tmux.press("n");
+        self.tmux.answer("n");
         self.tmux
             .wait_for_prompt("Once the app shows the new account (press Enter):");
         self.tmux.press("Enter");
@@ -208,7 +208,7 @@ fn ctrl_c_at_the_offer_of_the_manual_entry_key() {
 fn ctrl_c_at_press_enter_on_the_enrolment_screen() {
     let run = start("int-enter", &["runbooks/aws-mfa.md"]);
     run.to_enrolment();
-    run.tmux.press("n");
+    run.tmux.answer("n");
     run.tmux
         .wait_for_prompt("Once the app shows the new account (press Enter):");
     let screen = run.interrupt(true);

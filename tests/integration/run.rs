@@ -793,6 +793,89 @@ fn for_each_acts_on_each_item_and_resumes_between_items() {
     assert_eq!(left(&iam), 0);
 }
 
+/// A virtual device still assigned is never deleted: not in a run, and not in a dry run
+/// either unless that dry run showed, earlier, the deactivation of that very device
+/// (`runbooks/remove-mfa-devices.md` shows that case). Here the guide deactivates one
+/// device and then deletes another, still assigned.
+#[test]
+fn an_assigned_device_is_never_deleted_unless_a_dry_run_showed_its_deactivation() {
+    use runbook::providers::{Assignment, Iam};
+    use runbook::secret::Secret;
+    let user = user("assigned");
+    let iam = user.provider();
+    let (one, two) = (Secret::new("123456"), Secret::new("654321"));
+    let phone = iam
+        .create_virtual_mfa_device("assigned-phone", None)
+        .unwrap()
+        .serial_number;
+    iam.enable_mfa_device(&user.name, &phone, &one, &two)
+        .unwrap();
+    let key = "arn:aws:iam::123456789012:u2f/user/assigned/assigned-key";
+    iam.enable_mfa_device(&user.name, key, &one, &two).unwrap();
+    let file = "tests/fixtures/run/delete-assigned.md";
+    let vars = [
+        "--var".to_string(),
+        format!("user_name={}", user.name),
+        "--var".to_string(),
+        format!("deactivated={key}"),
+        "--var".to_string(),
+        format!("deleted={phone}"),
+    ];
+    let run = |dry_run: bool| {
+        let state = tempfile::tempdir().unwrap();
+        let mut args = vec!["--yes", "--output", "json"];
+        if dry_run {
+            args.push("--dry-run");
+        }
+        args.extend(vars.iter().map(String::as_str));
+        user.run(file, state.path(), &args, &[])
+    };
+    let refused =
+        format!("{phone} is assigned to assigned; runbook never deletes an assigned device");
+    let error = |output: &crate::harness::Output| -> Value {
+        output
+            .stdout
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .find(|event| event["event"] == "error")
+            .unwrap_or_else(|| panic!("no error event:\n{}", output.stdout))
+    };
+
+    // The dry run shows the key's deactivation, then refuses the phone's deletion.
+    let dry = run(true);
+    dry.assert_code(1);
+    assert!(
+        dry.stderr
+            .contains(&format!("would deactivate {key} for assigned")),
+        "{}",
+        dry.stderr
+    );
+    assert!(!dry.stderr.contains("would delete"), "{}", dry.stderr);
+    assert_eq!(error(&dry)["message"], refused, "{}", dry.stdout);
+    assert_eq!(user.devices().len(), 2, "the dry run changed something");
+
+    // The run deactivates the key, then refuses to delete the phone, still assigned.
+    let real = run(false);
+    real.assert_code(1);
+    assert_eq!(error(&real)["message"], refused, "{}", real.stdout);
+    assert_eq!(
+        error(&real)["next_step"],
+        "deactivate it first with `iam.deactivate-mfa-device`"
+    );
+    let left: Vec<String> = user
+        .devices()
+        .into_iter()
+        .map(|device| device.serial_number)
+        .collect();
+    assert_eq!(left, vec![phone.clone()], "the phone is still assigned");
+    assert!(
+        iam.list_virtual_mfa_devices(Assignment::Any)
+            .unwrap()
+            .iter()
+            .any(|device| device.serial_number == phone)
+    );
+}
+
 /// An unattended dry run cannot compute a code without the seed: it says it would ask
 /// for one, and what needs the code is shown as it would run, instead of failing.
 #[test]

@@ -278,15 +278,15 @@ fn remove_mfa_devices_deactivates_each_device_and_deletes_the_virtual_ones() {
     let args = ["--yes", "--output", "json", "--var", var.as_str()];
     let guide = "runbooks/remove-mfa-devices.md";
 
-    // The dry run shows each deactivation, with the real serial numbers, and changes
-    // nothing. (It then stops at the first deletion: the device is still assigned, as
-    // the deactivation was only shown, and the engine's dry run of
-    // `iam.delete-virtual-mfa-device` refuses an assigned device instead of saying that
-    // a real run would delete it. An engine limitation, reported; not asserted here.)
+    // The dry run shows each deactivation, with the real serial numbers, then the
+    // deletion of the virtual device as a real run would make it (the device is still
+    // assigned, as the deactivation was only shown), and changes nothing; the final
+    // `count == 0` is "not yet", not a failure.
     let dry_state = tempfile::tempdir().unwrap();
     let mut dry_args = vec!["--dry-run"];
     dry_args.extend_from_slice(&args);
     let dry = user.run(guide, dry_state.path(), &dry_args, &[]);
+    dry.assert_code(0);
     let dry_events = events(&dry);
     assert_eq!(
         items(&dry_events, "deactivate"),
@@ -304,7 +304,41 @@ fn remove_mfa_devices_deactivates_each_device_and_deletes_the_virtual_ones() {
             dry.stderr
         );
     }
+    assert_eq!(
+        items(&dry_events, "delete"),
+        ["delete[0] would-run", "delete[1] skipped"],
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        dry.stderr.contains(&format!(
+            "delete[0]: would delete {phone} once the deactivation above is made\n    $ aws iam delete-virtual-mfa-device --serial-number {phone}\n"
+        )),
+        "{}",
+        dry.stderr
+    );
+    assert!(
+        dry.stderr.contains(
+            "expects `count == 0`: not yet, since this dry run made none of the changes before it"
+        ),
+        "{}",
+        dry.stderr
+    );
+    assert!(of_kind(&dry_events, "error").is_empty(), "{}", dry.stdout);
+    assert_eq!(
+        dry_events.last().unwrap()["status"],
+        "dry-run",
+        "{}",
+        dry.stdout
+    );
     assert_eq!(user.devices().len(), 2, "the dry run changed something");
+    assert!(
+        iam.list_virtual_mfa_devices(Assignment::Any)
+            .unwrap()
+            .iter()
+            .any(|device| device.serial_number == phone),
+        "the dry run deleted the virtual device"
+    );
 
     let state = tempfile::tempdir().unwrap();
     let run = user.run(guide, state.path(), &args, &[]);

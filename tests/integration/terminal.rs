@@ -1,7 +1,9 @@
 //! The guide in a real terminal (tmux), answered as a person would: Part 1 of
 //! `runbooks/aws-mfa.md` against the local emulator, with the text input and its default,
-//! the y/N confirmations, the enrolment QR code (read back off the screen and decoded),
-//! the manual-entry key, and hidden code entry (a wrong pair refused, a right one taken).
+//! the y/N confirmations (a key, then Enter), the enrolment QR code (read back off the
+//! screen and decoded), the manual-entry key, and hidden code entry (a wrong pair refused,
+//! a right one taken); and `runbooks/remove-mfa-devices.md`, whose loop asks several
+//! times in a row (the Enter after `y` answers one question, never the next).
 //!
 //! It drives the guide itself rather than `tests/fixtures/run/part1.md`: that fixture has
 //! no `totp.show-enrolment` block, so it never draws a QR code.
@@ -147,6 +149,13 @@ impl Tmux {
     pub(crate) fn press(&self, key: &str) {
         std::thread::sleep(THINK);
         self.keys(&[key]);
+    }
+
+    /// Answer a yes/no question: `y` or `n`, then Enter, typed quickly, as a person
+    /// does: the Enter must answer this question, never the next one.
+    pub(crate) fn answer(&self, key: &str) {
+        std::thread::sleep(THINK);
+        self.keys(&[key, "Enter"]);
     }
 
     /// Type a code and press Enter.
@@ -340,7 +349,7 @@ fn part1_of_the_guide_in_a_real_terminal() {
     tmux.wait_for_prompt_after(name_prompt, refused, 1);
     tmux.press("Enter");
 
-    // Creating the device: shown with its CLI equivalent, then y/N (one key, no Enter).
+    // Creating the device: shown with its CLI equivalent, then y/N (a key, then Enter).
     let screen = tmux.wait_for_prompt("Go ahead? [y/N]");
     assert!(
         screen.contains("Name for the virtual MFA device: terminal-DuoMobile\n"),
@@ -350,7 +359,7 @@ fn part1_of_the_guide_in_a_real_terminal() {
         screen.contains("→ create the virtual MFA device `terminal-DuoMobile`\n    $ aws iam create-virtual-mfa-device --virtual-mfa-device-name terminal-DuoMobile"),
         "{screen}"
     );
-    tmux.press("y");
+    tmux.answer("y");
 
     // The QR code, on the terminal's alternate screen, before the offer of the
     // manual-entry key.
@@ -392,7 +401,7 @@ fn part1_of_the_guide_in_a_real_terminal() {
     ] {
         assert!(parameters.contains(&expected), "{expected:?} in {uri}");
     }
-    tmux.press("y");
+    tmux.answer("y");
 
     // The manual-entry key: the seed in blocks of 4, still on the private screen.
     let scanned = "Once the app shows the new account (press Enter):";
@@ -495,7 +504,7 @@ fn part1_of_the_guide_in_a_real_terminal() {
             .contains("--authentication-code1 <codes-code1> --authentication-code2 <codes-code2>"),
         "{screen}"
     );
-    tmux.press("y");
+    tmux.answer("y");
 
     let screen = tmux.wait_until("the run to end", |screen| {
         screen.lines().any(|line| line.starts_with("EXIT:"))
@@ -518,6 +527,96 @@ fn part1_of_the_guide_in_a_real_terminal() {
     eprintln!(
         "the run in a terminal took {:.1} s",
         started.elapsed().as_secs_f64()
+    );
+}
+
+/// A loop asks before each change, one question right after the other: `y` then Enter
+/// answers one confirmation, and the next one is still asked (the Enter does not answer
+/// it with its default, No). Two devices to deactivate, then one to delete: three
+/// confirmations, each answered `y` + Enter, and the run removes both devices.
+#[test]
+fn y_then_enter_answers_one_confirmation_and_the_next_is_still_asked() {
+    use runbook::providers::{Assignment, Iam};
+    use runbook::secret::Secret;
+    let user = user("yenter");
+    let iam = user.provider();
+    let phone = iam
+        .create_virtual_mfa_device("yenter-phone", None)
+        .unwrap()
+        .serial_number;
+    // The emulator takes any well-formed codes, and a `u2f` serial.
+    let (one, two) = (Secret::new("123456"), Secret::new("654321"));
+    iam.enable_mfa_device(&user.name, &phone, &one, &two)
+        .unwrap();
+    let key = "arn:aws:iam::123456789012:u2f/user/yenter/yenter-key";
+    iam.enable_mfa_device(&user.name, key, &one, &two).unwrap();
+    assert_eq!(user.devices().len(), 2);
+
+    let dir = tempfile::tempdir().unwrap();
+    let script = run_script(
+        dir.path(),
+        &user,
+        &[
+            "runbooks/remove-mfa-devices.md",
+            "--var",
+            "user_name=yenter",
+        ],
+    );
+    let tmux = Tmux::start(
+        dir.path(),
+        "yenter",
+        &format!("sh {}", quote(&script.display().to_string())),
+    );
+    let question = "Go ahead? [y/N]";
+    let deactivate = "→ deactivate arn:aws:iam::123456789012:";
+    // The `n`th confirmation shown after `text`, or the run's end (which then fails).
+    let asked = |text: &str, n: usize| {
+        let screen = tmux.wait_until(&format!("confirmation {n} after `{text}`"), |screen| {
+            screen.contains("EXIT:")
+                || (last_line(screen).starts_with(question) && screen.matches(text).count() >= n)
+        });
+        assert!(!screen.contains("EXIT:"), "the run ended:\n{screen}");
+        screen
+    };
+
+    asked(deactivate, 1);
+    tmux.answer("y");
+    // The second deactivation is asked, and waits for its own answer.
+    asked(deactivate, 2);
+    std::thread::sleep(Duration::from_secs(1));
+    let screen = tmux.screen();
+    assert!(last_line(&screen).starts_with(question), "{screen}");
+    assert!(!screen.contains("was not confirmed"), "{screen}");
+    assert_eq!(screen.matches("Go ahead? yes\n").count(), 1, "{screen}");
+    // A key only chooses: it is shown, and the question waits for Enter.
+    tmux.press("y");
+    tmux.wait_until("the key typed shown", |screen| {
+        last_line(screen).starts_with("Go ahead? [y/N] y (press Enter)")
+    });
+    std::thread::sleep(THINK);
+    assert_eq!(tmux.screen().matches("Go ahead? yes\n").count(), 1);
+    tmux.press("Enter");
+
+    asked("→ delete the unassigned", 1);
+    tmux.answer("y");
+    let screen = tmux.wait_until("the run to end", |screen| {
+        screen.lines().any(|line| line.starts_with("EXIT:"))
+    });
+    assert!(screen.lines().any(|line| line == "EXIT:0"), "{screen}");
+    assert_eq!(screen.matches("Go ahead? yes\n").count(), 3, "{screen}");
+    assert!(!screen.contains("Go ahead? no"), "{screen}");
+    assert!(
+        screen.contains("yenter has 0 MFA device(s) now."),
+        "{screen}"
+    );
+    drop(tmux);
+    assert!(user.devices().is_empty(), "{:?}", user.devices());
+    assert!(
+        !iam.list_virtual_mfa_devices(Assignment::Any)
+            .unwrap()
+            .iter()
+            .any(|device| device.serial_number == phone),
+        "the virtual device was not deleted"
     );
 }
 

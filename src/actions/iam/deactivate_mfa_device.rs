@@ -55,6 +55,9 @@ impl Action for DeactivateMfaDevice {
                 "{serial} is not active for {user}: nothing to deactivate"
             )));
         }
+        // A dry run stops at the confirmation: what follows must know the device would be
+        // deactivated by then.
+        ctx.deactivation_shown(&user, &serial);
         ctx.confirm_change(&format!("deactivate {serial} for {user}"))?;
         ctx.wait("Deactivating the MFA device…", |ctx| {
             ctx.iam().deactivate_mfa_device(&user, &serial)

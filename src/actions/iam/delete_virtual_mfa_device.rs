@@ -37,7 +37,8 @@ impl Action for DeleteVirtualMfaDevice {
             .collect()
     }
 
-    /// Never deletes an assigned device: that must be deactivated first, on purpose.
+    /// Never deletes an assigned device: that must be deactivated first, on purpose. A dry
+    /// run shows the deletion of a device it showed it would deactivate earlier.
     fn run(params: &Params, ctx: &mut Context<'_>) -> Result<Outcome, RunError> {
         let serial = ctx.text(&params.serial_number)?;
         let devices = ctx.wait("Looking up the device…", |ctx| {
@@ -48,13 +49,23 @@ impl Action for DeleteVirtualMfaDevice {
                 "{serial} does not exist: nothing to delete"
             )));
         };
-        if let Some(user) = &device.user_name {
-            return Err(RunError::failed(
-                format!("{serial} is assigned to {user}; runbook never deletes an assigned device"),
-                "deactivate it first with `iam.deactivate-mfa-device`",
-            ));
-        }
-        ctx.confirm_change(&format!("delete the unassigned {serial}"))?;
+        let what = match &device.user_name {
+            None => format!("delete the unassigned {serial}"),
+            // A dry run showed the deactivation but did not make it; a real run would have
+            // by now. Shown as it would run: `confirm_change` stops a dry run.
+            Some(user) if ctx.would_be_deactivated(user, &serial) => {
+                format!("delete {serial} once the deactivation above is made")
+            }
+            Some(user) => {
+                return Err(RunError::failed(
+                    format!(
+                        "{serial} is assigned to {user}; runbook never deletes an assigned device"
+                    ),
+                    "deactivate it first with `iam.deactivate-mfa-device`",
+                ));
+            }
+        };
+        ctx.confirm_change(&what)?;
         ctx.wait("Deleting the virtual MFA device…", |ctx| {
             ctx.iam().delete_virtual_mfa_device(&serial)
         })?;
