@@ -113,7 +113,7 @@ fn step(out: &mut String, n: usize) {
          user = \"{{{{ me.user_name }}}}\"\n\
          expect = [\"virtual_count >= 1\", \"count < 8\"]\n\
          ```\n\n\
-         | field | value |\n|---|---|\n| device | `{{{{ dev_{n}.serial_number }}}}` |\n| step | {n} |\n\n"
+         | field | value |\n|---|---|\n| device | `{{{{ name_{n} }}}}` |\n| step | {n} |\n\n"
     ));
 }
 
