@@ -621,10 +621,15 @@ impl<'d> Binder<'_, 'd> {
             self.diagnostics.push(
                 Diagnostic::error(
                     "invalid-parameter",
-                    format!("`{}` gives one value: it cannot run once per item", def.name()),
+                    format!(
+                        "`{}` gives one value: it cannot run once per item",
+                        def.name()
+                    ),
                 )
                 .label(block.name_span, "no `for_each` here")
-                .help("loop over actions that call AWS or a key; ask for one input before the loop"),
+                .help(
+                    "loop over actions that call AWS or a key; ask for one input before the loop",
+                ),
             );
             for_each = None;
             self.loop_var = None;
