@@ -334,19 +334,12 @@ impl<'d> Binder<'_, 'd> {
                 .any(|d| std::ptr::eq(d, *directive));
             let base = directive.body_span.start;
             let (table, errors) = body::parse(directive.body);
-            for error in errors {
-                let span = error
-                    .span()
-                    .map_or(directive.body_span, |r| Span::from(r).shift(base));
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        "invalid-directive",
-                        format!("invalid `<!-- runbook … -->` comment: {}", error.message().trim()),
-                    )
-                    .label(span, "here")
-                    .help("write TOML after `runbook:`, e.g. `<!-- runbook: when = \"not me.is_root\" -->`"),
-                );
-            }
+            self.toml_errors(
+                errors,
+                directive.body_span,
+                ("invalid-directive", "invalid `<!-- runbook … -->` comment"),
+                "write TOML after `runbook:`, e.g. `<!-- runbook: when = \"not me.is_root\" -->`",
+            );
             for (key, value) in table.iter() {
                 let name = key.get_ref().as_ref();
                 let key_span = Span::from(key.span()).shift(base);
@@ -584,6 +577,27 @@ impl<'d> Binder<'_, 'd> {
         (id, confirm)
     }
 
+    /// TOML syntax errors in a body at `body` (a block's or a `<!-- runbook … -->`
+    /// comment's), each at its span: `code` and the message's start, then `help`.
+    fn toml_errors(
+        &mut self,
+        errors: Vec<toml::de::Error>,
+        body: Span,
+        (code, what): (&'static str, &str),
+        help: &str,
+    ) {
+        for error in errors {
+            let span = error
+                .span()
+                .map_or(body, |r| Span::from(r).shift(body.start));
+            self.diagnostics.push(
+                Diagnostic::error(code, format!("{what}: {}", error.message().trim()))
+                    .label(span, "here")
+                    .help(help),
+            );
+        }
+    }
+
     fn bind_action(
         &mut self,
         index: usize,
@@ -598,19 +612,12 @@ impl<'d> Binder<'_, 'd> {
 
         let (mut table, toml_errors) = body::parse(block.body);
         if !toml_errors.is_empty() {
-            for error in toml_errors {
-                let span = error
-                    .span()
-                    .map_or(block.body_span, |r| Span::from(r).shift(base));
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        "invalid-toml",
-                        format!("invalid TOML: {}", error.message().trim()),
-                    )
-                    .label(span, "here")
-                    .help("an action block's body is TOML: one `key = \"value\"` per line"),
-                );
-            }
+            self.toml_errors(
+                toml_errors,
+                block.body_span,
+                ("invalid-toml", "invalid TOML"),
+                "an action block's body is TOML: one `key = \"value\"` per line",
+            );
             return None;
         }
         self.loop_var = None;
