@@ -85,6 +85,7 @@ pub fn bind(source: &Source, document: &Document) -> Bound {
         deferred: Vec::new(),
         figures: None,
         loop_var: None,
+        actions_collected: 0,
         guard: Vec::new(),
         origins: Vec::new(),
         step_guard: Vec::new(),
@@ -131,6 +132,8 @@ struct Binder<'s, 'd> {
     /// The conditions of the step being bound (its own `when` and its parts').
     step_guard: Vec<String>,
     step_origins: Vec<(String, Span)>,
+    /// The action blocks of the steps collected so far (while the steps are read).
+    actions_collected: usize,
     /// The item of the `for_each` action being bound: its name and type.
     loop_var: Option<(String, types::Type)>,
     /// Where the runbook's figures may come from (found on the first local image), and
@@ -280,6 +283,11 @@ impl<'d> Binder<'_, 'd> {
         let mut directives = inherited.to_vec();
         directives.extend(section.directives.iter());
         if section.is_leaf() {
+            self.actions_collected += section
+                .blocks
+                .iter()
+                .filter(|block| matches!(block, Block::Action(_)))
+                .count();
             steps.push(FoundStep {
                 section,
                 id: markdown::step_id(&section.heading.text),
@@ -290,16 +298,7 @@ impl<'d> Binder<'_, 'd> {
         }
         // The actions before this part: what its introduction's references may see
         // (settled with the other late references, once every id is known).
-        let actions_before: usize = steps
-            .iter()
-            .map(|step| {
-                step.section
-                    .blocks
-                    .iter()
-                    .filter(|block| matches!(block, Block::Action(_)))
-                    .count()
-            })
-            .sum();
+        let actions_before = self.actions_collected;
         for block in &section.blocks {
             self.check_images(block);
             self.outside_step(block, "in a part's introduction, which is not a step");
