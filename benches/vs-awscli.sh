@@ -101,7 +101,7 @@ export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/nu
 cat >"$work/prepare.sh" <<EOF
 #!/usr/bin/env bash
 set -euo pipefail
-auth='AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0'
+auth='AWS4-HMAC-SHA256 Credential=TESTACCESSKEYID00000/20240101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0'
 iam() { curl -fsS -X POST -H "Authorization: \$auth" --data "Version=2010-05-08&\$1" "$endpoint/"; }
 curl -fsS -X POST -o /dev/null "$endpoint/moto-api/reset"
 rm -f "$work/runbook-seed.uri"

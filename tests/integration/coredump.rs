@@ -33,7 +33,7 @@ fn a_crashing_run_dumps_no_core() {
         .args(["--endpoint-url", &format!("http://127.0.0.1:{port}")])
         .args(["--state-dir", dir.path().to_str().unwrap()])
         .current_dir(root())
-        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env("AWS_ACCESS_KEY_ID", "TESTACCESSKEYID00000")
         .env("AWS_SECRET_ACCESS_KEY", "not-a-secret")
         .env("AWS_CONFIG_FILE", "/nonexistent")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")

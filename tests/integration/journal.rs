@@ -154,7 +154,7 @@ fn a_second_run_of_the_same_guide_and_target_says_which_run_holds_it() {
             .args(extra)
             .current_dir(root())
             .env("NO_COLOR", "1")
-            .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+            .env("AWS_ACCESS_KEY_ID", "TESTACCESSKEYID00000")
             .env("AWS_SECRET_ACCESS_KEY", "not-a-secret")
             .env("AWS_CONFIG_FILE", "/nonexistent")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")

@@ -120,7 +120,7 @@ fn run_against(port: u16) -> Output {
     let output = std::process::Command::new("sh")
         .args(["-c", &command])
         .current_dir(root())
-        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env("AWS_ACCESS_KEY_ID", "TESTACCESSKEYID00000")
         .env("AWS_SECRET_ACCESS_KEY", "not-a-secret")
         .env("AWS_CONFIG_FILE", "/nonexistent")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")

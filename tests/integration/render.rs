@@ -570,7 +570,9 @@ fn only_image_files_inside_the_guide_are_published() {
     let dir = tempfile::tempdir().unwrap();
     let outside = dir.path().join("home");
     std::fs::create_dir_all(outside.join(".aws")).unwrap();
-    let secret = "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    // A stand-in credentials line (no real key, nor AWS's documented example): what must
+    // never be copied next to the page.
+    let secret = "aws_secret_access_key = runbook-test-stand-in-secret-not-a-key";
     std::fs::write(
         outside.join(".aws/credentials"),
         format!("[default]\n{secret}\n"),
