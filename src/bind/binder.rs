@@ -6,6 +6,7 @@
 
 use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 use toml::Spanned;
@@ -39,6 +40,36 @@ pub struct Bound {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// The `{{ a.b }}` tags of a value: a few at most, kept without allocating.
+type SimpleReferences<'t> = smallvec::SmallVec<[(&'t str, std::ops::Range<usize>); 4]>;
+
+/// Conditions, written canonically; shared, as most actions run under their step's.
+type Conditions = Rc<Vec<Rc<str>>>;
+/// For each condition: as written, and where.
+type Origins = Rc<Vec<(Rc<str>, Span)>>;
+
+/// An expression's tree, with what the binder reads from it more than once.
+struct Parsed {
+    /// The expression as written.
+    text: Rc<str>,
+    expr: expr::Expr,
+    /// Its top-level conditions (see [`conjuncts`]), for the guards of what it guards.
+    conjuncts: std::cell::OnceCell<Vec<Rc<str>>>,
+    /// Its references (see [`expr::Expr::references`]).
+    references: std::cell::OnceCell<Vec<String>>,
+}
+
+impl Parsed {
+    fn conjuncts(&self) -> &[Rc<str>] {
+        self.conjuncts
+            .get_or_init(|| conjuncts(&self.expr).into_iter().map(Rc::from).collect())
+    }
+
+    fn references(&self) -> &[String] {
+        self.references.get_or_init(|| self.expr.references())
+    }
+}
+
 /// Something a template can refer to: an input or an action with an `id=`.
 struct Symbol {
     /// Position of the defining action in run order.
@@ -49,9 +80,9 @@ struct Symbol {
     step: usize,
     /// The conditions it runs under (its `when`, split at `and`), written canonically: a
     /// use of its outputs must be under all of them too.
-    guard: Vec<String>,
+    guard: Conditions,
     /// For each condition of `guard`: the condition as written, and where.
-    origins: Vec<(String, Span)>,
+    origins: Origins,
     /// A `for_each` action: its outputs are lists, one value per item.
     looped: bool,
 }
@@ -85,11 +116,12 @@ pub fn bind(source: &Source, document: &Document) -> Bound {
         deferred: Vec::new(),
         figures: None,
         loop_var: None,
+        expressions: HashMap::new(),
         actions_collected: 0,
-        guard: Vec::new(),
-        origins: Vec::new(),
-        step_guard: Vec::new(),
-        step_origins: Vec::new(),
+        guard: Conditions::default(),
+        origins: Origins::default(),
+        step_guard: Conditions::default(),
+        step_origins: Origins::default(),
         ids: None,
         suggestion_budget: SUGGESTION_BUDGET,
         misplaced: Vec::new(),
@@ -127,15 +159,18 @@ struct Binder<'s, 'd> {
     suggestion_budget: usize,
     /// The conditions the action being bound runs under (see [`Symbol::guard`]), and
     /// where each is written.
-    guard: Vec<String>,
-    origins: Vec<(String, Span)>,
+    guard: Conditions,
+    origins: Origins,
     /// The conditions of the step being bound (its own `when` and its parts').
-    step_guard: Vec<String>,
-    step_origins: Vec<(String, Span)>,
+    step_guard: Conditions,
+    step_origins: Origins,
     /// The action blocks of the steps collected so far (while the steps are read).
     actions_collected: usize,
     /// The item of the `for_each` action being bound: its name and type.
     loop_var: Option<(String, types::Type)>,
+    /// Every expression that parsed within the limits, by its text: guides repeat their
+    /// conditions (`not me.is_root` on every enrolment action), each parsed once.
+    expressions: HashMap<Box<str>, Rc<Parsed>>,
     /// Where the runbook's figures may come from (found on the first local image), and
     /// what each image path checked so far came to.
     figures: Option<Figures>,
@@ -320,8 +355,10 @@ impl<'d> Binder<'_, 'd> {
         index: usize,
         actions: usize,
     ) -> (Vec<String>, bool) {
-        self.step_guard.clear();
-        self.step_origins.clear();
+        if !self.step_guard.is_empty() {
+            self.step_guard = Conditions::default();
+            self.step_origins = Origins::default();
+        }
         let mut conditions = Vec::new();
         let mut info = false;
         const KEYS: &[&str] = &["when", "info"];
@@ -346,17 +383,18 @@ impl<'d> Binder<'_, 'd> {
                 match (name, value.get_ref()) {
                     ("when", DeValue::String(text)) => {
                         let context = self.step_guard.clone();
-                        self.check_expression(
+                        let parsed = self.check_expression(
                             text,
                             value_span,
                             VisibleThrough::Before(index),
                             None,
                             &context,
                         );
-                        if let Ok(parsed) = expr::parse_expression(text) {
-                            for condition in conjuncts(&parsed) {
-                                self.step_guard.push(condition);
-                                self.step_origins.push((text.to_string(), value_span));
+                        if let Some(parsed) = parsed {
+                            for condition in parsed.conjuncts().iter().cloned() {
+                                Rc::make_mut(&mut self.step_guard).push(condition);
+                                Rc::make_mut(&mut self.step_origins)
+                                    .push((Rc::clone(&parsed.text), value_span));
                             }
                         }
                         conditions.push(text.to_string());
@@ -486,8 +524,8 @@ impl<'d> Binder<'_, 'd> {
                         def,
                         span,
                         step,
-                        guard: Vec::new(),
-                        origins: Vec::new(),
+                        guard: Conditions::default(),
+                        origins: Origins::default(),
                         looped: false,
                     },
                 );
@@ -655,12 +693,11 @@ impl<'d> Binder<'_, 'd> {
         // checked against them.
         self.guard = self.step_guard.clone();
         self.origins = self.step_origins.clone();
-        if let Some((text, span)) = &when
-            && let Ok(parsed) = expr::parse_expression(text)
-        {
-            for condition in conjuncts(&parsed) {
-                self.guard.push(condition);
-                self.origins.push((text.clone(), *span));
+        let when_parsed = when.as_ref().and_then(|(text, _)| self.parsed(text));
+        if let (Some((_, span)), Some(parsed)) = (&when, &when_parsed) {
+            for condition in parsed.conjuncts().iter().cloned() {
+                Rc::make_mut(&mut self.guard).push(condition);
+                Rc::make_mut(&mut self.origins).push((Rc::clone(&parsed.text), *span));
             }
         }
         if let Some(id) = found.id
@@ -685,7 +722,15 @@ impl<'d> Binder<'_, 'd> {
         if let Some((expr, span)) = &when {
             // A `when` is evaluated whether or not the action then runs (once its step runs).
             let context = self.step_guard.clone();
-            self.check_expression(expr, *span, visible, None, &context);
+            match &when_parsed {
+                Some(parsed) => {
+                    let want = types::Want::Condition;
+                    self.check_parsed(parsed, expr, *span, visible, None, &context, want);
+                }
+                _ => {
+                    self.check_expression(expr, *span, visible, None, &context);
+                }
+            }
         }
         let guard = self.guard.clone();
         for (expr, span) in expect
@@ -865,15 +910,16 @@ impl<'d> Binder<'_, 'd> {
         let visible = VisibleThrough::Before(index);
         let before = self.diagnostics.len();
         let context = self.step_guard.clone();
-        self.check_expression_as(text, span, visible, None, &context, types::Want::List);
+        let parsed =
+            self.check_expression_as(text, span, visible, None, &context, types::Want::List);
         if self.diagnostics[before..].iter().any(Diagnostic::is_error) {
             return types::Type::Any;
         }
-        let Ok(parsed) = expr::parse_expression(text) else {
+        let Some(parsed) = parsed else {
             return types::Type::Any;
         };
         let lookup = |name: &str| self.named(name, visible, None);
-        match types::check(&parsed, types::Want::List, &lookup, &mut Vec::new()) {
+        match types::check(&parsed.expr, types::Want::List, &lookup, &mut Vec::new()) {
             types::Type::List(item) => *item,
             _ => types::Type::Any,
         }
@@ -975,16 +1021,16 @@ impl<'d> Binder<'_, 'd> {
 
     /// One string value of a parameter, at `span` in the file.
     fn check_template(&mut self, text: &str, span: Span, index: usize, usage: Usage<'_>) {
-        // Before any parser sees it: minijinja's recurses once per `not` or `-`.
-        if template::is_template(text)
-            && let Err(limit) = template::template_limits(text)
-        {
-            self.limit_exceeded(&limit, text, span);
-            return;
-        }
-        // The language's own parser first: its errors say what to write instead.
+        // The language's own parser: its errors say what to write instead. `{{ a.b }}` tags
+        // only (most values) need no parse and are within every limit.
         let parts = match simple_references(text) {
             Some(references) => Err(references),
+            None if template::is_template(text)
+                && let Err(limit) = template::template_limits(text) =>
+            {
+                self.limit_exceeded(&limit, text, span);
+                return;
+            }
             None => match expr::parse_template(text) {
                 Ok(parts) => Ok(parts),
                 Err(error) => {
@@ -999,22 +1045,41 @@ impl<'d> Binder<'_, 'd> {
                 }
             },
         };
-        // On an error, no reference is reported: minijinja's answer is complete before the
-        // first call.
-        let checked = template::for_each_template_reference(text, |reference| {
-            let at = self.reference_span(span, reference);
-            self.resolve(reference, at, VisibleThrough::Before(index), None, usage);
-        });
-        if let Err(error) = checked {
-            self.diagnostics.push(
-                Diagnostic::error(
-                    "invalid-template",
-                    format!("invalid template: {}", error.message),
-                )
-                .label(span, "in this value")
-                .help("templates look like `{{ id.output }}` or `{{ input }}`"),
-            );
-            return;
+        // Each reference once, in order.
+        match &parts {
+            Err(references) => {
+                let shift = self.text_offset(span, text);
+                for (at, (reference, range)) in references.iter().enumerate() {
+                    if references[..at].iter().any(|(seen, _)| seen == reference) {
+                        continue;
+                    }
+                    let at = match shift {
+                        Some(shift) => Span::new(
+                            span.start + shift + range.start,
+                            span.start + shift + range.end,
+                        ),
+                        // The string has escapes: its text is found in the file's.
+                        None => self.reference_span(span, reference),
+                    };
+                    self.resolve(reference, at, VisibleThrough::Before(index), None, usage);
+                }
+            }
+            Ok(parts) => {
+                let mut references: Vec<String> = Vec::new();
+                for part in parts {
+                    if let expr::Part::Expr(expr) = part {
+                        for reference in expr.references() {
+                            if !references.contains(&reference) {
+                                references.push(reference);
+                            }
+                        }
+                    }
+                }
+                for reference in &references {
+                    let at = self.reference_span(span, reference);
+                    self.resolve(reference, at, VisibleThrough::Before(index), None, usage);
+                }
+            }
         }
         // Secrets go only where they are accepted; their text form is not the point there.
         if matches!(
@@ -1060,16 +1125,16 @@ impl<'d> Binder<'_, 'd> {
             Err(references) => {
                 for (reference, range) in references {
                     let root = split_dot(reference).0;
-                    self.check_guard(root, text, span, range.clone(), &context, visible);
+                    self.check_guard(root, text, span, range.clone(), (&context, &[]), visible);
                 }
             }
             Ok(parts) => {
                 for part in parts {
                     if let expr::Part::Expr(expr) = part {
                         let mut uses = Vec::new();
-                        guarded_uses(expr, context.clone(), &mut uses);
-                        for (root, range, context) in uses {
-                            self.check_guard(root, text, span, range, &context, visible);
+                        guarded_uses(expr, Vec::new(), &mut uses);
+                        for (root, range, extra) in uses {
+                            self.check_guard(root, text, span, range, (&context, &extra), visible);
                         }
                     }
                 }
@@ -1182,6 +1247,17 @@ impl<'d> Binder<'_, 'd> {
         }
     }
 
+    /// Where `text` (the TOML string at `span`, or prose) starts after `span.start`, when it
+    /// is written as its text: 0 for prose, 1 for a quoted string without escapes.
+    fn text_offset(&self, span: Span, text: &str) -> Option<usize> {
+        let raw = self.source.slice(span);
+        if raw.len() == text.len() {
+            (raw == text).then_some(0)
+        } else {
+            (raw.len() == text.len() + 2 && raw.get(1..raw.len() - 1) == Some(text)).then_some(1)
+        }
+    }
+
     /// Where `range` of `text` (the TOML string at `span`) is in the file: exact when the
     /// string is written as its text (no escapes), else the whole value.
     fn inner_span(&self, span: Span, text: &str, range: std::ops::Range<usize>) -> Span {
@@ -1232,75 +1308,104 @@ impl<'d> Binder<'_, 'd> {
         span: Span,
         visible: VisibleThrough,
         own: Option<&'static dyn ActionDef>,
-        context: &[String],
-    ) {
-        self.check_expression_as(expr, span, visible, own, context, types::Want::Condition);
+        context: &[Rc<str>],
+    ) -> Option<Rc<Parsed>> {
+        self.check_expression_as(expr, span, visible, own, context, types::Want::Condition)
     }
 
+    /// Check `expr` as `want`; returns its tree when it parses, for the caller's guards.
     fn check_expression_as(
         &mut self,
         expr: &str,
         span: Span,
         visible: VisibleThrough,
         own: Option<&'static dyn ActionDef>,
-        context: &[String],
+        context: &[Rc<str>],
         want: types::Want,
-    ) {
+    ) -> Option<Rc<Parsed>> {
+        let parsed = self.parse_expression(expr, span)?;
+        self.check_parsed(&parsed, expr, span, visible, own, context, want);
+        Some(parsed)
+    }
+
+    /// An expression's tree when it parses within the limits, parsed once per text.
+    fn parsed(&mut self, expr: &str) -> Option<Rc<Parsed>> {
+        if let Some(parsed) = self.expressions.get(expr) {
+            return Some(Rc::clone(parsed));
+        }
+        template::expression_limits(expr).ok()?;
+        let parsed = Rc::new(Parsed {
+            text: Rc::from(expr),
+            expr: expr::parse_expression(expr).ok()?,
+            conjuncts: Default::default(),
+            references: Default::default(),
+        });
+        self.expressions.insert(expr.into(), Rc::clone(&parsed));
+        Some(parsed)
+    }
+
+    /// An expression's tree, or its syntax error (or limit) reported.
+    fn parse_expression(&mut self, expr: &str, span: Span) -> Option<Rc<Parsed>> {
+        if let Some(parsed) = self.parsed(expr) {
+            return Some(parsed);
+        }
         if let Err(limit) = template::expression_limits(expr) {
             self.limit_exceeded(&limit, expr, span);
-            return;
+            return None;
         }
-        let parsed = match expr::parse_expression(expr) {
-            Ok(parsed) => parsed,
-            Err(error) => {
-                self.syntax_error(
-                    "expression",
-                    expr,
-                    span,
-                    error,
-                    "expressions look like `me.is_root` or `count >= 2`",
-                );
-                return;
-            }
-        };
-        let checked = template::for_each_expression_reference(expr, |reference| {
+        // Not within the limits, or not parsed: say why.
+        if let Err(error) = expr::parse_expression(expr) {
+            self.syntax_error(
+                "expression",
+                expr,
+                span,
+                error,
+                "expressions look like `me.is_root` or `count >= 2`",
+            );
+        }
+        None
+    }
+
+    /// The checks of an expression that parsed: its references, types and guards.
+    #[allow(clippy::too_many_arguments)]
+    fn check_parsed(
+        &mut self,
+        parsed: &Parsed,
+        expr: &str,
+        span: Span,
+        visible: VisibleThrough,
+        own: Option<&'static dyn ActionDef>,
+        context: &[Rc<str>],
+        want: types::Want,
+    ) {
+        for reference in parsed.references() {
             let at = self.reference_span(span, reference);
             self.resolve(reference, at, visible, own, Usage::Expression);
-        });
-        if let Err(error) = checked {
-            self.diagnostics.push(
-                Diagnostic::error(
-                    "invalid-expression",
-                    format!("invalid expression: {}", error.message),
-                )
-                .label(span, "in this expression")
-                .help("expressions look like `me.is_root` or `count >= 2`"),
-            );
-            return;
         }
         let mut errors = Vec::new();
         let lookup = |name: &str| self.named(name, visible, own);
-        types::check(&parsed, want, &lookup, &mut errors);
+        types::check(&parsed.expr, want, &lookup, &mut errors);
         self.type_errors(errors, expr, span);
         let mut uses = Vec::new();
-        guarded_uses(&parsed, context.to_vec(), &mut uses);
-        for (root, range, context) in uses {
+        guarded_uses(&parsed.expr, Vec::new(), &mut uses);
+        for (root, range, extra) in uses {
             if own.is_some_and(|def| def.output(root).is_some()) {
                 continue;
             }
-            self.check_guard(root, expr, span, range, &context, visible);
+            self.check_guard(root, expr, span, range, (context, &extra), visible);
         }
     }
 
     /// A use of `root`'s outputs (at `range` of `text`, the TOML string at `span`) under
-    /// the conditions `context`: when `root` may have been skipped there, say so.
+    /// the conditions `context` (the value's, and the expression's own around the use):
+    /// when `root` may have been skipped there, say so.
     fn check_guard(
         &mut self,
         root: &str,
         text: &str,
         span: Span,
         range: std::ops::Range<usize>,
-        context: &[String],
+        (context, extra): (&[Rc<str>], &[String]),
         visible: VisibleThrough,
     ) {
         let Some(symbol) = self.symbols.get(root) else {
@@ -1309,11 +1414,9 @@ impl<'d> Binder<'_, 'd> {
         if !visible.sees(symbol.index) {
             return;
         }
-        let Some(missing) = symbol
-            .guard
-            .iter()
-            .position(|condition| !context.contains(condition))
-        else {
+        let Some(missing) = symbol.guard.iter().position(|condition| {
+            !context.contains(condition) && !extra.iter().any(|e| **e == **condition)
+        }) else {
             return;
         };
         let (when, when_span) = symbol.origins[missing].clone();
@@ -1853,11 +1956,12 @@ fn guarded_uses<'e>(
 
 /// The references of a template made only of text and `{{ a }}` / `{{ a.b }}` tags, with
 /// their ranges in the text; `None` for anything else (which is parsed).
-fn simple_references(text: &str) -> Option<Vec<(&str, std::ops::Range<usize>)>> {
-    let mut references = Vec::new();
+fn simple_references(text: &str) -> Option<SimpleReferences<'_>> {
+    let mut references = SimpleReferences::new();
     let mut at = 0;
-    while let Some(open) = text[at..].find('{').map(|i| at + i) {
-        let next = text.as_bytes().get(open + 1);
+    let bytes = text.as_bytes();
+    while let Some(open) = memchr::memchr(b'{', &bytes[at..]).map(|i| at + i) {
+        let next = bytes.get(open + 1);
         if matches!(next, Some(b'%' | b'#')) {
             return None;
         }
@@ -1865,7 +1969,7 @@ fn simple_references(text: &str) -> Option<Vec<(&str, std::ops::Range<usize>)>> 
             at = open + 1;
             continue;
         }
-        let close = text[open + 2..].find("}}").map(|i| open + 2 + i)?;
+        let close = memchr::memmem::find(&bytes[open + 2..], b"}}").map(|i| open + 2 + i)?;
         let inner = &text[open + 2..close];
         let reference = inner.trim();
         let (root, field) = split_dot(reference);
@@ -1880,8 +1984,8 @@ fn simple_references(text: &str) -> Option<Vec<(&str, std::ops::Range<usize>)>> 
 }
 
 fn is_identifier(text: &str) -> bool {
-    text.starts_with(|c: char| c.is_ascii_alphabetic())
-        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    text.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// Where a parameter is written in a block's body, from its key to the end of its value,

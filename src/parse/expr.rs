@@ -156,22 +156,52 @@ impl fmt::Display for SyntaxError {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-enum Token {
-    Name(String),
+enum Token<'t> {
+    Name(&'t str),
     Int(i64),
     Str(String),
     Op(&'static str),
     End,
 }
 
-const OPERATORS: &[&str] = &[
-    "==", "!=", "<=", ">=", "//", "<", ">", "=", "+", "-", "*", "/", "%", "~", ".", ",", "|", "(",
-    ")", "[", "]", "!", "{", "}",
-];
+/// The operator at the start of `rest`, longest first (`<=` before `<`).
+fn operator(rest: &[u8]) -> Option<&'static str> {
+    let two = match rest {
+        [b'=', b'=', ..] => Some("=="),
+        [b'!', b'=', ..] => Some("!="),
+        [b'<', b'=', ..] => Some("<="),
+        [b'>', b'=', ..] => Some(">="),
+        [b'/', b'/', ..] => Some("//"),
+        _ => None,
+    };
+    two.or(match rest.first()? {
+        b'<' => Some("<"),
+        b'>' => Some(">"),
+        b'=' => Some("="),
+        b'+' => Some("+"),
+        b'-' => Some("-"),
+        b'*' => Some("*"),
+        b'/' => Some("/"),
+        b'%' => Some("%"),
+        b'~' => Some("~"),
+        b'.' => Some("."),
+        b',' => Some(","),
+        b'|' => Some("|"),
+        b'(' => Some("("),
+        b')' => Some(")"),
+        b'[' => Some("["),
+        b']' => Some("]"),
+        b'!' => Some("!"),
+        b'{' => Some("{"),
+        b'}' => Some("}"),
+        _ => None,
+    })
+}
 
-fn lex(text: &str, offset: usize) -> Result<Vec<(Token, Range<usize>)>, SyntaxError> {
+fn lex(text: &str, offset: usize) -> Result<Vec<(Token<'_>, Range<usize>)>, SyntaxError> {
     let bytes = text.as_bytes();
-    let mut tokens = Vec::new();
+    // Conditions are short: about one token per three bytes, without growing.
+    let mut tokens = Vec::with_capacity(text.len() / 3 + 2);
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
@@ -184,10 +214,7 @@ fn lex(text: &str, offset: usize) -> Result<Vec<(Token, Range<usize>)>, SyntaxEr
             while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
                 i += 1;
             }
-            tokens.push((
-                Token::Name(text[start..i].to_string()),
-                start + offset..i + offset,
-            ));
+            tokens.push((Token::Name(&text[start..i]), start + offset..i + offset));
             continue;
         }
         if c.is_ascii_digit() {
@@ -203,8 +230,13 @@ fn lex(text: &str, offset: usize) -> Result<Vec<(Token, Range<usize>)>, SyntaxEr
                 )
                 .help("compare counts and other integers, e.g. `count >= 2`"));
             }
-            let digits: String = text[start..i].chars().filter(|&c| c != '_').collect();
-            let value = digits.parse::<i64>().map_err(|_| {
+            let digits = &text[start..i];
+            let value = if digits.contains('_') {
+                digits.replace('_', "").parse::<i64>()
+            } else {
+                digits.parse::<i64>()
+            };
+            let value = value.map_err(|_| {
                 SyntaxError::new("this number is too large", start + offset..i + offset)
             })?;
             tokens.push((Token::Int(value), start + offset..i + offset));
@@ -255,7 +287,7 @@ fn lex(text: &str, offset: usize) -> Result<Vec<(Token, Range<usize>)>, SyntaxEr
             tokens.push((Token::Str(value), start + offset..i + offset));
             continue;
         }
-        let Some(op) = OPERATORS.iter().find(|op| text[i..].starts_with(**op)) else {
+        let Some(op) = operator(&bytes[i..]) else {
             let ch = text[i..].chars().next().expect("in bounds");
             return Err(SyntaxError::new(
                 format!("`{}` cannot appear in an expression", ch.escape_debug()),
@@ -270,7 +302,7 @@ fn lex(text: &str, offset: usize) -> Result<Vec<(Token, Range<usize>)>, SyntaxEr
 }
 
 struct Parser<'t> {
-    tokens: Vec<(Token, Range<usize>)>,
+    tokens: Vec<(Token<'t>, Range<usize>)>,
     at: usize,
     depth: usize,
     text: &'t str,
@@ -310,7 +342,7 @@ pub fn parse_at(text: &str, offset: usize) -> Result<Expr, SyntaxError> {
     }
 }
 
-fn describe(token: &Token) -> String {
+fn describe(token: &Token<'_>) -> String {
     match token {
         Token::Name(name) => format!("`{name}`"),
         Token::Int(value) => format!("`{value}`"),
@@ -320,8 +352,8 @@ fn describe(token: &Token) -> String {
     }
 }
 
-impl Parser<'_> {
-    fn peek(&self) -> &Token {
+impl<'t> Parser<'t> {
+    fn peek(&self) -> &Token<'t> {
         &self.tokens[self.at].0
     }
 
@@ -329,7 +361,7 @@ impl Parser<'_> {
         self.tokens[self.at].1.clone()
     }
 
-    fn bump(&mut self) -> (Token, Range<usize>) {
+    fn bump(&mut self) -> (Token<'t>, Range<usize>) {
         let token = self.tokens[self.at].clone();
         if self.at + 1 < self.tokens.len() {
             self.at += 1;
@@ -342,7 +374,7 @@ impl Parser<'_> {
     }
 
     fn is_keyword(&self, word: &str) -> bool {
-        matches!(self.peek(), Token::Name(name) if name == word)
+        matches!(self.peek(), Token::Name(name) if *name == word)
     }
 
     fn nested<T>(
@@ -449,10 +481,9 @@ impl Parser<'_> {
             Token::Op(">") => BinOp::Gt,
             Token::Op(">=") => BinOp::Ge,
             Token::Op("=") => return Err(self.single_equals()),
-            Token::Name(name) if name == "in" => BinOp::In,
-            Token::Name(name)
-                if name == "not"
-                    && matches!(&self.tokens.get(self.at + 1), Some((Token::Name(n), _)) if n == "in") =>
+            Token::Name("in") => BinOp::In,
+            Token::Name("not")
+                if matches!(&self.tokens.get(self.at + 1), Some((Token::Name("in"), _))) =>
             {
                 self.bump();
                 BinOp::NotIn
@@ -550,7 +581,7 @@ impl Parser<'_> {
                 };
                 value = Expr {
                     span: value.span.start..span.end,
-                    kind: Kind::Attr(Box::new(value), name, span),
+                    kind: Kind::Attr(Box::new(value), name.to_string(), span),
                 };
             } else if self.is_op("[") {
                 self.bump();
@@ -580,7 +611,7 @@ impl Parser<'_> {
                     span: value.span.start..end,
                     kind: Kind::Filter {
                         value: Box::new(value),
-                        name,
+                        name: name.to_string(),
                         name_span,
                         args,
                     },
@@ -632,7 +663,7 @@ impl Parser<'_> {
         let kind = match token {
             Token::Int(value) => Kind::Int(value),
             Token::Str(value) => Kind::Str(value),
-            Token::Name(name) => match name.as_str() {
+            Token::Name(name) => match name {
                 "true" | "True" => Kind::Bool(true),
                 "false" | "False" => Kind::Bool(false),
                 "none" | "None" => Kind::None,
@@ -643,7 +674,7 @@ impl Parser<'_> {
                     )
                     .help("`and`, `or`, `not`, `in`, `if` and `else` join values; put a value on each side"));
                 }
-                _ => Kind::Name(name),
+                _ => Kind::Name(name.to_string()),
             },
             Token::Op("(") => {
                 let inner = self.nested(|p| p.expr())?;
@@ -861,6 +892,49 @@ impl Expr {
             Kind::Attr(value, name, _) => value.reference().map(|root| format!("{root}.{name}")),
             _ => None,
         }
+    }
+
+    /// The references this expression reads (`count`, `me.is_root`: a name and at most
+    /// one field), in order, each once: what `check` resolves, and what a failed
+    /// expectation shows the values of.
+    pub fn references(&self) -> Vec<String> {
+        fn walk(expr: &Expr, out: &mut Vec<String>) {
+            if let Some(reference) = expr.reference()
+                && reference.matches('.').count() <= 1
+            {
+                if !out.contains(&reference) {
+                    out.push(reference);
+                }
+                return;
+            }
+            match &expr.kind {
+                Kind::Attr(value, _, _) | Kind::Not(value) | Kind::Neg(value) => walk(value, out),
+                Kind::Index(value, index) | Kind::Binary(_, value, index) => {
+                    walk(value, out);
+                    walk(index, out);
+                }
+                Kind::List(items) => items.iter().for_each(|item| walk(item, out)),
+                Kind::If {
+                    then,
+                    cond,
+                    otherwise,
+                } => {
+                    walk(cond, out);
+                    walk(then, out);
+                    if let Some(otherwise) = otherwise {
+                        walk(otherwise, out);
+                    }
+                }
+                Kind::Filter { value, args, .. } => {
+                    walk(value, out);
+                    args.iter().for_each(|arg| walk(arg, out));
+                }
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
     }
 
     /// The name at the root of a reference chain (`duo` in `duo.devices[0].kind`).

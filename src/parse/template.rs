@@ -100,11 +100,7 @@ pub fn expression_limits(expr: &str) -> Result<(), Limit> {
 }
 
 fn find_from(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .windows(needle.len())
-        .position(|window| window == needle)
-        .map(|i| from + i)
+    memchr::memmem::find(bytes.get(from..)?, needle).map(|i| from + i)
 }
 
 /// Count the operators of an expression starting at `at`, up to the end of the text or,
@@ -151,9 +147,8 @@ fn nesting(bytes: &[u8], mut at: usize, tag: bool) -> Result<usize, Limit> {
 /// Whether a string holds template syntax at all (most parameters don't).
 pub fn is_template(text: &str) -> bool {
     // `{{`, `{%` or `{#` anywhere, in one pass.
-    text.as_bytes()
-        .windows(2)
-        .any(|pair| pair[0] == b'{' && matches!(pair[1], b'{' | b'%' | b'#'))
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'{', bytes).any(|i| matches!(bytes.get(i + 1), Some(b'{' | b'%' | b'#')))
 }
 
 /// Dotted names a template string refers to (`duo.serial_number`, `device_name`), sorted.

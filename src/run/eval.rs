@@ -141,43 +141,7 @@ pub fn evaluate(expr: &Expr, names: &dyn Lookup) -> Result<Json, EvalError> {
 /// The references an expression reads (`count`, `me.is_root`), in order, each once: what
 /// a failed expectation shows the values of.
 pub fn references(expr: &Expr) -> Vec<String> {
-    fn walk(expr: &Expr, out: &mut Vec<String>) {
-        if let Some(reference) = expr.reference()
-            && reference.matches('.').count() <= 1
-        {
-            if !out.contains(&reference) {
-                out.push(reference);
-            }
-            return;
-        }
-        match &expr.kind {
-            Kind::Attr(value, _, _) | Kind::Not(value) | Kind::Neg(value) => walk(value, out),
-            Kind::Index(value, index) | Kind::Binary(_, value, index) => {
-                walk(value, out);
-                walk(index, out);
-            }
-            Kind::List(items) => items.iter().for_each(|item| walk(item, out)),
-            Kind::If {
-                then,
-                cond,
-                otherwise,
-            } => {
-                walk(cond, out);
-                walk(then, out);
-                if let Some(otherwise) = otherwise {
-                    walk(otherwise, out);
-                }
-            }
-            Kind::Filter { value, args, .. } => {
-                walk(value, out);
-                args.iter().for_each(|arg| walk(arg, out));
-            }
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    walk(expr, &mut out);
-    out
+    expr.references()
 }
 
 /// A condition's value: `when` and `expect` are true or false, nothing else.
