@@ -57,6 +57,9 @@ struct Parsed {
     conjuncts: std::cell::OnceCell<Vec<Rc<str>>>,
     /// Its references (see [`expr::Expr::references`]).
     references: std::cell::OnceCell<Vec<String>>,
+    /// The names it reads, where, and under which of its own conditions (see
+    /// [`guarded_uses`]).
+    uses: std::cell::OnceCell<Vec<(String, std::ops::Range<usize>, Vec<String>)>>,
 }
 
 impl Parsed {
@@ -67,6 +70,16 @@ impl Parsed {
 
     fn references(&self) -> &[String] {
         self.references.get_or_init(|| self.expr.references())
+    }
+
+    fn uses(&self) -> &[(String, std::ops::Range<usize>, Vec<String>)] {
+        self.uses.get_or_init(|| {
+            let mut uses = Vec::new();
+            guarded_uses(&self.expr, Vec::new(), &mut uses);
+            uses.into_iter()
+                .map(|(root, range, extra)| (root.to_string(), range, extra))
+                .collect()
+        })
     }
 }
 
@@ -122,6 +135,7 @@ pub fn bind(source: &Source, document: &Document) -> Bound {
         origins: Origins::default(),
         step_guard: Conditions::default(),
         step_origins: Origins::default(),
+        no_guard: Default::default(),
         ids: None,
         suggestion_budget: SUGGESTION_BUDGET,
         misplaced: Vec::new(),
@@ -164,6 +178,8 @@ struct Binder<'s, 'd> {
     /// The conditions of the step being bound (its own `when` and its parts').
     step_guard: Conditions,
     step_origins: Origins,
+    /// No condition, shared rather than allocated for each action and step.
+    no_guard: (Conditions, Origins),
     /// The action blocks of the steps collected so far (while the steps are read).
     actions_collected: usize,
     /// The item of the `for_each` action being bound: its name and type.
@@ -356,8 +372,8 @@ impl<'d> Binder<'_, 'd> {
         actions: usize,
     ) -> (Vec<String>, bool) {
         if !self.step_guard.is_empty() {
-            self.step_guard = Conditions::default();
-            self.step_origins = Origins::default();
+            self.step_guard = Rc::clone(&self.no_guard.0);
+            self.step_origins = Rc::clone(&self.no_guard.1);
         }
         let mut conditions = Vec::new();
         let mut info = false;
@@ -524,8 +540,8 @@ impl<'d> Binder<'_, 'd> {
                         def,
                         span,
                         step,
-                        guard: Conditions::default(),
-                        origins: Origins::default(),
+                        guard: Rc::clone(&self.no_guard.0),
+                        origins: Rc::clone(&self.no_guard.1),
                         looped: false,
                     },
                 );
@@ -1339,6 +1355,7 @@ impl<'d> Binder<'_, 'd> {
             expr: expr::parse_expression(expr).ok()?,
             conjuncts: Default::default(),
             references: Default::default(),
+            uses: Default::default(),
         });
         self.expressions.insert(expr.into(), Rc::clone(&parsed));
         Some(parsed)
@@ -1386,13 +1403,11 @@ impl<'d> Binder<'_, 'd> {
         let lookup = |name: &str| self.named(name, visible, own);
         types::check(&parsed.expr, want, &lookup, &mut errors);
         self.type_errors(errors, expr, span);
-        let mut uses = Vec::new();
-        guarded_uses(&parsed.expr, Vec::new(), &mut uses);
-        for (root, range, extra) in uses {
+        for (root, range, extra) in parsed.uses() {
             if own.is_some_and(|def| def.output(root).is_some()) {
                 continue;
             }
-            self.check_guard(root, expr, span, range, (context, &extra), visible);
+            self.check_guard(root, expr, span, range.clone(), (context, extra), visible);
         }
     }
 
