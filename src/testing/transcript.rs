@@ -39,6 +39,7 @@ use crate::bind::runbook::{BoundAction, Runbook, Step, StepKind};
 use crate::providers::security_key::{
     Assertion, Credential, KeyDescriptor, KeyError, KeyInfo, SecurityKeys,
 };
+use crate::providers::{AccessKey, AccessKeyStatus, LoginProfile};
 use crate::providers::{
     AccountSummary, Assignment, AwsError, CallerIdentity, CreatedDevice, Iam, MfaDevice,
     MfaDeviceDetails, SessionToken, Sts, VirtualMfaDevice,
@@ -382,6 +383,76 @@ impl Iam for RecordingAws<'_> {
                 summary.account_mfa_enabled, summary.mfa_devices, summary.mfa_devices_in_use
             )
         });
+        result
+    }
+
+    // Sign-in credentials (offboarding)
+    fn get_login_profile(&self, user: &str) -> Result<Option<LoginProfile>, AwsError> {
+        let result = self.iam.get_login_profile(user);
+        self.record(
+            "iam GetLoginProfile",
+            &[("user", arg(user))],
+            &result,
+            |profile| match profile {
+                Some(profile) => format!(
+                    "create_date={} password_reset_required={}",
+                    arg(&profile.create_date),
+                    profile.password_reset_required
+                ),
+                None => "no login profile".into(),
+            },
+        );
+        result
+    }
+
+    fn delete_login_profile(&self, user: &str) -> Result<(), AwsError> {
+        let result = self.iam.delete_login_profile(user);
+        self.record(
+            "iam DeleteLoginProfile",
+            &[("user", arg(user))],
+            &result,
+            |()| "ok".into(),
+        );
+        result
+    }
+
+    fn list_access_keys(&self, user: &str) -> Result<Vec<AccessKey>, AwsError> {
+        let result = self.iam.list_access_keys(user);
+        self.record(
+            "iam ListAccessKeys",
+            &[("user", arg(user))],
+            &result,
+            |keys| {
+                let mut text = count_of(keys.len(), "key");
+                for (n, key) in keys.iter().enumerate() {
+                    let _ = write!(
+                        text,
+                        "{} {} ({}, created {})",
+                        if n == 0 { ":" } else { "," },
+                        key.access_key_id,
+                        key.status.as_str(),
+                        key.create_date
+                    );
+                }
+                text
+            },
+        );
+        result
+    }
+
+    fn update_access_key(
+        &self,
+        user: &str,
+        access_key_id: &str,
+        status: AccessKeyStatus,
+    ) -> Result<(), AwsError> {
+        let result = self.iam.update_access_key(user, access_key_id, status);
+        let params = [
+            ("user", arg(user)),
+            ("access_key_id", arg(access_key_id)),
+            ("status", status.as_str().into()),
+        ];
+        self.record("iam UpdateAccessKey", &params, &result, |()| "ok".into());
         result
     }
 }
