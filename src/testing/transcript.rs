@@ -1249,10 +1249,36 @@ impl<'r> Writer<'r> {
                     if let Some((_, written)) = &mut self.step {
                         *written = true;
                     }
-                    self.action_header(action);
-                    self.when(action);
-                    self.params(action);
-                    self.records(failed);
+                    // A `for_each` fails in an item: the first whose records are left.
+                    let looped = failed
+                        .and_then(|item| self.looped.keys().find(|(i, _)| *i == item).copied());
+                    match looped {
+                        Some((item, n)) => {
+                            let changes = if action.def.mutating() {
+                                " (changes AWS)"
+                            } else {
+                                ""
+                            };
+                            let name = action.def.name();
+                            self.line(1, &format!("action {}[{n}]: {name}{changes}", action.id));
+                            if let Some(line) = self.pending_item.take() {
+                                self.line(2, &line);
+                            }
+                            self.when(action);
+                            self.params(action);
+                            let lines = self.looped.remove(&(item, n)).unwrap_or_default();
+                            let at = self.records.len();
+                            self.records.push(lines);
+                            self.records(Some(at));
+                            self.records.pop();
+                        }
+                        None => {
+                            self.action_header(action);
+                            self.when(action);
+                            self.params(action);
+                            self.records(failed);
+                        }
+                    }
                     // "expectation(s) failed: `a` (x = 1); `b` (…)": every expectation is
                     // checked, so each is ok or false.
                     let failing: Option<Vec<&str>> = message
