@@ -650,3 +650,58 @@ fn get_login_profile_no_such_entity_is_no_password_unless_the_user_is_missing() 
         "{error}"
     );
 }
+
+/// The password removed by someone else between the look and the deletion: nothing to do,
+/// and the run goes on to its final check.
+#[test]
+fn delete_login_profile_no_such_entity_after_the_look_is_nothing_to_delete() {
+    let (devices, keys) = (no_mfa_devices(), one_active_key());
+    let password = mock!(aws_sdk_iam::Client::get_login_profile)
+        .sequence()
+        .output(|| {
+            GetLoginProfileOutput::builder()
+                .login_profile(
+                    LoginProfile::builder()
+                        .user_name("bob")
+                        .create_date(aws_sdk_iam::primitives::DateTime::from_secs(1_690_000_000))
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        })
+        .times(2)
+        .http_status(
+            404,
+            Some(iam_error(
+                "NoSuchEntity",
+                "Login Profile for User bob cannot be found.",
+            )),
+        )
+        .repeatedly()
+        .build();
+    let update = mock!(aws_sdk_iam::Client::update_access_key)
+        .then_output(|| UpdateAccessKeyOutput::builder().build());
+    let delete = mock!(aws_sdk_iam::Client::delete_login_profile)
+        .sequence()
+        .http_status(
+            404,
+            Some(iam_error(
+                "NoSuchEntity",
+                "Login Profile for User bob cannot be found.",
+            )),
+        )
+        .build();
+    let outcome = offboard(iam_client(&[&devices, &keys, &password, &update, &delete]));
+    assert_eq!(delete.num_calls(), 1);
+    assert!(
+        outcome
+            .output
+            .contains("the console password of bob was removed meanwhile: nothing to delete"),
+        "{}",
+        outcome.output
+    );
+    // The mocked key stays `Active` (the mock ignores the update), so the final check
+    // fails on the keys, after the password step went through.
+    let error = outcome.result.unwrap_err();
+    assert!(error.to_string().contains("active_count == 0"), "{error}");
+}

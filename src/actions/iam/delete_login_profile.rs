@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::check_name;
 use crate::bind::action::{Action, AwsCli, Output, Problem};
+use crate::providers::ErrorKind;
 use crate::run::context::{Context, Outcome, RunError};
 
 pub struct DeleteLoginProfile;
@@ -45,9 +46,15 @@ impl Action for DeleteLoginProfile {
         ctx.confirm_change(&format!(
             "delete the console password of {user} (they can no longer sign in to the console)"
         ))?;
-        ctx.wait("Deleting the console password…", |ctx| {
+        match ctx.wait("Deleting the console password…", |ctx| {
             ctx.iam().delete_login_profile(&user)
-        })?;
-        Ok(Outcome::new(format!("deleted the console password of {user}")).changed())
+        }) {
+            Ok(()) => Ok(Outcome::new(format!("deleted the console password of {user}")).changed()),
+            // Removed by someone else between the look and the deletion: the same end.
+            Err(error) if error.kind == ErrorKind::NoSuchEntity => Ok(Outcome::new(format!(
+                "the console password of {user} was removed meanwhile: nothing to delete"
+            ))),
+            Err(error) => Err(error.into()),
+        }
     }
 }
