@@ -71,17 +71,11 @@ fn no_seed_or_code_is_printed_or_written() {
     );
 
     // The emulator (unlike AWS) lists seeds: the test's way to know what to look for.
+    // Every page of them: the emulator is shared, and holds more than 100 devices.
     let provider = user.provider();
-    let device = provider
-        .run(provider.iam_client().list_virtual_mfa_devices().send())
-        .unwrap()
-        .virtual_mfa_devices()
-        .iter()
-        .find(|d| d.serial_number().ends_with(":mfa/leak-DuoMobile"))
-        .cloned()
+    let seed_text = user
+        .emulator_seed("leak-DuoMobile")
         .expect("the device exists");
-    let seed_text =
-        String::from_utf8(device.base32_string_seed().unwrap().as_ref().to_vec()).unwrap();
     let seed = totp::parse_seed(&seed_text).unwrap();
     assert_eq!(provider.list_mfa_devices(Some("leak")).unwrap().len(), 1);
 
