@@ -9,8 +9,9 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
-use aws_sdk_iam::types::{AssignmentStatusType, SummaryKeyType};
+use aws_sdk_iam::types::{AssignmentStatusType, StatusType, SummaryKeyType};
 
+use super::{AccessKey, AccessKeyStatus, LoginProfile};
 use super::{
     AccountSummary, Assignment, AwsError, CallerIdentity, CreatedDevice, ErrorKind, Iam, MfaDevice,
     MfaDeviceDetails, SessionToken, Sts, VirtualMfaDevice,
@@ -450,6 +451,93 @@ impl Iam for AwsProvider {
             mfa_devices_in_use: get(SummaryKeyType::MfaDevicesInUse),
         })
     }
+
+    // Sign-in credentials (offboarding)
+    fn get_login_profile(&self, user: &str) -> Result<Option<LoginProfile>, AwsError> {
+        let output = self.block_on(async {
+            call!(
+                "GetLoginProfile",
+                self.iam.get_login_profile().user_name(user).send()
+            )
+        });
+        match output {
+            Ok(output) => Ok(output.login_profile().map(|profile| LoginProfile {
+                create_date: date(Some(profile.create_date())),
+                password_reset_required: profile.password_reset_required(),
+            })),
+            Err(error) if no_login_profile(&error) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    fn delete_login_profile(&self, user: &str) -> Result<(), AwsError> {
+        self.block_on(async {
+            call!(
+                "DeleteLoginProfile",
+                self.iam.delete_login_profile().user_name(user).send()
+            )
+        })
+        .map(|_| ())
+    }
+
+    fn list_access_keys(&self, user: &str) -> Result<Vec<AccessKey>, AwsError> {
+        let keys: Vec<aws_sdk_iam::types::AccessKeyMetadata> = self.block_on(async {
+            self.iam
+                .list_access_keys()
+                .user_name(user)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|error| AwsError::from_sdk("ListAccessKeys", &error))
+        })?;
+        Ok(keys
+            .iter()
+            .map(|key| AccessKey {
+                access_key_id: key.access_key_id().unwrap_or_default().to_string(),
+                status: match key.status() {
+                    Some(StatusType::Active) => AccessKeyStatus::Active,
+                    _ => AccessKeyStatus::Inactive,
+                },
+                create_date: date(key.create_date()),
+            })
+            .collect())
+    }
+
+    fn update_access_key(
+        &self,
+        user: &str,
+        access_key_id: &str,
+        status: AccessKeyStatus,
+    ) -> Result<(), AwsError> {
+        let status = match status {
+            AccessKeyStatus::Active => StatusType::Active,
+            AccessKeyStatus::Inactive => StatusType::Inactive,
+        };
+        self.block_on(async {
+            call!(
+                "UpdateAccessKey",
+                self.iam
+                    .update_access_key()
+                    .user_name(user)
+                    .access_key_id(access_key_id)
+                    .status(status)
+                    .send()
+            )
+        })
+        .map(|_| ())
+    }
+}
+
+/// GetLoginProfile's NoSuchEntity means "no console password", unless it is the user that
+/// does not exist (IAM's words: "The user with name … cannot be found").
+fn no_login_profile(error: &AwsError) -> bool {
+    error.kind == ErrorKind::NoSuchEntity
+        && !error
+            .message
+            .as_deref()
+            .is_some_and(|message| message.to_ascii_lowercase().contains("user with name"))
 }
 
 impl Sts for AwsProvider {

@@ -116,6 +116,9 @@ impl AwsError {
 
     /// What happened, in words.
     pub fn what(&self) -> &'static str {
+        if let Some((what, _)) = sign_in_credentials(self.operation, self.kind) {
+            return what;
+        }
         match self.kind {
             ErrorKind::EntityAlreadyExists => "it already exists",
             ErrorKind::LimitExceeded => "an IAM limit was reached (at most 8 MFA devices per user)",
@@ -144,6 +147,9 @@ impl AwsError {
 
     /// What to do next.
     pub fn next_step(&self) -> &'static str {
+        if let Some((_, next)) = sign_in_credentials(self.operation, self.kind) {
+            return next;
+        }
         match self.kind {
             ErrorKind::EntityAlreadyExists => {
                 "pick another name, or run again: an unassigned device of the same name is offered for deletion"
@@ -192,6 +198,53 @@ impl AwsError {
             }
         }
     }
+}
+
+// Sign-in credentials (offboarding)
+
+/// What happened and what to do, for the errors AWS documents for the console-password and
+/// access-key calls where the general words (about MFA devices) would mislead.
+fn sign_in_credentials(operation: &str, kind: ErrorKind) -> Option<(&'static str, &'static str)> {
+    let access_keys = matches!(operation, "ListAccessKeys" | "UpdateAccessKey");
+    let login_profile = matches!(operation, "GetLoginProfile" | "DeleteLoginProfile");
+    if !access_keys && !login_profile {
+        return None;
+    }
+    Some(match kind {
+        ErrorKind::NoSuchEntity if access_keys => (
+            "the user or the access key does not exist",
+            "check the user name (IAM › Users) and the key id (`aws iam list-access-keys --user-name USER`); a key deleted meanwhile needs no deactivation",
+        ),
+        ErrorKind::NoSuchEntity => (
+            "the user or their console password does not exist",
+            "check the user name (IAM › Users); a user without a console password has nothing to remove",
+        ),
+        ErrorKind::LimitExceeded => (
+            "too many requests of this kind were made to the account (an IAM limit)",
+            "wait a minute and run again; the run resumes where it stopped",
+        ),
+        ErrorKind::EntityTemporarilyUnmodifiable => (
+            "the user's console password cannot be changed right now (the user was just created or changed)",
+            "wait a minute and run again; the run resumes where it stopped",
+        ),
+        ErrorKind::AccessDenied if access_keys => (
+            "access denied",
+            "use credentials allowed to manage the user's access keys (iam:ListAccessKeys, iam:UpdateAccessKey), e.g. with --profile",
+        ),
+        ErrorKind::AccessDenied => (
+            "access denied",
+            "use credentials allowed to manage the user's console password (iam:GetLoginProfile, iam:DeleteLoginProfile), e.g. with --profile",
+        ),
+        ErrorKind::Other if access_keys => (
+            "IAM failed to answer (ServiceFailure) or returned an unexpected error",
+            "run again to resume: listing and deactivating keys is safe to repeat; if it keeps failing, the AWS message above says why",
+        ),
+        ErrorKind::Other => (
+            "IAM failed to answer (ServiceFailure) or returned an unexpected error",
+            "run again to resume: checking and removing the console password is safe to repeat; if it keeps failing, the AWS message above says why",
+        ),
+        _ => return None,
+    })
 }
 
 /// The HTTP status of an SDK response type.
@@ -259,6 +312,16 @@ mod tests {
         );
         assert_eq!(kind_of(None, Some(500)), ErrorKind::NotImplemented);
         assert_eq!(kind_of(Some("Weird"), Some(400)), ErrorKind::Other);
+    }
+
+    #[test]
+    fn sign_in_credential_errors_have_their_own_words() {
+        let limit = AwsError::new("UpdateAccessKey", ErrorKind::LimitExceeded);
+        assert!(!limit.what().contains("MFA"), "{}", limit.what());
+        let missing = AwsError::new("DeleteLoginProfile", ErrorKind::NoSuchEntity);
+        assert!(missing.what().contains("console password"));
+        let mfa = AwsError::new("EnableMFADevice", ErrorKind::LimitExceeded);
+        assert!(mfa.what().contains("MFA devices"));
     }
 
     #[test]

@@ -134,6 +134,20 @@ pub trait Iam {
         user: Option<&str>,
     ) -> Result<MfaDeviceDetails, AwsError>;
     fn get_account_summary(&self) -> Result<AccountSummary, AwsError>;
+
+    // Sign-in credentials (offboarding)
+    /// The user's console password, `None` when they have none (AWS answers
+    /// NoSuchEntity for the login profile; a missing user stays an error).
+    fn get_login_profile(&self, user: &str) -> Result<Option<LoginProfile>, AwsError>;
+    fn delete_login_profile(&self, user: &str) -> Result<(), AwsError>;
+    /// The user's access keys (metadata only: AWS never returns a secret key here).
+    fn list_access_keys(&self, user: &str) -> Result<Vec<AccessKey>, AwsError>;
+    fn update_access_key(
+        &self,
+        user: &str,
+        access_key_id: &str,
+        status: AccessKeyStatus,
+    ) -> Result<(), AwsError>;
 }
 
 /// AWS STS, as the guide uses it.
@@ -145,6 +159,42 @@ pub trait Sts {
         code: &Secret,
         duration_seconds: Option<u32>,
     ) -> Result<SessionToken, AwsError>;
+}
+
+// Sign-in credentials (offboarding)
+
+/// A user's console password (`iam get-login-profile`); the password itself is never returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginProfile {
+    /// RFC 3339.
+    pub create_date: String,
+    pub password_reset_required: bool,
+}
+
+/// An access key's metadata (`iam list-access-keys`); never its secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessKey {
+    pub access_key_id: String,
+    pub status: AccessKeyStatus,
+    /// RFC 3339.
+    pub create_date: String,
+}
+
+/// Whether an access key can sign requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+pub enum AccessKeyStatus {
+    Active,
+    Inactive,
+}
+
+impl AccessKeyStatus {
+    /// As AWS writes it: `Active` or `Inactive`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessKeyStatus::Active => "Active",
+            AccessKeyStatus::Inactive => "Inactive",
+        }
+    }
 }
 
 #[cfg(test)]

@@ -794,6 +794,38 @@ pub fn give_console_password(emulator: &Emulator, user_name: &str) -> Result<(),
     Ok(())
 }
 
+/// Give `user_name` an access key with `status` (for a test's set-up: someone to
+/// offboard). Returns its id; its secret is dropped unread.
+pub fn give_access_key(
+    emulator: &Emulator,
+    user_name: &str,
+    status: crate::providers::AccessKeyStatus,
+) -> Result<String, SandboxError> {
+    let failed = |source: AwsError| SandboxError::User {
+        user: user_name.to_string(),
+        source,
+        log: emulator.log_file().map(Path::to_path_buf),
+    };
+    let admin = clients(&emulator.endpoint(), ADMIN_KEY.0, ADMIN_KEY.1);
+    let output = admin
+        .run(
+            admin
+                .iam_client()
+                .create_access_key()
+                .user_name(user_name)
+                .send(),
+        )
+        .map_err(|error| failed(AwsError::from_sdk("CreateAccessKey", &error)))?;
+    let id = output
+        .access_key()
+        .map(|key| key.access_key_id().to_string())
+        .unwrap_or_default();
+    if status != crate::providers::AccessKeyStatus::Active {
+        crate::providers::Iam::update_access_key(&admin, user_name, &id, status).map_err(failed)?;
+    }
+    Ok(id)
+}
+
 /// How to call AWS as `user` on `emulator`: its endpoint, the user's static keys, region
 /// `us-east-1`, and a single attempt per call (moto answers 500 for the calls it lacks;
 /// retrying them only wastes time).

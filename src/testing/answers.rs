@@ -23,6 +23,9 @@
 //! security_keys = ["alice-YubiKey"]   # registered u2f serials
 //! console_password = true
 //! users = [{ name = "bob", console_password = true }]
+//! # another user's credentials, e.g. for an offboarding guide:
+//! # users = [{ name = "bob", access_keys = ["Active", "Inactive"],
+//! #           virtual_devices = ["bob-phone"], security_keys = ["bob-key"] }]
 //!
 //! [[answer]]              # one per question, in order (with yes = false)
 //! question = "MFA code 1" # optional: the question asked must contain this
@@ -46,8 +49,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::bind::runbook::Runbook;
-use crate::providers::Clock;
 use crate::providers::prompt::{Prompt, PromptError};
+use crate::providers::{AccessKeyStatus, Clock};
 use crate::secret::Secret;
 use crate::testing::transcript::Recorder;
 use crate::totp::{self, Seed};
@@ -137,6 +140,16 @@ pub struct SetupUser {
     /// With a console password (a login profile).
     #[serde(default)]
     pub console_password: bool,
+    /// Access keys created for the user, one per entry, each with that status
+    /// (`"Active"` or `"Inactive"`; IAM allows two). Their secrets are discarded.
+    #[serde(default)]
+    pub access_keys: Vec<AccessKeyStatus>,
+    /// Virtual MFA devices created and enabled on the user (nobody keeps their seeds).
+    #[serde(default)]
+    pub virtual_devices: Vec<String>,
+    /// Security keys registered on the user (`arn:aws:iam::<account>:u2f/user/<name>/<key>`).
+    #[serde(default)]
+    pub security_keys: Vec<String>,
 }
 
 /// One scripted answer.
@@ -268,6 +281,7 @@ const FILE_KEYS: &[&str] = &[
     "security_keys",
     "console_password",
     "users",
+    "access_keys",
     "question",
     "value",
 ];
@@ -469,6 +483,24 @@ impl Answers {
                 return Err(format!(
                     "`setup.users`: `{}` is not an IAM user name (1–64 letters, digits or +=,.@_-)",
                     user.name
+                ));
+            }
+            if let Some(name) = user
+                .virtual_devices
+                .iter()
+                .chain(&user.security_keys)
+                .find(|name| !name_ok(name))
+            {
+                return Err(format!(
+                    "`setup.users`: `{name}` (of `{}`) is not a device name (1–64 letters, digits or +=,.@_-)",
+                    user.name
+                ));
+            }
+            if user.access_keys.len() > 2 {
+                return Err(format!(
+                    "`setup.users`: `{}` has {} access keys; IAM allows at most 2 per user",
+                    user.name,
+                    user.access_keys.len()
                 ));
             }
             if user.name == self.user {

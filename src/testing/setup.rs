@@ -1,5 +1,5 @@
 //! A scenario's `[setup]`: the state the emulator is put in before the run — other IAM
-//! users, a console password, unassigned devices, an enabled virtual MFA device whose seed
+//! users (with access keys and MFA devices of their own), a console password, unassigned devices, an enabled virtual MFA device whose seed
 //! the stand-in phone knows, registered security keys. Each thing done becomes a
 //! `setup:` line of the transcript (never a seed, code or password).
 
@@ -43,6 +43,51 @@ pub fn prepare(
                 ""
             }
         ));
+        for status in &other.access_keys {
+            sandbox::give_access_key(emulator, &other.name, *status)
+                .map_err(|error| failed(format!("give `{}` an access key", other.name), &error))?;
+            lines.push(format!(
+                "gave {} an access key ({})",
+                other.name,
+                status.as_str()
+            ));
+        }
+        for name in &other.virtual_devices {
+            let device = aws
+                .create_virtual_mfa_device(name, None)
+                .map_err(|error| failed(format!("create the device `{name}`"), &error))?;
+            let seed = totp::parse_seed(device.seed.expose())
+                .map_err(|error| failed(format!("read the seed of `{name}`"), &error))?;
+            let now = answers.clock;
+            let (code1, code2) = (
+                seed.code_at(now.saturating_sub(2 * STEP_SECONDS)),
+                seed.code_at(now.saturating_sub(STEP_SECONDS)),
+            );
+            aws.enable_mfa_device(&other.name, &device.serial_number, &code1, &code2)
+                .map_err(|error| failed(format!("enable the device `{name}`"), &error))?;
+            lines.push(format!(
+                "enabled the virtual MFA device {} on {}",
+                device.serial_number, other.name
+            ));
+        }
+        if !other.security_keys.is_empty() {
+            let account = aws
+                .get_caller_identity()
+                .map_err(|error| failed("find the account".to_string(), &error))?
+                .account;
+            for name in &other.security_keys {
+                let serial = format!("arn:aws:iam::{account}:u2f/user/{}/{name}", other.name);
+                let unused = Secret::new("000000");
+                aws.enable_mfa_device(&other.name, &serial, &unused, &unused)
+                    .map_err(|error| {
+                        failed(format!("register the security key `{name}`"), &error)
+                    })?;
+                lines.push(format!(
+                    "registered the security key {serial} on {}",
+                    other.name
+                ));
+            }
+        }
     }
     for name in &setup.unassigned_devices {
         let device = aws

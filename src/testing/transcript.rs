@@ -39,6 +39,7 @@ use crate::bind::runbook::{BoundAction, Runbook, Step, StepKind};
 use crate::providers::security_key::{
     Assertion, Credential, KeyDescriptor, KeyError, KeyInfo, SecurityKeys,
 };
+use crate::providers::{AccessKey, AccessKeyStatus, LoginProfile};
 use crate::providers::{
     AccountSummary, Assignment, AwsError, CallerIdentity, CreatedDevice, Iam, MfaDevice,
     MfaDeviceDetails, SessionToken, Sts, VirtualMfaDevice,
@@ -382,6 +383,76 @@ impl Iam for RecordingAws<'_> {
                 summary.account_mfa_enabled, summary.mfa_devices, summary.mfa_devices_in_use
             )
         });
+        result
+    }
+
+    // Sign-in credentials (offboarding)
+    fn get_login_profile(&self, user: &str) -> Result<Option<LoginProfile>, AwsError> {
+        let result = self.iam.get_login_profile(user);
+        self.record(
+            "iam GetLoginProfile",
+            &[("user", arg(user))],
+            &result,
+            |profile| match profile {
+                Some(profile) => format!(
+                    "create_date={} password_reset_required={}",
+                    arg(&profile.create_date),
+                    profile.password_reset_required
+                ),
+                None => "no login profile".into(),
+            },
+        );
+        result
+    }
+
+    fn delete_login_profile(&self, user: &str) -> Result<(), AwsError> {
+        let result = self.iam.delete_login_profile(user);
+        self.record(
+            "iam DeleteLoginProfile",
+            &[("user", arg(user))],
+            &result,
+            |()| "ok".into(),
+        );
+        result
+    }
+
+    fn list_access_keys(&self, user: &str) -> Result<Vec<AccessKey>, AwsError> {
+        let result = self.iam.list_access_keys(user);
+        self.record(
+            "iam ListAccessKeys",
+            &[("user", arg(user))],
+            &result,
+            |keys| {
+                let mut text = count_of(keys.len(), "key");
+                for (n, key) in keys.iter().enumerate() {
+                    let _ = write!(
+                        text,
+                        "{} {} ({}, created {})",
+                        if n == 0 { ":" } else { "," },
+                        key.access_key_id,
+                        key.status.as_str(),
+                        key.create_date
+                    );
+                }
+                text
+            },
+        );
+        result
+    }
+
+    fn update_access_key(
+        &self,
+        user: &str,
+        access_key_id: &str,
+        status: AccessKeyStatus,
+    ) -> Result<(), AwsError> {
+        let result = self.iam.update_access_key(user, access_key_id, status);
+        let params = [
+            ("user", arg(user)),
+            ("access_key_id", arg(access_key_id)),
+            ("status", status.as_str().into()),
+        ];
+        self.record("iam UpdateAccessKey", &params, &result, |()| "ok".into());
         result
     }
 }
@@ -1178,10 +1249,36 @@ impl<'r> Writer<'r> {
                     if let Some((_, written)) = &mut self.step {
                         *written = true;
                     }
-                    self.action_header(action);
-                    self.when(action);
-                    self.params(action);
-                    self.records(failed);
+                    // A `for_each` fails in an item: the first whose records are left.
+                    let looped = failed
+                        .and_then(|item| self.looped.keys().find(|(i, _)| *i == item).copied());
+                    match looped {
+                        Some((item, n)) => {
+                            let changes = if action.def.mutating() {
+                                " (changes AWS)"
+                            } else {
+                                ""
+                            };
+                            let name = action.def.name();
+                            self.line(1, &format!("action {}[{n}]: {name}{changes}", action.id));
+                            if let Some(line) = self.pending_item.take() {
+                                self.line(2, &line);
+                            }
+                            self.when(action);
+                            self.params(action);
+                            let lines = self.looped.remove(&(item, n)).unwrap_or_default();
+                            let at = self.records.len();
+                            self.records.push(lines);
+                            self.records(Some(at));
+                            self.records.pop();
+                        }
+                        None => {
+                            self.action_header(action);
+                            self.when(action);
+                            self.params(action);
+                            self.records(failed);
+                        }
+                    }
                     // "expectation(s) failed: `a` (x = 1); `b` (…)": every expectation is
                     // checked, so each is ok or false.
                     let failing: Option<Vec<&str>> = message

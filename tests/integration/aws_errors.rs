@@ -5,14 +5,21 @@ use std::time::Duration;
 
 use aws_sdk_iam::config::retry::RetryConfig;
 use aws_sdk_iam::operation::create_virtual_mfa_device::CreateVirtualMfaDeviceOutput;
+use aws_sdk_iam::operation::delete_login_profile::DeleteLoginProfileOutput;
 use aws_sdk_iam::operation::delete_virtual_mfa_device::DeleteVirtualMfaDeviceOutput;
 use aws_sdk_iam::operation::enable_mfa_device::EnableMfaDeviceOutput;
+use aws_sdk_iam::operation::get_login_profile::GetLoginProfileOutput;
+use aws_sdk_iam::operation::list_access_keys::ListAccessKeysOutput;
 use aws_sdk_iam::operation::list_mfa_devices::ListMfaDevicesOutput;
 use aws_sdk_iam::operation::list_virtual_mfa_devices::ListVirtualMfaDevicesOutput;
+use aws_sdk_iam::operation::update_access_key::UpdateAccessKeyOutput;
 use aws_sdk_iam::primitives::Blob;
-use aws_sdk_iam::types::{AssignmentStatusType, VirtualMfaDevice};
+use aws_sdk_iam::types::{
+    AccessKeyMetadata, AssignmentStatusType, LoginProfile, StatusType, VirtualMfaDevice,
+};
 use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use runbook::providers::Iam;
 use runbook::providers::aws::AwsProvider;
 use runbook::providers::{FixedClock, ScriptedPrompt};
 use runbook::run::context::Mode;
@@ -423,4 +430,278 @@ fn throttling_without_retries_left_says_wait() {
             .unwrap()
             .contains("resumes where it stopped")
     );
+}
+
+// Sign-in credentials (offboarding)
+
+/// `runbooks/offboard-user.md` for user `bob`, unattended, against mocked IAM whose user
+/// has one active access key, a console password and no MFA device.
+fn offboard(iam: aws_sdk_iam::Client) -> Ran {
+    let text = std::fs::read_to_string(root().join("runbooks/offboard-user.md")).unwrap();
+    let sts = sts_client(&[&caller()]);
+    let provider = AwsProvider::from_clients(iam, sts);
+    let clock = FixedClock::new(1_700_000_000);
+    let mode = Mode {
+        yes: true,
+        vars: [("user_name".to_string(), "bob".to_string())].into(),
+        ..Mode::default()
+    };
+    let mut prompt = ScriptedPrompt::default();
+    run_text(
+        &text,
+        &provider,
+        &provider,
+        &clock,
+        &mut prompt,
+        mode,
+        Selection::default(),
+    )
+}
+
+const KEY_ID: &str = "KEYIDFORTESTSONLY1";
+
+fn one_active_key() -> Rule {
+    mock!(aws_sdk_iam::Client::list_access_keys).then_output(|| {
+        ListAccessKeysOutput::builder()
+            .access_key_metadata(
+                AccessKeyMetadata::builder()
+                    .user_name("bob")
+                    .access_key_id(KEY_ID)
+                    .status(StatusType::Active)
+                    .create_date(aws_sdk_iam::primitives::DateTime::from_secs(1_690_000_000))
+                    .build(),
+            )
+            .build()
+            .unwrap()
+    })
+}
+
+fn a_password() -> Rule {
+    mock!(aws_sdk_iam::Client::get_login_profile).then_output(|| {
+        GetLoginProfileOutput::builder()
+            .login_profile(
+                LoginProfile::builder()
+                    .user_name("bob")
+                    .create_date(aws_sdk_iam::primitives::DateTime::from_secs(1_690_000_000))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    })
+}
+
+fn no_mfa_devices() -> Rule {
+    mock!(aws_sdk_iam::Client::list_mfa_devices).then_output(|| {
+        ListMfaDevicesOutput::builder()
+            .set_mfa_devices(Some(vec![]))
+            .build()
+            .unwrap()
+    })
+}
+
+#[test]
+fn update_access_key_limit_exceeded_says_wait_not_mfa() {
+    let (devices, keys, password) = (no_mfa_devices(), one_active_key(), a_password());
+    let update = mock!(aws_sdk_iam::Client::update_access_key)
+        .sequence()
+        .http_status(
+            409,
+            Some(iam_error("LimitExceeded", "Rate of requests exceeded.")),
+        )
+        .build();
+    let delete = mock!(aws_sdk_iam::Client::delete_login_profile)
+        .then_output(|| DeleteLoginProfileOutput::builder().build());
+    let outcome = offboard(iam_client(&[&devices, &keys, &password, &update, &delete]));
+    let error = outcome.result.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "UpdateAccessKey failed: too many requests of this kind were made to the account (an IAM limit) (AWS: LimitExceeded: Rate of requests exceeded.) [HTTP 409]"
+    );
+    assert!(
+        error.next_step().unwrap().contains("wait a minute"),
+        "{:?}",
+        error.next_step()
+    );
+    assert_eq!(update.num_calls(), 1);
+    assert_eq!(delete.num_calls(), 0, "the run stopped at the failed step");
+}
+
+#[test]
+fn delete_login_profile_entity_temporarily_unmodifiable_says_wait() {
+    let (devices, keys, password) = (no_mfa_devices(), one_active_key(), a_password());
+    let update = mock!(aws_sdk_iam::Client::update_access_key)
+        .then_output(|| UpdateAccessKeyOutput::builder().build());
+    let delete = mock!(aws_sdk_iam::Client::delete_login_profile)
+        .sequence()
+        .http_status(
+            409,
+            Some(iam_error(
+                "EntityTemporarilyUnmodifiable",
+                "Login Profile for User bob cannot be modified while login profile is being created.",
+            )),
+        )
+        .build();
+    let outcome = offboard(iam_client(&[&devices, &keys, &password, &update, &delete]));
+    let error = outcome.result.unwrap_err();
+    assert!(
+        error.to_string().starts_with(
+            "DeleteLoginProfile failed: the user's console password cannot be changed right now"
+        ),
+        "{error}"
+    );
+    assert!(
+        error.next_step().unwrap().contains("resumes"),
+        "{:?}",
+        error.next_step()
+    );
+    assert_eq!(delete.num_calls(), 1);
+}
+
+#[test]
+fn list_access_keys_service_failure_stops_before_any_change() {
+    let (devices, password) = (no_mfa_devices(), a_password());
+    let keys = mock!(aws_sdk_iam::Client::list_access_keys)
+        .sequence()
+        .http_status(
+            500,
+            Some(iam_error(
+                "ServiceFailure",
+                "The request processing has failed.",
+            )),
+        )
+        .build();
+    let update = mock!(aws_sdk_iam::Client::update_access_key)
+        .then_output(|| UpdateAccessKeyOutput::builder().build());
+    let delete = mock!(aws_sdk_iam::Client::delete_login_profile)
+        .then_output(|| DeleteLoginProfileOutput::builder().build());
+    let outcome = offboard(iam_client(&[&devices, &keys, &password, &update, &delete]));
+    let error = outcome.result.unwrap_err();
+    assert!(
+        error.to_string().starts_with(
+            "ListAccessKeys failed: IAM failed to answer (ServiceFailure) or returned an unexpected error"
+        ),
+        "{error}"
+    );
+    assert!(error.next_step().unwrap().contains("safe to repeat"));
+    assert_eq!(
+        update.num_calls() + delete.num_calls(),
+        0,
+        "nothing was changed"
+    );
+}
+
+#[test]
+fn get_login_profile_access_denied_names_the_permissions() {
+    let (devices, keys) = (no_mfa_devices(), one_active_key());
+    let password = mock!(aws_sdk_iam::Client::get_login_profile)
+        .sequence()
+        .http_status(
+            403,
+            Some(iam_error(
+                "AccessDenied",
+                "User is not authorized to perform: iam:GetLoginProfile",
+            )),
+        )
+        .build();
+    let update = mock!(aws_sdk_iam::Client::update_access_key)
+        .then_output(|| UpdateAccessKeyOutput::builder().build());
+    let outcome = offboard(iam_client(&[&devices, &keys, &password, &update]));
+    let error = outcome.result.unwrap_err();
+    assert!(error.to_string().contains("access denied"), "{error}");
+    assert!(
+        error.next_step().unwrap().contains("iam:GetLoginProfile"),
+        "{:?}",
+        error.next_step()
+    );
+    assert_eq!(update.num_calls(), 0, "the listing comes before any change");
+}
+
+/// NoSuchEntity for the login profile is "no console password"; for the user, an error.
+#[test]
+fn get_login_profile_no_such_entity_is_no_password_unless_the_user_is_missing() {
+    let no_profile = mock!(aws_sdk_iam::Client::get_login_profile)
+        .sequence()
+        .http_status(
+            404,
+            Some(iam_error(
+                "NoSuchEntity",
+                "Login Profile for User bob cannot be found.",
+            )),
+        )
+        .build();
+    let provider = AwsProvider::from_clients(iam_client(&[&no_profile]), sts_client(&[&caller()]));
+    assert_eq!(provider.get_login_profile("bob"), Ok(None));
+    let no_user = mock!(aws_sdk_iam::Client::get_login_profile)
+        .sequence()
+        .http_status(
+            404,
+            Some(iam_error(
+                "NoSuchEntity",
+                "The user with name bob cannot be found.",
+            )),
+        )
+        .build();
+    let provider = AwsProvider::from_clients(iam_client(&[&no_user]), sts_client(&[&caller()]));
+    let error = provider.get_login_profile("bob").unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("the user or their console password does not exist"),
+        "{error}"
+    );
+}
+
+/// The password removed by someone else between the look and the deletion: nothing to do,
+/// and the run goes on to its final check.
+#[test]
+fn delete_login_profile_no_such_entity_after_the_look_is_nothing_to_delete() {
+    let (devices, keys) = (no_mfa_devices(), one_active_key());
+    let password = mock!(aws_sdk_iam::Client::get_login_profile)
+        .sequence()
+        .output(|| {
+            GetLoginProfileOutput::builder()
+                .login_profile(
+                    LoginProfile::builder()
+                        .user_name("bob")
+                        .create_date(aws_sdk_iam::primitives::DateTime::from_secs(1_690_000_000))
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        })
+        .times(2)
+        .http_status(
+            404,
+            Some(iam_error(
+                "NoSuchEntity",
+                "Login Profile for User bob cannot be found.",
+            )),
+        )
+        .repeatedly()
+        .build();
+    let update = mock!(aws_sdk_iam::Client::update_access_key)
+        .then_output(|| UpdateAccessKeyOutput::builder().build());
+    let delete = mock!(aws_sdk_iam::Client::delete_login_profile)
+        .sequence()
+        .http_status(
+            404,
+            Some(iam_error(
+                "NoSuchEntity",
+                "Login Profile for User bob cannot be found.",
+            )),
+        )
+        .build();
+    let outcome = offboard(iam_client(&[&devices, &keys, &password, &update, &delete]));
+    assert_eq!(delete.num_calls(), 1);
+    assert!(
+        outcome
+            .output
+            .contains("the console password of bob was removed meanwhile: nothing to delete"),
+        "{}",
+        outcome.output
+    );
+    // The mocked key stays `Active` (the mock ignores the update), so the final check
+    // fails on the keys, after the password step went through.
+    let error = outcome.result.unwrap_err();
+    assert!(error.to_string().contains("active_count == 0"), "{error}");
 }

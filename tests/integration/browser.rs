@@ -355,3 +355,87 @@ fn figures(source: &str) -> Vec<(String, String)> {
 fn normalize(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// `runbooks/offboard-user.md` rendered and loaded the same way: its title and every
+/// heading, its warning about access keys, the AWS CLI equivalent of each kind of change,
+/// nothing remote, no browser error; screenshots for review.
+#[test]
+fn the_offboarding_guide_in_a_real_browser() {
+    let site = tempfile::tempdir().unwrap();
+    Test::new()
+        .current_dir(root())
+        .args(["render", "runbooks/offboard-user.md", "--out"])
+        .args([site.path().to_str().unwrap()])
+        .run()
+        .assert_code(0);
+    let page = site.path().join("offboard-user.html");
+    assert!(page.is_file(), "no {}", page.display());
+    let source = std::fs::read_to_string(root().join("runbooks/offboard-user.md")).unwrap();
+
+    let browser = launch();
+    let tab = browser.new_tab().expect("open a tab");
+    let problems = listen_for_problems(&tab);
+    let url = format!("file://{}", page.display());
+    tab.navigate_to(&url)
+        .and_then(|tab| tab.wait_until_navigated())
+        .unwrap_or_else(|error| panic!("load {url}: {error}"));
+    let shown = read_page(&tab);
+
+    let title = headings(&source)[0].clone();
+    assert!(
+        normalize(shown["title"].as_str().unwrap()).contains(&title),
+        "the page's title is {:?}, not the guide's {title:?}",
+        shown["title"]
+    );
+    let shown_headings: Vec<String> = shown["headings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| normalize(h.as_str().unwrap()))
+        .collect();
+    for heading in headings(&source) {
+        assert!(
+            shown_headings.iter().any(|h| h.contains(&heading)),
+            "no heading {heading:?} on the page; its headings are {shown_headings:#?}"
+        );
+    }
+    let text = normalize(shown["text"].as_str().unwrap());
+    for expected in [
+        "Do not offboard the user you are signed in as",
+        "aws iam list-access-keys",
+        "aws iam deactivate-mfa-device",
+        "aws iam delete-virtual-mfa-device",
+        "aws iam update-access-key",
+        "--status Inactive",
+        "aws iam delete-login-profile",
+    ] {
+        assert!(
+            text.contains(expected),
+            "the page does not say {expected:?}; it says:\n{text}"
+        );
+    }
+    let base = format!("file://{}/", site.path().display());
+    for resource in shown["resources"].as_array().unwrap() {
+        let resource = resource.as_str().unwrap();
+        assert!(
+            resource.starts_with(&base) || resource.starts_with("data:"),
+            "the page loaded {resource}, which is not a file of the rendered site"
+        );
+    }
+    let height = shown["height"].as_u64().unwrap() as u32;
+    let light = screenshot(&tab, height, "offboard-user.png");
+    set_color_scheme(&tab, "dark");
+    let height = read_page(&tab)["height"].as_u64().unwrap() as u32;
+    let dark = screenshot(&tab, height, "offboard-user-dark.png");
+    eprintln!(
+        "the offboarding guide in Chromium: {} and {}",
+        light.display(),
+        dark.display()
+    );
+    let problems = problems.lock().unwrap();
+    assert!(
+        problems.is_empty(),
+        "the browser reported errors:\n{}",
+        problems.join("\n")
+    );
+}

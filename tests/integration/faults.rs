@@ -4,6 +4,12 @@
 //! then comes back. Every case must end in the same place: exactly one enabled virtual
 //! device, the security key registered once, no orphan, no duplicate, every step in the
 //! journal, and a further run with nothing to do.
+//!
+//! The offboarding guide, likewise: `kill -9` after every action and loop item is
+//! journaled and in the middle of every change it makes, then resume: the person has no
+//! MFA device, no active key and no password left, their keys are inactive but kept, and
+//! nothing the guide did not list (another user's credentials, an unassigned device) is
+//! touched.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
@@ -34,9 +40,24 @@ fn run(
     args: &[&str],
     victim: Option<&Proxy>,
 ) -> Output {
+    run_guide(GUIDE, endpoint, user, state, clock, extra, args, victim)
+}
+
+/// [`run`] for another guide.
+#[allow(clippy::too_many_arguments)]
+fn run_guide(
+    guide: &str,
+    endpoint: &str,
+    user: &str,
+    state: &Path,
+    clock: u64,
+    extra: &[(&str, &str)],
+    args: &[&str],
+    victim: Option<&Proxy>,
+) -> Output {
     let mut command = Command::new(BIN);
     command
-        .args(["run", GUIDE, "--sandbox", "--yes", "--state-dir"])
+        .args(["run", guide, "--sandbox", "--yes", "--state-dir"])
         .arg(state)
         .args(args)
         .current_dir(root())
@@ -435,4 +456,341 @@ fn the_emulator_stops_mid_run_and_comes_back() {
             &format!("stopped in {action}"),
         );
     }
+}
+
+const OFFBOARD: &str = "runbooks/offboard-user.md";
+
+/// What the offboarding guide starts from, and what it must not touch.
+struct Offboarding {
+    /// The person offboarded: a virtual device, a security key, two active access keys
+    /// and a console password.
+    target: String,
+    keys: BTreeSet<String>,
+    /// Another user with an active key, a virtual device and a password, and an
+    /// unassigned virtual device in the account: none of it is the target's.
+    bystander: String,
+    bystander_key: String,
+    spare: String,
+}
+
+fn prepare_offboarding(endpoint: &str, name: &str) -> Offboarding {
+    use runbook::providers::AccessKeyStatus;
+    use runbook::secret::Secret;
+    let emulator = Emulator::attach(endpoint).unwrap();
+    let target = format!("{name}-leaver");
+    let bystander = format!("{name}-stays");
+    let first = sandbox::create_user(&emulator, &target).unwrap();
+    let second = sandbox::give_access_key(&emulator, &target, AccessKeyStatus::Active).unwrap();
+    sandbox::give_console_password(&emulator, &target).unwrap();
+    let peer = sandbox::create_user(&emulator, &bystander).unwrap();
+    sandbox::give_console_password(&emulator, &bystander).unwrap();
+    let aws = AwsProvider::connect(&AwsOptions {
+        max_attempts: Some(1),
+        ..sandbox::sandbox_options(&emulator, &peer)
+    });
+    // The emulator takes any well-formed codes, and a `u2f` serial through EnableMFADevice.
+    let code = Secret::new("123456");
+    for (user, device) in [(&target, "phone"), (&bystander, "phone")] {
+        let serial = aws
+            .create_virtual_mfa_device(&format!("{user}-{device}"), None)
+            .unwrap()
+            .serial_number;
+        aws.enable_mfa_device(user, &serial, &code, &code).unwrap();
+    }
+    let key = format!("arn:aws:iam::123456789012:u2f/user/{target}/{target}-key");
+    aws.enable_mfa_device(&target, &key, &code, &code).unwrap();
+    let spare = aws
+        .create_virtual_mfa_device(&format!("{name}-spare"), None)
+        .unwrap()
+        .serial_number;
+    Offboarding {
+        target,
+        keys: [first.access_key_id, second].into_iter().collect(),
+        bystander,
+        bystander_key: peer.access_key_id,
+        spare,
+    }
+}
+
+fn offboard(
+    endpoint: &str,
+    admin: &str,
+    who: &Offboarding,
+    state: &Path,
+    extra: &[(&str, &str)],
+    victim: Option<&Proxy>,
+) -> Output {
+    let var = format!("user_name={}", who.target);
+    run_guide(
+        OFFBOARD,
+        endpoint,
+        admin,
+        state,
+        START,
+        extra,
+        &["--var", &var],
+        victim,
+    )
+}
+
+/// The promised end state, and nothing else changed.
+fn assert_offboarded(endpoint: &str, who: &Offboarding, state: &Path, case: &str) {
+    use runbook::providers::AccessKeyStatus;
+    let emulator = Emulator::attach(endpoint).unwrap();
+    let looker = sandbox::create_user(&emulator, &format!("{}-look", who.bystander)).unwrap();
+    let aws = AwsProvider::connect(&AwsOptions {
+        max_attempts: Some(1),
+        ..sandbox::sandbox_options(&emulator, &looker)
+    });
+    let target = who.target.as_str();
+    assert_eq!(
+        aws.list_mfa_devices(Some(target)).unwrap(),
+        [],
+        "{case}: an MFA device is left"
+    );
+    let keys = aws.list_access_keys(target).unwrap();
+    let ids: BTreeSet<String> = keys.iter().map(|k| k.access_key_id.clone()).collect();
+    assert_eq!(ids, who.keys, "{case}: access keys were deleted or added");
+    assert!(
+        keys.iter().all(|k| k.status == AccessKeyStatus::Inactive),
+        "{case}: a key is still active: {keys:?}"
+    );
+    assert_eq!(
+        aws.get_login_profile(target).unwrap(),
+        None,
+        "{case}: the console password is left"
+    );
+    let devices = aws.list_virtual_mfa_devices(Assignment::Any).unwrap();
+    let serials: Vec<&str> = devices.iter().map(|d| d.serial_number.as_str()).collect();
+    assert!(
+        !serials
+            .iter()
+            .any(|s| s.ends_with(&format!(":mfa/{target}-phone"))),
+        "{case}: the target's virtual device was not deleted: {serials:?}"
+    );
+    assert!(
+        serials.contains(&who.spare.as_str()),
+        "{case}: the unassigned device nobody listed was deleted: {serials:?}"
+    );
+    let bystander = who.bystander.as_str();
+    let theirs = aws.list_mfa_devices(Some(bystander)).unwrap();
+    assert_eq!(
+        theirs.len(),
+        1,
+        "{case}: the bystander's device: {theirs:?}"
+    );
+    let their_keys = aws.list_access_keys(bystander).unwrap();
+    assert!(
+        their_keys
+            .iter()
+            .any(|k| k.access_key_id == who.bystander_key && k.status == AccessKeyStatus::Active),
+        "{case}: the bystander's key was touched: {their_keys:?}"
+    );
+    assert!(
+        aws.get_login_profile(bystander).unwrap().is_some(),
+        "{case}: the bystander's password was removed"
+    );
+
+    let journals: Vec<_> = std::fs::read_dir(state.join("journals"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(journals.len(), 1, "{case}: one journal: {journals:?}");
+    let journal: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&journals[0]).unwrap()).unwrap();
+    assert_eq!(journal["finished"], true, "{case}: {journal}");
+    assert_eq!(journal["pending"], serde_json::Value::Null, "{case}");
+    let recorded: BTreeSet<String> = journal["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["id"].as_str().unwrap().to_string())
+        .collect();
+    let missing: Vec<&String> = offboard_ids().difference(&recorded).collect();
+    assert!(
+        missing.is_empty(),
+        "{case}: not in the journal: {missing:?}"
+    );
+}
+
+/// Every action id of the offboarding guide, from its committed plan, a loop's as its
+/// items (two devices, two keys): what the journal of a finished run lists.
+fn offboard_ids() -> &'static BTreeSet<String> {
+    static IDS: std::sync::OnceLock<BTreeSet<String>> = std::sync::OnceLock::new();
+    IDS.get_or_init(|| {
+        let plan: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(root().join("runbooks/offboard-user.plan.json")).unwrap(),
+        )
+        .unwrap();
+        let mut ids = BTreeSet::new();
+        for action in plan["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|step| step["actions"].as_array().unwrap())
+        {
+            let id = action["id"].as_str().unwrap().to_string();
+            // A loop is journaled item by item, never as a whole.
+            if action.get("for_each").is_some() {
+                ids.extend((0..2).map(|n| format!("{id}[{n}]")));
+            } else {
+                ids.insert(id);
+            }
+        }
+        ids
+    })
+}
+
+/// `kill -9` at every boundary of the offboarding guide (each action and loop item
+/// journaled) and before and after each change reaches the emulator, then resume: the
+/// resumed run finishes, the end state is the promised one with nothing else touched, and
+/// a further run has nothing to do.
+#[test]
+fn kill_9_at_every_boundary_of_the_offboarding_guide_then_resume() {
+    let started = std::time::Instant::now();
+    let endpoint = crate::moto::endpoint();
+    let upstream = Emulator::attach(endpoint).unwrap().port();
+
+    // A clean run through the proxy, to learn the calls the guide makes.
+    let probe = Proxy::start(upstream, |_, _| Fault::None);
+    let who = prepare_offboarding(endpoint, "oprobe");
+    let state = tempfile::tempdir().unwrap();
+    let clean = offboard(&probe.endpoint(), "oprobe", &who, state.path(), &[], None);
+    assert_eq!(clean.code, 0, "{}\n{}", clean.stdout, clean.stderr);
+    assert_offboarded(endpoint, &who, state.path(), "clean run");
+    let calls = probe.calls();
+    const CHANGES: [&str; 4] = [
+        "DeactivateMFADevice",
+        "DeleteVirtualMFADevice",
+        "UpdateAccessKey",
+        "DeleteLoginProfile",
+    ];
+    for wanted in CHANGES {
+        assert!(
+            calls.iter().any(|c| c == wanted),
+            "no {wanted} in {calls:?}"
+        );
+    }
+
+    let mut crashes: Vec<Crash> = offboard_ids()
+        .iter()
+        .map(|id| Crash::At(format!("journaled:{id}")))
+        .collect();
+    for (n, action) in calls.iter().enumerate() {
+        if CHANGES.contains(&action.as_str()) {
+            for after in [false, true] {
+                crashes.push(Crash::Call {
+                    n,
+                    action: action.clone(),
+                    after,
+                });
+            }
+        }
+    }
+    let total = crashes.len();
+    let queue = Mutex::new(crashes.into_iter().enumerate().collect::<VecDeque<_>>());
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                loop {
+                    let Some((number, crash)) = queue.lock().unwrap().pop_front() else {
+                        break;
+                    };
+                    let case = crash.describe();
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        one_offboarding_crash(
+                            endpoint,
+                            upstream,
+                            &format!("o{number}"),
+                            &crash,
+                            &calls,
+                        )
+                    }));
+                    if let Err(panic) = result {
+                        let message = panic
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                            .unwrap_or_default();
+                        failures.lock().unwrap().push(format!("{case}: {message}"));
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} of {total} crash cases failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+    eprintln!(
+        "offboarding: {total} crash cases in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+fn one_offboarding_crash(
+    endpoint: &str,
+    upstream: u16,
+    name: &str,
+    crash: &Crash,
+    calls: &[String],
+) {
+    let case = crash.describe();
+    let who = prepare_offboarding(endpoint, name);
+    let state = tempfile::tempdir().unwrap();
+    let killed = match crash {
+        Crash::At(point) => offboard(
+            endpoint,
+            name,
+            &who,
+            state.path(),
+            &[("RUNBOOK_FAULT", point)],
+            None,
+        ),
+        Crash::Call { n, after, .. } => {
+            let (n, after) = (*n, *after);
+            let proxy = Proxy::start(upstream, move |index, _| match index == n {
+                true if after => Fault::KillAfter,
+                true => Fault::KillBefore,
+                false => Fault::None,
+            });
+            let output = offboard(
+                &proxy.endpoint(),
+                name,
+                &who,
+                state.path(),
+                &[],
+                Some(&proxy),
+            );
+            let seen = proxy.calls();
+            assert_eq!(seen.len(), n + 1, "{case}: calls {seen:?}");
+            assert_eq!(seen[..], calls[..=n], "{case}: a different run");
+            output
+        }
+    };
+    assert_eq!(
+        killed.signal,
+        Some(libc::SIGKILL),
+        "{case}: not killed\n{}\n{}",
+        killed.stdout,
+        killed.stderr
+    );
+    let resumed = offboard(endpoint, name, &who, state.path(), &[], None);
+    assert_eq!(
+        resumed.code, 0,
+        "{case}: the resumed run failed\n{}\n{}",
+        resumed.stdout, resumed.stderr
+    );
+    assert_offboarded(endpoint, &who, state.path(), &case);
+    let again = offboard(endpoint, name, &who, state.path(), &[], None);
+    assert_eq!(again.code, 0, "{case}: {}", again.stdout);
+    assert!(
+        again.stdout.contains("Nothing to do"),
+        "{case}: a finished guide ran again:\n{}",
+        again.stdout
+    );
 }

@@ -12,6 +12,7 @@ use aws_sdk_iam::types::{MfaDevice as SdkMfaDevice, SummaryKeyType};
 use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use runbook::providers::aws::AwsProvider;
+use runbook::providers::{AccessKey, AccessKeyStatus, LoginProfile};
 use runbook::providers::{
     AccountSummary, Assignment, AwsError, CreatedDevice, FixedClock, Iam, MfaDevice,
     MfaDeviceDetails, ScriptedPrompt, VirtualMfaDevice,
@@ -106,6 +107,24 @@ impl Iam for Console<'_> {
     }
     fn get_account_summary(&self) -> Result<AccountSummary, AwsError> {
         self.real.get_account_summary()
+    }
+    // Sign-in credentials (offboarding)
+    fn get_login_profile(&self, user: &str) -> Result<Option<LoginProfile>, AwsError> {
+        self.real.get_login_profile(user)
+    }
+    fn delete_login_profile(&self, user: &str) -> Result<(), AwsError> {
+        self.real.delete_login_profile(user)
+    }
+    fn list_access_keys(&self, user: &str) -> Result<Vec<AccessKey>, AwsError> {
+        self.real.list_access_keys(user)
+    }
+    fn update_access_key(
+        &self,
+        user: &str,
+        access_key_id: &str,
+        status: AccessKeyStatus,
+    ) -> Result<(), AwsError> {
+        self.real.update_access_key(user, access_key_id, status)
     }
 }
 

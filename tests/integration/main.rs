@@ -31,4 +31,5 @@ mod runbook_test;
 mod runbooks;
 mod sandbox;
 mod secrets;
+mod sign_in_credentials;
 mod terminal;

@@ -421,3 +421,168 @@ fn remove_mfa_devices_with_nothing_to_remove_changes_nothing() {
         output.stderr
     );
 }
+
+/// The offboarding guide against the emulator, run by an administrator on another user
+/// with a virtual device, a security key, two access keys and a console password: the dry
+/// run shows every change with its AWS CLI command and makes none; the run makes them
+/// (the keys inactive, not deleted) and its final check passes; run again from the start
+/// (`--restart`), every action finds nothing to do.
+#[test]
+fn offboard_user_removes_every_sign_in_credential_and_only_those() {
+    use runbook::providers::sandbox::{self, Emulator};
+    use runbook::providers::{AccessKeyStatus, Assignment, Iam};
+    use runbook::secret::Secret;
+    let admin = crate::moto::user("offb-admin");
+    let leaver = crate::moto::user("offb-leaver");
+    let emulator = Emulator::attach(crate::moto::endpoint()).unwrap();
+    let second =
+        sandbox::give_access_key(&emulator, &leaver.name, AccessKeyStatus::Active).unwrap();
+    sandbox::give_console_password(&emulator, &leaver.name).unwrap();
+    let iam = admin.provider();
+    let phone = iam
+        .create_virtual_mfa_device("offb-leaver-phone", None)
+        .unwrap()
+        .serial_number;
+    let code = Secret::new("123456");
+    iam.enable_mfa_device(&leaver.name, &phone, &code, &code)
+        .unwrap();
+    let key = "arn:aws:iam::123456789012:u2f/user/offb-leaver/offb-leaver-key";
+    iam.enable_mfa_device(&leaver.name, key, &code, &code)
+        .unwrap();
+    let keys = [leaver.keys().0, second];
+
+    let events = |output: &crate::harness::Output| -> Vec<serde_json::Value> {
+        output
+            .stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).expect(line))
+            .collect()
+    };
+    let statuses = |events: &[serde_json::Value]| -> Vec<String> {
+        of_kind(events, "action")
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} {}",
+                    a["id"].as_str().unwrap(),
+                    a["status"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let var = format!("user_name={}", leaver.name);
+    let args = ["--yes", "--output", "json", "--var", var.as_str()];
+    let guide = "runbooks/offboard-user.md";
+
+    let dry_state = tempfile::tempdir().unwrap();
+    let mut dry_args = vec!["--dry-run"];
+    dry_args.extend_from_slice(&args);
+    let dry = admin.run(guide, dry_state.path(), &dry_args, &[]);
+    dry.assert_code(0);
+    let dry_events = events(&dry);
+    let shown = statuses(&dry_events);
+    for wanted in [
+        "deactivate[0] would-run",
+        "deactivate[1] would-run",
+        "delete[0] would-run",
+        "delete[1] skipped",
+        "deactivate_key[0] would-run",
+        "deactivate_key[1] would-run",
+        "remove_password would-run",
+    ] {
+        assert!(
+            shown.iter().any(|s| s == wanted),
+            "no `{wanted}` in {shown:?}"
+        );
+    }
+    for key_id in &keys {
+        let cli = format!(
+            "$ aws iam update-access-key --user-name offb-leaver --access-key-id {key_id} --status Inactive"
+        );
+        assert!(dry.stderr.contains(&cli), "no `{cli}` in\n{}", dry.stderr);
+    }
+    assert!(
+        dry.stderr
+            .contains("$ aws iam delete-login-profile --user-name offb-leaver"),
+        "{}",
+        dry.stderr
+    );
+    assert_eq!(dry_events.last().unwrap()["status"], "dry-run");
+    assert_eq!(iam.list_mfa_devices(Some("offb-leaver")).unwrap().len(), 2);
+    let listed = iam.list_access_keys("offb-leaver").unwrap();
+    assert!(
+        listed.iter().all(|k| k.status == AccessKeyStatus::Active),
+        "the dry run changed a key: {listed:?}"
+    );
+    assert!(iam.get_login_profile("offb-leaver").unwrap().is_some());
+
+    let state = tempfile::tempdir().unwrap();
+    let run = admin.run(guide, state.path(), &args, &[]);
+    run.assert_code(0);
+    let run_events = events(&run);
+    let done = statuses(&run_events);
+    for wanted in [
+        "deactivate[0] done",
+        "deactivate[1] done",
+        "delete[0] done",
+        "delete[1] skipped",
+        "deactivate_key[0] done",
+        "deactivate_key[1] done",
+        "remove_password done",
+        "devices_after done",
+        "keys_after done",
+        "password_after done",
+    ] {
+        assert!(
+            done.iter().any(|s| s == wanted),
+            "no `{wanted}` in {done:?}"
+        );
+    }
+    assert_eq!(run_events.last().unwrap()["status"], "ok", "{}", run.stdout);
+    assert!(
+        iam.list_mfa_devices(Some("offb-leaver"))
+            .unwrap()
+            .is_empty()
+    );
+    let after = iam.list_access_keys("offb-leaver").unwrap();
+    let mut ids: Vec<&str> = after.iter().map(|k| k.access_key_id.as_str()).collect();
+    ids.sort();
+    let mut expected: Vec<&str> = keys.iter().map(String::as_str).collect();
+    expected.sort();
+    assert_eq!(ids, expected, "a key was deleted");
+    assert!(
+        after.iter().all(|k| k.status == AccessKeyStatus::Inactive),
+        "{after:?}"
+    );
+    assert_eq!(iam.get_login_profile("offb-leaver").unwrap(), None);
+    assert!(
+        !iam.list_virtual_mfa_devices(Assignment::Any)
+            .unwrap()
+            .iter()
+            .any(|d| d.serial_number == phone),
+        "the virtual device was not deleted"
+    );
+    // The administrator's own key is not the leaver's: untouched.
+    let own = iam.list_access_keys("offb-admin").unwrap();
+    assert!(
+        own.iter().all(|k| k.status == AccessKeyStatus::Active),
+        "{own:?}"
+    );
+
+    let again = admin.run(
+        guide,
+        state.path(),
+        &["--restart", args[0], args[1], args[2], args[3], args[4]],
+        &[],
+    );
+    again.assert_code(0);
+    let again_events = events(&again);
+    for action in of_kind(&again_events, "action") {
+        assert_eq!(action["changed"], false, "{action}");
+    }
+    assert!(
+        again.stderr.contains("is Inactive already: nothing to do"),
+        "{}",
+        again.stderr
+    );
+}

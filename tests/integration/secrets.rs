@@ -71,17 +71,11 @@ fn no_seed_or_code_is_printed_or_written() {
     );
 
     // The emulator (unlike AWS) lists seeds: the test's way to know what to look for.
+    // Every page of them: the emulator is shared, and holds more than 100 devices.
     let provider = user.provider();
-    let device = provider
-        .run(provider.iam_client().list_virtual_mfa_devices().send())
-        .unwrap()
-        .virtual_mfa_devices()
-        .iter()
-        .find(|d| d.serial_number().ends_with(":mfa/leak-DuoMobile"))
-        .cloned()
+    let seed_text = user
+        .emulator_seed("leak-DuoMobile")
         .expect("the device exists");
-    let seed_text =
-        String::from_utf8(device.base32_string_seed().unwrap().as_ref().to_vec()).unwrap();
     let seed = totp::parse_seed(&seed_text).unwrap();
     assert_eq!(provider.list_mfa_devices(Some("leak")).unwrap().len(), 1);
 
@@ -349,4 +343,159 @@ fn the_login_check_waits_for_a_fresh_window() {
         "{}",
         output.stdout
     );
+}
+
+/// The offboarding guide, every way it writes: sandbox runs with JSON events and with
+/// human output (and their journals) on two people who each have a virtual device, two
+/// access keys and a console password; `runbook test` with its transcripts and plan
+/// written (`--update` on a copy); the guide rendered as HTML and as Markdown. No secret
+/// access key, console password or device seed of theirs appears anywhere, nor anything
+/// shaped like a secret access key (40 characters of `A-Za-z0-9+/` with all three kinds)
+/// in what `runbook test` wrote, whose set-up keys this test never sees.
+#[test]
+fn the_offboarding_guide_leaks_no_credential() {
+    use runbook::providers::sandbox::SandboxUser;
+    let scratch = tempfile::tempdir().unwrap();
+    let emulator = own_emulator(scratch.path());
+    let endpoint = emulator.endpoint();
+    let mut secrets: Vec<(String, String)> = Vec::new();
+    let mut seeds: Vec<String> = Vec::new();
+    let mut haystacks: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut written = Vec::new();
+    for (leaver, output) in [("leaver-json", "json"), ("leaver-human", "human")] {
+        let person: SandboxUser = sandbox::create_user(&emulator, leaver).unwrap();
+        let aws = AwsProvider::connect(&sandbox::sandbox_options(&emulator, &person));
+        let client = aws.iam_client();
+        let second = aws
+            .run(client.create_access_key().user_name(leaver).send())
+            .unwrap();
+        let password = format!("Pw-{leaver}-9aZ!x7Qr");
+        aws.run(
+            client
+                .create_login_profile()
+                .user_name(leaver)
+                .password(&password)
+                .send(),
+        )
+        .unwrap();
+        let device = aws
+            .create_virtual_mfa_device(&format!("{leaver}-phone"), None)
+            .unwrap();
+        let seed = totp::parse_seed(device.seed.expose()).unwrap();
+        let (one, two) = (seed.code_at(START - 60), seed.code_at(START - 30));
+        aws.enable_mfa_device(leaver, &device.serial_number, &one, &two)
+            .unwrap();
+        secrets.push((
+            format!("{leaver}'s first secret key"),
+            person.secret_access_key.expose().to_string(),
+        ));
+        secrets.push((
+            format!("{leaver}'s second secret key"),
+            second.access_key().unwrap().secret_access_key().to_string(),
+        ));
+        secrets.push((format!("{leaver}'s password"), password));
+        seeds.push(device.seed.expose().to_string());
+
+        let state = scratch.path().join(leaver);
+        let var = format!("user_name={leaver}");
+        let run = Test::new()
+            .current_dir(root())
+            .args(["run", "runbooks/offboard-user.md", "--sandbox", "--yes"])
+            .args(["--output", output, "--var", &var])
+            .args(["--state-dir", state.to_str().unwrap()])
+            .env("RUNBOOK_SANDBOX_ENDPOINT", endpoint.clone())
+            .env("RUNBOOK_SANDBOX_USER", "offboarder")
+            .env("RUNBOOK_FAKE_CLOCK", START.to_string())
+            .run();
+        run.assert_code(0);
+        let said = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            said.contains("0 active access key(s) of 2"),
+            "{leaver}: {said}"
+        );
+        haystacks.push((format!("{leaver} stdout"), run.stdout.into_bytes()));
+        haystacks.push((format!("{leaver} stderr"), run.stderr.into_bytes()));
+        written.push(state);
+    }
+
+    let tested = scratch.path().join("tested");
+    std::fs::create_dir_all(&tested).unwrap();
+    for name in ["offboard-user.md", "offboard-user.test.toml"] {
+        std::fs::copy(root().join("runbooks").join(name), tested.join(name)).unwrap();
+    }
+    let test = Test::new()
+        .current_dir(&tested)
+        .args(["test", "offboard-user.md", "--update"])
+        .env("RUNBOOK_SANDBOX_ENDPOINT", endpoint.clone())
+        .env_remove("CI")
+        .run();
+    test.assert_code(0);
+    assert!(
+        tested.join("offboard-user.everything.transcript").exists(),
+        "{}",
+        test.stdout
+    );
+    let mut tested_files = vec![
+        ("runbook test stdout".to_string(), test.stdout.into_bytes()),
+        ("runbook test stderr".to_string(), test.stderr.into_bytes()),
+    ];
+    files(&tested, &mut tested_files);
+    for (place, bytes) in &tested_files {
+        let text = String::from_utf8_lossy(bytes);
+        let shaped = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '/'))
+            .find(|token| {
+                token.len() == 40
+                    && token.chars().any(|c| c.is_ascii_digit())
+                    && token.chars().any(|c| c.is_ascii_lowercase())
+                    && token.chars().any(|c| c.is_ascii_uppercase())
+            });
+        assert_eq!(
+            shaped, None,
+            "something shaped like a secret key in {place}"
+        );
+    }
+    haystacks.extend(tested_files);
+
+    for format in ["html", "markdown"] {
+        let out = scratch.path().join(format!("render-{format}"));
+        let render = Test::new()
+            .current_dir(root())
+            .args([
+                "render",
+                "runbooks/offboard-user.md",
+                "--format",
+                format,
+                "--out",
+            ])
+            .args([out.to_str().unwrap()])
+            .run();
+        render.assert_code(0);
+        haystacks.push((
+            format!("render {format} stdout"),
+            render.stdout.into_bytes(),
+        ));
+        haystacks.push((
+            format!("render {format} stderr"),
+            render.stderr.into_bytes(),
+        ));
+        written.push(out);
+    }
+    let streams = haystacks.len();
+    for dir in &written {
+        files(dir, &mut haystacks);
+    }
+    assert!(
+        haystacks.len() >= streams + 4,
+        "journals and pages were written: {:?}",
+        haystacks.iter().map(|(place, _)| place).collect::<Vec<_>>()
+    );
+    let mut needles: Vec<(String, Vec<u8>)> = secrets
+        .into_iter()
+        .map(|(what, secret)| (what, secret.into_bytes()))
+        .collect();
+    for seed in &seeds {
+        needles.extend(seed_needles(seed));
+    }
+    assert_no_leak(&haystacks, &needles, &[]);
 }

@@ -1,4 +1,4 @@
-//! `iam.*`: AWS Identity and Access Management calls for MFA devices.
+//! `iam.*`: AWS Identity and Access Management calls for MFA devices and sign-in credentials.
 
 use crate::bind::action::{ActionDef, Problem, Typed};
 use crate::parse::template;
@@ -12,6 +12,11 @@ pub mod get_mfa_device;
 pub mod list_mfa_devices;
 pub mod list_virtual_mfa_devices;
 pub mod resync_mfa_device;
+// Sign-in credentials (offboarding)
+pub mod delete_login_profile;
+pub mod get_login_profile;
+pub mod list_access_keys;
+pub mod update_access_key;
 
 pub const ACTIONS: &[&dyn ActionDef] = &[
     &Typed::<create_virtual_mfa_device::CreateVirtualMfaDevice>::DEF,
@@ -23,6 +28,11 @@ pub const ACTIONS: &[&dyn ActionDef] = &[
     &Typed::<list_mfa_devices::ListMfaDevices>::DEF,
     &Typed::<list_virtual_mfa_devices::ListVirtualMfaDevices>::DEF,
     &Typed::<resync_mfa_device::ResyncMfaDevice>::DEF,
+    // Sign-in credentials (offboarding)
+    &Typed::<get_login_profile::GetLoginProfile>::DEF,
+    &Typed::<delete_login_profile::DeleteLoginProfile>::DEF,
+    &Typed::<list_access_keys::ListAccessKeys>::DEF,
+    &Typed::<update_access_key::UpdateAccessKey>::DEF,
 ];
 
 /// What kind of MFA device a serial number names.
@@ -85,6 +95,31 @@ pub fn check_code(param: &'static str, value: &str) -> Option<Problem> {
     ))
 }
 
+/// Access key ids: 16 to 128 letters, digits or `_` (IAM's pattern `[\w]+`), e.g.
+/// `AKIA…`. Template values are checked at run time.
+pub fn check_access_key_id(param: &'static str, value: &str) -> Option<Problem> {
+    if template::is_template(value) {
+        return None;
+    }
+    let valid = (16..=128).contains(&value.len())
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (!valid).then(|| {
+        let at = value
+            .char_indices()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
+            .map(|(at, c)| at..at + c.len_utf8());
+        let problem = Problem::new(
+            param,
+            format!("`{value}` is not an access key id: 16 to 128 letters, digits or `_`"),
+        )
+        .help("copy the id from `aws iam list-access-keys`, or use the item of a loop over `iam.list-access-keys`: `{{ key.access_key_id }}`");
+        match at {
+            Some(at) => problem.within(at),
+            None => problem,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +132,15 @@ mod tests {
         assert!(check_name("name", "Duo Mobile").is_some());
         assert!(check_name("name", "").is_some());
         assert!(check_name("name", &"x".repeat(65)).is_some());
+    }
+
+    #[test]
+    fn access_key_ids_follow_iam_rules() {
+        assert!(check_access_key_id("access_key_id", "KEYIDFORTESTSONLY1").is_none());
+        assert!(check_access_key_id("access_key_id", "{{ key.access_key_id }}").is_none());
+        assert!(check_access_key_id("access_key_id", "AKIA123").is_some());
+        let problem = check_access_key_id("access_key_id", "KEYI-FORTESTSONLY12").unwrap();
+        assert_eq!(problem.within, Some(4..5));
     }
 
     #[test]
