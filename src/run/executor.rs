@@ -843,7 +843,7 @@ impl<'r> Executor<'r> {
                     let values = scope.explain(&check.check, Some(&outcome.outputs));
                     found.push(crate::run::journal::FoundProblem {
                         check: check.check.clone(),
-                        finding: check.finding.clone(),
+                        finding: scope.render(&check.finding)?,
                         values,
                     });
                 }

@@ -137,6 +137,13 @@ pub struct SetupUser {
     /// With a console password (a login profile).
     #[serde(default)]
     pub console_password: bool,
+    // Users and credentials (audit)
+    /// Virtual MFA devices created and enabled on this user (no one is given the seed).
+    #[serde(default)]
+    pub virtual_devices: Vec<String>,
+    /// Security keys registered on this user (`arn:aws:iam::<account>:u2f/user/<name>/<key>`).
+    #[serde(default)]
+    pub security_keys: Vec<String>,
 }
 
 /// One scripted answer.

@@ -43,6 +43,23 @@ pub fn prepare(
                 ""
             }
         ));
+        // Users and credentials (audit)
+        for device in &other.virtual_devices {
+            let serial = enable_virtual_device(aws, &other.name, device, answers.clock)
+                .map_err(|error| failed(format!("enable the device `{device}`"), &error))?;
+            lines.push(format!(
+                "enabled the virtual MFA device {serial} on {}",
+                other.name
+            ));
+        }
+        for key in &other.security_keys {
+            let serial = register_security_key(aws, &other.name, key)
+                .map_err(|error| failed(format!("register the security key `{key}`"), &error))?;
+            lines.push(format!(
+                "registered the security key {serial} on {}",
+                other.name
+            ));
+        }
     }
     for name in &setup.unassigned_devices {
         let device = aws
@@ -89,4 +106,41 @@ pub fn prepare(
         }
     }
     Ok(lines)
+}
+
+// Users and credentials (audit)
+
+/// Create the virtual MFA device `name` and enable it on `user` with two codes from
+/// before `clock`; the seed is dropped here. Returns its serial.
+fn enable_virtual_device(
+    aws: &AwsProvider,
+    user: &str,
+    name: &str,
+    clock: u64,
+) -> Result<String, String> {
+    let device = aws
+        .create_virtual_mfa_device(name, None)
+        .map_err(|error| error.to_string())?;
+    let seed = totp::parse_seed(device.seed.expose()).map_err(|error| error.to_string())?;
+    let (code1, code2) = (
+        seed.code_at(clock.saturating_sub(2 * STEP_SECONDS)),
+        seed.code_at(clock.saturating_sub(STEP_SECONDS)),
+    );
+    aws.enable_mfa_device(user, &device.serial_number, &code1, &code2)
+        .map_err(|error| error.to_string())?;
+    Ok(device.serial_number)
+}
+
+/// Register the security key `name` on `user` the way the emulator takes one (a `u2f`
+/// serial through EnableMFADevice, codes ignored). Returns its serial.
+fn register_security_key(aws: &AwsProvider, user: &str, name: &str) -> Result<String, String> {
+    let account = aws
+        .get_caller_identity()
+        .map_err(|error| error.to_string())?
+        .account;
+    let serial = format!("arn:aws:iam::{account}:u2f/user/{user}/{name}");
+    let unused = Secret::new("000000");
+    aws.enable_mfa_device(user, &serial, &unused, &unused)
+        .map_err(|error| error.to_string())?;
+    Ok(serial)
 }

@@ -19,6 +19,8 @@ use runbook::providers::{
 use runbook::run::context::Mode;
 use runbook::run::executor::Selection;
 use runbook::secret::Secret;
+// Users and credentials (audit)
+use runbook::providers::{CredentialReport, IamUser, ReportState};
 
 use crate::harness::root;
 use crate::inprocess::run_text;
@@ -106,6 +108,16 @@ impl Iam for Console<'_> {
     }
     fn get_account_summary(&self) -> Result<AccountSummary, AwsError> {
         self.real.get_account_summary()
+    }
+    // Users and credentials (audit)
+    fn list_users(&self, path_prefix: Option<&str>) -> Result<Vec<IamUser>, AwsError> {
+        self.real.list_users(path_prefix)
+    }
+    fn generate_credential_report(&self) -> Result<ReportState, AwsError> {
+        self.real.generate_credential_report()
+    }
+    fn get_credential_report(&self) -> Result<CredentialReport, AwsError> {
+        self.real.get_credential_report()
     }
 }
 

@@ -12,6 +12,10 @@ pub mod get_mfa_device;
 pub mod list_mfa_devices;
 pub mod list_virtual_mfa_devices;
 pub mod resync_mfa_device;
+// Users and credentials (audit)
+pub mod generate_credential_report;
+pub mod get_credential_report;
+pub mod list_users;
 
 pub const ACTIONS: &[&dyn ActionDef] = &[
     &Typed::<create_virtual_mfa_device::CreateVirtualMfaDevice>::DEF,
@@ -23,6 +27,9 @@ pub const ACTIONS: &[&dyn ActionDef] = &[
     &Typed::<list_mfa_devices::ListMfaDevices>::DEF,
     &Typed::<list_virtual_mfa_devices::ListVirtualMfaDevices>::DEF,
     &Typed::<resync_mfa_device::ResyncMfaDevice>::DEF,
+    &Typed::<list_users::ListUsers>::DEF,
+    &Typed::<generate_credential_report::GenerateCredentialReport>::DEF,
+    &Typed::<get_credential_report::GetCredentialReport>::DEF,
 ];
 
 /// What kind of MFA device a serial number names.
