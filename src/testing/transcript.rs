@@ -1183,7 +1183,9 @@ impl<'r> Writer<'r> {
                 Ok(true) => "ok".to_string(),
                 Ok(false) => format!(
                     "FINDING: {} ({})",
-                    check.finding,
+                    self.scope
+                        .render(&check.finding)
+                        .unwrap_or_else(|error| format!("<{error}>")),
                     self.scope.explain(&check.check, Some(&outputs))
                 ),
                 Err(error) => format!("<{error}>"),
