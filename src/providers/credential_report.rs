@@ -121,6 +121,41 @@ mod tests {
 
     const HEADER: &str = "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated";
 
+    /// A report in the format real AWS writes (root row, `not_supported`, `N/A`,
+    /// `no_information`), captured in tests/fixtures/credential-report/aws.csv.
+    #[test]
+    fn an_aws_report_parses_with_its_placeholders() {
+        let rows = parse(include_str!(
+            "../../tests/fixtures/credential-report/aws.csv"
+        ))
+        .unwrap();
+        let names: Vec<&str> = rows.iter().map(|r| r.user.as_str()).collect();
+        assert_eq!(names, ["<root_account>", "alice", "bob", "ci-deploy"]);
+        let root = &rows[0];
+        assert!(root.is_root());
+        assert!(!root.password_enabled, "not_supported is false");
+        assert_eq!(root.password_last_used, "2024-05-01T08:12:44+00:00");
+        assert_eq!(root.password_last_changed, "", "not_supported is empty");
+        assert!(!root.mfa_active);
+        let alice = &rows[1];
+        assert!(!alice.is_root());
+        assert!(alice.password_enabled && alice.mfa_active);
+        assert_eq!(alice.active_access_keys(), 1);
+        assert_eq!(
+            alice.access_key_1_last_used_date,
+            "2024-05-02T13:00:00+00:00"
+        );
+        let bob = &rows[2];
+        assert!(bob.password_enabled && !bob.mfa_active);
+        assert_eq!(bob.password_last_used, "", "no_information is empty");
+        assert_eq!(bob.arn, "arn:aws:iam::123456789012:user/ops/bob");
+        let ci = &rows[3];
+        assert!(!ci.password_enabled);
+        assert_eq!(ci.password_last_used, "", "N/A is empty");
+        assert_eq!(ci.active_access_keys(), 2);
+        assert_eq!(ci.access_key_2_last_used_date, "");
+    }
+
     #[test]
     fn a_bad_flag_names_its_line_and_value() {
         let text = format!(
@@ -134,7 +169,10 @@ mod tests {
     #[test]
     fn a_missing_column_is_an_error() {
         let error = parse("user,arn\nbob,arn:aws:iam::123456789012:user/bob\n").unwrap_err();
-        assert!(error.message.contains("password_enabled"), "{error}");
+        assert!(
+            error.message.contains("missing field `user_creation_time`"),
+            "{error}"
+        );
     }
 
     #[test]
