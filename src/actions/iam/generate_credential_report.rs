@@ -48,7 +48,7 @@ impl Action for GenerateCredentialReport {
         if params.poll_seconds == Some(0) {
             problems.push(Problem::new(
                 "poll_seconds",
-                "poll at least every 1 s apart; 0 would call IAM in a tight loop",
+                "wait at least 1 s between checks; 0 would call IAM in a tight loop",
             ));
         }
         if let (Some(timeout), Some(poll)) = (params.timeout_seconds, params.poll_seconds)
