@@ -156,10 +156,14 @@ fn devices(serials: &[String]) -> ListMfaDevicesOutput {
 
 /// The guide, in process, in JSON mode: how it ended and what it printed.
 fn run_guide(provider: &AwsProvider) -> (Result<Finish, RunError>, String) {
+    run_guide_as(provider, OutputMode::Json)
+}
+
+fn run_guide_as(provider: &AwsProvider, output: OutputMode) -> (Result<Finish, RunError>, String) {
     let text = std::fs::read_to_string(root().join("runbooks/audit-account.md")).unwrap();
     let checked = check_source(Source::new("audit-account.md", &text));
     let runbook = checked.runbook.as_ref().expect("the guide checks");
-    let mut ui = Ui::capturing(OutputMode::Json);
+    let mut ui = Ui::capturing(output);
     let clock = FixedClock::new(1_714_650_000);
     let mut prompt = ScriptedPrompt::default();
     let mut executor = Executor {
@@ -196,72 +200,119 @@ fn events(output: &str, kind: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The mocked calls of an AWS account: the captured report (root without MFA, alice with
+/// a phone and a key, bob with a console password and no MFA, ci-deploy with keys only),
+/// and `ListUsers` with dana too, created since the report.
+struct Account {
+    generate: Rule,
+    get: Rule,
+    users: Rule,
+    alice: Rule,
+    bob: Rule,
+    summary: Rule,
+    caller: Rule,
+}
+
+impl Account {
+    fn new() -> Account {
+        let report =
+            std::fs::read_to_string(root().join("tests/fixtures/credential-report/aws.csv"))
+                .unwrap();
+        let generate = mock!(aws_sdk_iam::Client::generate_credential_report)
+            .sequence()
+            .output(|| {
+                GenerateCredentialReportOutput::builder()
+                    .state(ReportStateType::Started)
+                    .build()
+            })
+            .output(|| {
+                GenerateCredentialReportOutput::builder()
+                    .state(ReportStateType::Inprogress)
+                    .build()
+            })
+            .output(|| {
+                GenerateCredentialReportOutput::builder()
+                    .state(ReportStateType::Complete)
+                    .build()
+            })
+            .build();
+        let get = mock!(aws_sdk_iam::Client::get_credential_report).then_output(move || {
+            GetCredentialReportOutput::builder()
+                .content(Blob::new(report.clone()))
+                .generated_time(DateTime::from_secs(1_714_640_000))
+                .build()
+        });
+        let users = mock!(aws_sdk_iam::Client::list_users).then_output(|| {
+            ListUsersOutput::builder()
+                .set_users(Some(
+                    ["alice", "bob", "ci-deploy", "dana"]
+                        .into_iter()
+                        .map(iam_user)
+                        .collect(),
+                ))
+                .build()
+                .unwrap()
+        });
+        let alice = mock!(aws_sdk_iam::Client::list_mfa_devices)
+            .match_requests(|r| r.user_name() == Some("alice"))
+            .then_output(|| {
+                devices(&[
+                    format!("arn:aws:iam::{ACCOUNT}:mfa/alice-phone"),
+                    format!("arn:aws:iam::{ACCOUNT}:u2f/user/alice/yubikey-AB12"),
+                ])
+            });
+        let bob = mock!(aws_sdk_iam::Client::list_mfa_devices)
+            .match_requests(|r| r.user_name() == Some("bob"))
+            .then_output(|| devices(&[]));
+        let summary = mock!(aws_sdk_iam::Client::get_account_summary).then_output(|| {
+            GetAccountSummaryOutput::builder()
+                .summary_map(SummaryKeyType::AccountMfaEnabled, 0)
+                .summary_map(SummaryKeyType::MfaDevices, 2)
+                .summary_map(SummaryKeyType::MfaDevicesInUse, 2)
+                .build()
+        });
+        let caller = caller();
+        Account {
+            generate,
+            get,
+            users,
+            alice,
+            bob,
+            summary,
+            caller,
+        }
+    }
+
+    fn provider(&self) -> AwsProvider {
+        AwsProvider::from_clients(
+            iam_client(&[
+                &self.generate,
+                &self.get,
+                &self.users,
+                &self.alice,
+                &self.bob,
+                &self.summary,
+            ]),
+            sts_client(&[&self.caller]),
+        )
+    }
+}
+
 /// An AWS-format report (captured: root row, `not_supported`, `N/A`, `no_information`)
 /// with a root user without MFA, a console user without MFA, a compliant one, and a
 /// user created after the report: each gap is a `finding` event, the run goes on to the
 /// end and finishes with `findings`.
 #[test]
 fn an_aws_report_with_root_and_gaps_gives_each_finding() {
-    let report =
-        std::fs::read_to_string(root().join("tests/fixtures/credential-report/aws.csv")).unwrap();
-    let generate = mock!(aws_sdk_iam::Client::generate_credential_report)
-        .sequence()
-        .output(|| {
-            GenerateCredentialReportOutput::builder()
-                .state(ReportStateType::Started)
-                .build()
-        })
-        .output(|| {
-            GenerateCredentialReportOutput::builder()
-                .state(ReportStateType::Inprogress)
-                .build()
-        })
-        .output(|| {
-            GenerateCredentialReportOutput::builder()
-                .state(ReportStateType::Complete)
-                .build()
-        })
-        .build();
-    let get = mock!(aws_sdk_iam::Client::get_credential_report).then_output(move || {
-        GetCredentialReportOutput::builder()
-            .content(Blob::new(report.clone()))
-            .generated_time(DateTime::from_secs(1_714_640_000))
-            .build()
-    });
-    let users = mock!(aws_sdk_iam::Client::list_users).then_output(|| {
-        ListUsersOutput::builder()
-            .set_users(Some(
-                ["alice", "bob", "ci-deploy", "dana"]
-                    .into_iter()
-                    .map(iam_user)
-                    .collect(),
-            ))
-            .build()
-            .unwrap()
-    });
-    let alice = mock!(aws_sdk_iam::Client::list_mfa_devices)
-        .match_requests(|r| r.user_name() == Some("alice"))
-        .then_output(|| {
-            devices(&[
-                format!("arn:aws:iam::{ACCOUNT}:mfa/alice-phone"),
-                format!("arn:aws:iam::{ACCOUNT}:u2f/user/alice/yubikey-AB12"),
-            ])
-        });
-    let bob = mock!(aws_sdk_iam::Client::list_mfa_devices)
-        .match_requests(|r| r.user_name() == Some("bob"))
-        .then_output(|| devices(&[]));
-    let summary = mock!(aws_sdk_iam::Client::get_account_summary).then_output(|| {
-        GetAccountSummaryOutput::builder()
-            .summary_map(SummaryKeyType::AccountMfaEnabled, 0)
-            .summary_map(SummaryKeyType::MfaDevices, 2)
-            .summary_map(SummaryKeyType::MfaDevicesInUse, 2)
-            .build()
-    });
-    let caller = caller();
-    let provider = AwsProvider::from_clients(
-        iam_client(&[&generate, &get, &users, &alice, &bob, &summary]),
-        sts_client(&[&caller]),
-    );
+    let account = Account::new();
+    let provider = account.provider();
+    let Account {
+        generate,
+        alice,
+        bob,
+        summary,
+        ..
+    } = &account;
     let (result, output) = run_guide(&provider);
     assert_eq!(result.unwrap(), Finish::Findings, "{output}");
     assert_eq!(generate.num_calls(), 3, "polled until COMPLETE");
@@ -288,6 +339,44 @@ fn an_aws_report_with_root_and_gaps_gives_each_finding() {
     assert_eq!(finished[0]["findings"].as_array().unwrap().len(), 3);
     // ci-deploy has no console password: its devices were never read.
     assert!(!output.contains("ci-deploy has"), "{output}");
+}
+
+/// In the terminal, the run ends with the findings as a table: one row each, with the
+/// action and the values it saw.
+#[test]
+fn the_findings_end_the_run_as_a_table() {
+    let account = Account::new();
+    let (result, output) = run_guide_as(&account.provider(), OutputMode::Human);
+    assert_eq!(result.unwrap(), Finish::Findings, "{output}");
+    let end = output.find("Finished with 3 finding(s):").expect(&output);
+    let table: Vec<&str> = output[end..].lines().skip(1).take(5).collect();
+    assert!(table[0].trim_start().starts_with("finding"), "{table:#?}");
+    for column in ["action", "check", "values"] {
+        assert!(table[0].contains(column), "{table:#?}");
+    }
+    assert!(table[1].trim_start().starts_with('─'), "{table:#?}");
+    assert!(
+        table[2].contains("the credential report is out of date"),
+        "{table:#?}"
+    );
+    assert!(table[2].contains("iam.list-users users"), "{table:#?}");
+    assert!(table[3].contains("bob signs in to the console with a password and has no MFA"));
+    assert!(
+        table[3].contains("iam.list-mfa-devices console_mfa"),
+        "{table:#?}"
+    );
+    assert!(table[3].contains("console_mfa[2]: count = 0"), "{table:#?}");
+    assert!(table[4].contains("the root user has no MFA"), "{table:#?}");
+    assert!(
+        table[4].contains("account_mfa_enabled = false"),
+        "{table:#?}"
+    );
+    // The columns line up: each row's action column starts where the header's does.
+    let at = table[0].chars().position(|c| c == 'a').unwrap();
+    for row in &table[2..] {
+        let column: String = row.chars().skip(at).take(4).collect();
+        assert_eq!(column, "iam.", "{table:#?}");
+    }
 }
 
 /// The run's error when `rule` answers a call with an error (with `generate_ok`, the
