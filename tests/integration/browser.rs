@@ -355,3 +355,77 @@ fn figures(source: &str) -> Vec<(String, String)> {
 fn normalize(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// runbooks/audit-account.md rendered and shown in Chromium: its title, every heading, its
+/// prose and the AWS CLI equivalent of each of its calls; nothing but the site's own
+/// files loaded, and no error in the browser.
+#[test]
+fn the_audit_guide_in_a_real_browser() {
+    let site = tempfile::tempdir().unwrap();
+    Test::new()
+        .current_dir(root())
+        .args(["render", "runbooks/audit-account.md", "--out"])
+        .args([site.path().to_str().unwrap()])
+        .run()
+        .assert_code(0);
+    let page = site.path().join("audit-account.html");
+    assert!(page.is_file(), "no {}", page.display());
+    let source = std::fs::read_to_string(root().join("runbooks/audit-account.md")).unwrap();
+
+    let browser = launch();
+    let tab = browser.new_tab().expect("open a tab");
+    let problems = listen_for_problems(&tab);
+    let url = format!("file://{}", page.display());
+    tab.navigate_to(&url)
+        .and_then(|tab| tab.wait_until_navigated())
+        .unwrap_or_else(|error| panic!("load {url}: {error}"));
+    let shown = read_page(&tab);
+
+    let title = headings(&source)[0].clone();
+    assert_eq!(title, "Audit the account's sign-in MFA");
+    assert!(
+        normalize(shown["title"].as_str().unwrap()).contains(&title),
+        "the page's title is {:?}",
+        shown["title"]
+    );
+    let shown_headings: Vec<String> = shown["headings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| normalize(h.as_str().unwrap()))
+        .collect();
+    for heading in headings(&source) {
+        assert!(
+            shown_headings.iter().any(|h| h.contains(&heading)),
+            "no heading {heading:?} on the page; its headings are {shown_headings:#?}"
+        );
+    }
+    let text = normalize(shown["text"].as_str().unwrap());
+    for expected in [
+        "IAM makes a new report at most every 4 hours",
+        "aws iam generate-credential-report",
+        "aws iam get-credential-report",
+        "aws iam list-users",
+        "aws iam list-mfa-devices",
+        "aws iam get-account-summary",
+    ] {
+        assert!(
+            text.contains(expected),
+            "the page does not say {expected:?}; it says:\n{text}"
+        );
+    }
+    let base = format!("file://{}/", site.path().display());
+    for resource in shown["resources"].as_array().unwrap() {
+        let resource = resource.as_str().unwrap();
+        assert!(
+            resource.starts_with(&base) || resource.starts_with("data:"),
+            "the page loaded {resource}, which is not a file of the rendered site"
+        );
+    }
+    let problems = problems.lock().unwrap();
+    assert!(
+        problems.is_empty(),
+        "the browser reported errors:\n{}",
+        problems.join("\n")
+    );
+}
