@@ -573,3 +573,37 @@ fn access_denied_on_list_users_names_the_read_permissions() {
     );
     assert!(error.next_step().unwrap().contains("SecurityAudit"));
 }
+
+/// `ListUsers` answers in pages (`IsTruncated` and `Marker`); every page is read, in
+/// order, the second asked for with the first one's marker.
+#[test]
+fn list_users_reads_every_page() {
+    let first = mock!(aws_sdk_iam::Client::list_users)
+        .match_requests(|r| r.marker().is_none())
+        .then_output(|| {
+            ListUsersOutput::builder()
+                .set_users(Some(vec![iam_user("alice"), iam_user("bob")]))
+                .is_truncated(true)
+                .marker("page-2")
+                .build()
+                .unwrap()
+        });
+    let second = mock!(aws_sdk_iam::Client::list_users)
+        .match_requests(|r| r.marker() == Some("page-2"))
+        .then_output(|| {
+            ListUsersOutput::builder()
+                .set_users(Some(vec![iam_user("carol")]))
+                .is_truncated(false)
+                .build()
+                .unwrap()
+        });
+    let caller = caller();
+    let provider =
+        AwsProvider::from_clients(iam_client(&[&first, &second]), sts_client(&[&caller]));
+    let users = provider.list_users(None).unwrap();
+    let names: Vec<&str> = users.iter().map(|u| u.user_name.as_str()).collect();
+    assert_eq!(names, ["alice", "bob", "carol"]);
+    assert_eq!((first.num_calls(), second.num_calls()), (1, 1));
+    assert_eq!(users[2].arn, format!("arn:aws:iam::{ACCOUNT}:user/carol"));
+    assert_eq!(users[0].password_last_used, None);
+}
