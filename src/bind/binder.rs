@@ -762,6 +762,10 @@ impl<'d> Binder<'_, 'd> {
                 &guard,
             );
         }
+        // A finding's text may name what it is about: `"{{ user.user }} has no MFA"`.
+        for (_, _, (text, span)) in &findings {
+            self.check_template(text, *span, index, Usage::Prose);
+        }
         self.loop_var = None;
         if !complete {
             return None;
@@ -841,7 +845,7 @@ impl<'d> Binder<'_, 'd> {
             expect: expect.into_iter().map(|(expr, _)| expr).collect(),
             findings: findings
                 .into_iter()
-                .map(|(check, _, finding)| Finding { check, finding })
+                .map(|(check, _, (finding, _))| Finding { check, finding })
                 .collect(),
             confirm: found.confirm,
             for_each,
@@ -1481,7 +1485,7 @@ impl<'d> Binder<'_, 'd> {
         &mut self,
         value: Spanned<DeValue<'_>>,
         base: usize,
-    ) -> (Vec<(String, Span)>, Vec<(String, Span, String)>) {
+    ) -> (Vec<(String, Span)>, Vec<(String, Span, (String, Span))>) {
         let mut expect = Vec::new();
         let mut findings = Vec::new();
         let span = Span::from(value.span()).shift(base);
@@ -1520,7 +1524,10 @@ impl<'d> Binder<'_, 'd> {
                                 check =
                                     Some((text.to_string(), Span::from(value.span()).shift(base)));
                             }
-                            ("finding", DeValue::String(text)) => finding = Some(text.to_string()),
+                            ("finding", DeValue::String(text)) => {
+                                finding =
+                                    Some((text.to_string(), Span::from(value.span()).shift(base)));
+                            }
                             (name @ ("check" | "finding"), other) => self.diagnostics.push(
                                 Diagnostic::error(
                                     "invalid-parameter",

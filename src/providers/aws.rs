@@ -17,6 +17,9 @@ use super::{
     MfaDeviceDetails, SessionToken, Sts, VirtualMfaDevice,
 };
 use crate::secret::Secret;
+// Users and credentials (audit)
+use super::{CredentialReport, IamUser, ReportState};
+use aws_sdk_iam::types::ReportStateType;
 
 /// Where and as whom to call AWS.
 #[derive(Clone, Debug, Default)]
@@ -527,6 +530,64 @@ impl Iam for AwsProvider {
             )
         })
         .map(|_| ())
+    }
+
+    // Users and credentials (audit)
+    fn list_users(&self, path_prefix: Option<&str>) -> Result<Vec<IamUser>, AwsError> {
+        let users: Vec<aws_sdk_iam::types::User> = self.block_on(async {
+            self.iam
+                .list_users()
+                .set_path_prefix(path_prefix.map(str::to_string))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|error| AwsError::from_sdk("ListUsers", &error))
+        })?;
+        Ok(users
+            .iter()
+            .map(|u| IamUser {
+                user_name: u.user_name().to_string(),
+                arn: u.arn().to_string(),
+                create_date: date(Some(u.create_date())),
+                password_last_used: u.password_last_used().map(|d| date(Some(d))),
+            })
+            .collect())
+    }
+
+    fn generate_credential_report(&self) -> Result<ReportState, AwsError> {
+        let output = self.block_on(async {
+            call!(
+                "GenerateCredentialReport",
+                self.iam.generate_credential_report().send()
+            )
+        })?;
+        Ok(match output.state() {
+            Some(ReportStateType::Complete) => ReportState::Complete,
+            Some(ReportStateType::Started) => ReportState::Started,
+            _ => ReportState::InProgress,
+        })
+    }
+
+    fn get_credential_report(&self) -> Result<CredentialReport, AwsError> {
+        let output = self.block_on(async {
+            call!(
+                "GetCredentialReport",
+                self.iam.get_credential_report().send()
+            )
+        })?;
+        let content = output
+            .content()
+            .map(|blob| String::from_utf8_lossy(blob.as_ref()).into_owned())
+            .ok_or_else(|| AwsError {
+                message: Some("the response had no report".into()),
+                ..AwsError::new("GetCredentialReport", ErrorKind::Other)
+            })?;
+        Ok(CredentialReport {
+            content,
+            generated_time: date(output.generated_time()),
+        })
     }
 }
 

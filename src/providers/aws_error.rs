@@ -29,6 +29,15 @@ pub enum ErrorKind {
     ResponseTooLarge,
     /// Anything else the service said.
     Other,
+    // Users and credentials (audit)
+    /// `GetCredentialReport` before any report was generated.
+    ReportNotPresent,
+    /// The last credential report is older than 4 hours.
+    ReportExpired,
+    /// The credential report is still being generated.
+    ReportInProgress,
+    /// IAM failed internally (`ServiceFailure`, HTTP 500).
+    ServiceFailure,
 }
 
 /// A failed AWS call.
@@ -121,6 +130,9 @@ impl AwsError {
         }
         match self.kind {
             ErrorKind::EntityAlreadyExists => "it already exists",
+            ErrorKind::LimitExceeded if self.operation == "GenerateCredentialReport" => {
+                "IAM is already generating as many credential reports as it allows"
+            }
             ErrorKind::LimitExceeded => "an IAM limit was reached (at most 8 MFA devices per user)",
             ErrorKind::ConcurrentModification => {
                 "another change to the same entity was in progress"
@@ -142,6 +154,10 @@ impl AwsError {
                 "the answer was far larger than any IAM or STS answer, so it was not read"
             }
             ErrorKind::Other => "AWS returned an error",
+            ErrorKind::ReportNotPresent => "no credential report has been generated yet",
+            ErrorKind::ReportExpired => "the credential report is more than 4 hours old",
+            ErrorKind::ReportInProgress => "the credential report is still being generated",
+            ErrorKind::ServiceFailure => "IAM failed to handle the request (an internal error)",
         }
     }
 
@@ -153,6 +169,9 @@ impl AwsError {
         match self.kind {
             ErrorKind::EntityAlreadyExists => {
                 "pick another name, or run again: an unassigned device of the same name is offered for deletion"
+            }
+            ErrorKind::LimitExceeded if self.operation == "GenerateCredentialReport" => {
+                "wait a minute and run again: the run resumes at this step"
             }
             ErrorKind::LimitExceeded => {
                 "remove an MFA device you no longer use (IAM console, or `aws iam deactivate-mfa-device` then `aws iam delete-virtual-mfa-device`), then run again"
@@ -175,6 +194,9 @@ impl AwsError {
             ErrorKind::Throttling => {
                 "wait a little and run again; the run resumes where it stopped"
             }
+            ErrorKind::AccessDenied if AUDIT_READS.contains(&self.operation) => {
+                "use credentials allowed to read IAM (iam:ListUsers, iam:GenerateCredentialReport, iam:GetCredentialReport, iam:ListMFADevices; the AWS managed policy SecurityAudit has them), e.g. with --profile"
+            }
             ErrorKind::AccessDenied => {
                 "use credentials allowed to manage your own MFA devices (iam:CreateVirtualMFADevice, iam:EnableMFADevice, iam:ListMFADevices, …), e.g. with --profile"
             }
@@ -195,6 +217,15 @@ impl AwsError {
             }
             ErrorKind::Other => {
                 "run again to resume; if it keeps failing, the AWS message above says why"
+            }
+            ErrorKind::ReportNotPresent | ErrorKind::ReportExpired => {
+                "run `iam.generate-credential-report` in a step before this one (`aws iam generate-credential-report`), then run again"
+            }
+            ErrorKind::ReportInProgress => {
+                "wait a minute and run again (the run resumes at this step); `iam.generate-credential-report` before it waits until the report is ready"
+            }
+            ErrorKind::ServiceFailure => {
+                "wait a little and run again (the run resumes where it stopped); if it persists, check the AWS Health Dashboard"
             }
         }
     }
@@ -246,6 +277,13 @@ fn sign_in_credentials(operation: &str, kind: ErrorKind) -> Option<(&'static str
         _ => return None,
     })
 }
+// Users and credentials (audit)
+/// The read-only calls of an account audit, whose permissions differ from MFA management.
+const AUDIT_READS: &[&str] = &[
+    "ListUsers",
+    "GenerateCredentialReport",
+    "GetCredentialReport",
+];
 
 /// The HTTP status of an SDK response type.
 pub trait HttpStatus {
@@ -268,6 +306,11 @@ fn kind_of(code: Option<&str>, status: Option<u16>) -> ErrorKind {
         Some("InvalidAuthenticationCode") => ErrorKind::InvalidAuthenticationCode,
         Some("NoSuchEntity") => ErrorKind::NoSuchEntity,
         Some("InvalidInput" | "ValidationError") => ErrorKind::InvalidInput,
+        // Users and credentials (audit)
+        Some("ReportNotPresent") => ErrorKind::ReportNotPresent,
+        Some("ReportExpired") => ErrorKind::ReportExpired,
+        Some("ReportInProgress") => ErrorKind::ReportInProgress,
+        Some("ServiceFailure") => ErrorKind::ServiceFailure,
         Some("Throttling" | "ThrottlingException" | "RequestLimitExceeded") => {
             ErrorKind::Throttling
         }
@@ -338,5 +381,34 @@ mod tests {
             "EnableMFADevice failed: AWS rejected the MFA codes (AWS: InvalidAuthenticationCode: Authentication code for device is not valid.) [HTTP 403]"
         );
         assert!(error.next_step().contains("consecutive codes"));
+    }
+
+    // Users and credentials (audit)
+    #[test]
+    fn credential_report_errors_say_what_to_do() {
+        for (code, kind) in [
+            ("ReportNotPresent", ErrorKind::ReportNotPresent),
+            ("ReportExpired", ErrorKind::ReportExpired),
+            ("ReportInProgress", ErrorKind::ReportInProgress),
+            ("ServiceFailure", ErrorKind::ServiceFailure),
+        ] {
+            assert_eq!(kind_of(Some(code), Some(410)), kind);
+        }
+        let not_present = AwsError::new("GetCredentialReport", ErrorKind::ReportNotPresent);
+        assert!(
+            not_present
+                .next_step()
+                .contains("iam.generate-credential-report")
+        );
+        let limit = AwsError::new("GenerateCredentialReport", ErrorKind::LimitExceeded);
+        assert!(
+            limit.what().contains("credential reports"),
+            "{}",
+            limit.what()
+        );
+        let mfa_limit = AwsError::new("CreateVirtualMFADevice", ErrorKind::LimitExceeded);
+        assert!(mfa_limit.what().contains("MFA devices"));
+        let denied = AwsError::new("ListUsers", ErrorKind::AccessDenied);
+        assert!(denied.next_step().contains("iam:ListUsers"));
     }
 }

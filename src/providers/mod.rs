@@ -5,6 +5,7 @@
 pub mod aws;
 pub mod aws_error;
 pub mod clock;
+pub mod credential_report;
 pub mod hid_key;
 pub mod prompt;
 pub mod sandbox;
@@ -148,6 +149,13 @@ pub trait Iam {
         access_key_id: &str,
         status: AccessKeyStatus,
     ) -> Result<(), AwsError>;
+    // Users and credentials (audit)
+    /// Every IAM user in the account (under `path_prefix`, if given), all pages.
+    fn list_users(&self, path_prefix: Option<&str>) -> Result<Vec<IamUser>, AwsError>;
+    /// Starts (or finds) the credential report; its state.
+    fn generate_credential_report(&self) -> Result<ReportState, AwsError>;
+    /// The last credential report generated: its CSV and when it was made.
+    fn get_credential_report(&self) -> Result<CredentialReport, AwsError>;
 }
 
 /// AWS STS, as the guide uses it.
@@ -195,6 +203,36 @@ impl AccessKeyStatus {
             AccessKeyStatus::Inactive => "Inactive",
         }
     }
+}
+
+// Users and credentials (audit)
+
+/// An IAM user (`iam list-users`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IamUser {
+    pub user_name: String,
+    pub arn: String,
+    /// RFC 3339.
+    pub create_date: String,
+    /// RFC 3339; `None` when the password was never used (or there is none).
+    pub password_last_used: Option<String>,
+}
+
+/// Where the credential report is (`iam generate-credential-report`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportState {
+    Started,
+    InProgress,
+    Complete,
+}
+
+/// The credential report as IAM returns it (`iam get-credential-report`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialReport {
+    /// The CSV text; parse it with [`credential_report::parse`].
+    pub content: String,
+    /// RFC 3339.
+    pub generated_time: String,
 }
 
 #[cfg(test)]

@@ -270,16 +270,18 @@ impl<'r> Executor<'r> {
     ) {
         self.ui
             .warn(&format!("Finished with {} finding(s):", findings.len()));
-        for (action, found) in findings {
-            self.ui.detail(&format!(
-                "{} ({} {}: `{}`; {})",
-                found.finding,
-                action.def.name(),
-                action.id,
-                found.check,
-                found.values
-            ));
-        }
+        let header = ["finding", "action", "check", "values"].map(String::from);
+        let rows: Vec<Vec<String>> = std::iter::once(header.to_vec())
+            .chain(findings.iter().map(|(action, found)| {
+                vec![
+                    found.finding.clone(),
+                    format!("{} {}", action.def.name(), action.id),
+                    found.check.clone(),
+                    found.values.clone(),
+                ]
+            }))
+            .collect();
+        self.ui.table(&rows);
         for (action, reason) in not_run {
             self.ui.detail(&format!(
                 "not checked: {} {}: {reason}",
@@ -843,7 +845,7 @@ impl<'r> Executor<'r> {
                     let values = scope.explain(&check.check, Some(&outcome.outputs));
                     found.push(crate::run::journal::FoundProblem {
                         check: check.check.clone(),
-                        finding: check.finding.clone(),
+                        finding: scope.render(&check.finding)?,
                         values,
                     });
                 }

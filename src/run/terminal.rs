@@ -295,6 +295,17 @@ pub fn markdown_to_terminal(text: &str, width: Option<usize>) -> String {
     trimmed + "\n"
 }
 
+/// Rows (the first one the header) as aligned columns under a rule, as a guide's
+/// Markdown tables are shown: the run's list of findings. Cells are shown as given.
+pub fn columns(rows: Vec<Vec<String>>) -> Vec<String> {
+    table_lines(&Table {
+        alignments: Vec::new(),
+        rows,
+        row: Vec::new(),
+        cell: 0,
+    })
+}
+
 /// A table as lines: each column as wide as its widest cell (in columns, styles not
 /// counted), two spaces between columns, a rule under the header row.
 fn table_lines(table: &Table) -> Vec<String> {

@@ -177,6 +177,22 @@ impl Ui {
         ));
     }
 
+    /// Rows (the first one the header) as aligned columns, indented like details; each
+    /// cell escaped. Human output only.
+    pub fn table(&mut self, rows: &[Vec<String>]) {
+        let rows = rows
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|cell| escape(cell).replace('\n', " "))
+                    .collect()
+            })
+            .collect();
+        for line in crate::run::terminal::columns(rows) {
+            self.write_human(&format!("    {line}\n"));
+        }
+    }
+
     pub fn warn(&mut self, text: &str) {
         let text = escape(text);
         self.write_human(&format!(

@@ -52,41 +52,21 @@ pub fn prepare(
                 status.as_str()
             ));
         }
-        for name in &other.virtual_devices {
-            let device = aws
-                .create_virtual_mfa_device(name, None)
-                .map_err(|error| failed(format!("create the device `{name}`"), &error))?;
-            let seed = totp::parse_seed(device.seed.expose())
-                .map_err(|error| failed(format!("read the seed of `{name}`"), &error))?;
-            let now = answers.clock;
-            let (code1, code2) = (
-                seed.code_at(now.saturating_sub(2 * STEP_SECONDS)),
-                seed.code_at(now.saturating_sub(STEP_SECONDS)),
-            );
-            aws.enable_mfa_device(&other.name, &device.serial_number, &code1, &code2)
-                .map_err(|error| failed(format!("enable the device `{name}`"), &error))?;
+        for device in &other.virtual_devices {
+            let serial = enable_virtual_device(aws, &other.name, device, answers.clock)
+                .map_err(|error| failed(format!("enable the device `{device}`"), &error))?;
             lines.push(format!(
-                "enabled the virtual MFA device {} on {}",
-                device.serial_number, other.name
+                "enabled the virtual MFA device {serial} on {}",
+                other.name
             ));
         }
-        if !other.security_keys.is_empty() {
-            let account = aws
-                .get_caller_identity()
-                .map_err(|error| failed("find the account".to_string(), &error))?
-                .account;
-            for name in &other.security_keys {
-                let serial = format!("arn:aws:iam::{account}:u2f/user/{}/{name}", other.name);
-                let unused = Secret::new("000000");
-                aws.enable_mfa_device(&other.name, &serial, &unused, &unused)
-                    .map_err(|error| {
-                        failed(format!("register the security key `{name}`"), &error)
-                    })?;
-                lines.push(format!(
-                    "registered the security key {serial} on {}",
-                    other.name
-                ));
-            }
+        for key in &other.security_keys {
+            let serial = register_security_key(aws, &other.name, key)
+                .map_err(|error| failed(format!("register the security key `{key}`"), &error))?;
+            lines.push(format!(
+                "registered the security key {serial} on {}",
+                other.name
+            ));
         }
     }
     for name in &setup.unassigned_devices {
@@ -134,4 +114,41 @@ pub fn prepare(
         }
     }
     Ok(lines)
+}
+
+// Users and credentials (audit)
+
+/// Create the virtual MFA device `name` and enable it on `user` with two codes from
+/// before `clock`; the seed is dropped here. Returns its serial.
+fn enable_virtual_device(
+    aws: &AwsProvider,
+    user: &str,
+    name: &str,
+    clock: u64,
+) -> Result<String, String> {
+    let device = aws
+        .create_virtual_mfa_device(name, None)
+        .map_err(|error| error.to_string())?;
+    let seed = totp::parse_seed(device.seed.expose()).map_err(|error| error.to_string())?;
+    let (code1, code2) = (
+        seed.code_at(clock.saturating_sub(2 * STEP_SECONDS)),
+        seed.code_at(clock.saturating_sub(STEP_SECONDS)),
+    );
+    aws.enable_mfa_device(user, &device.serial_number, &code1, &code2)
+        .map_err(|error| error.to_string())?;
+    Ok(device.serial_number)
+}
+
+/// Register the security key `name` on `user` the way the emulator takes one (a `u2f`
+/// serial through EnableMFADevice, codes ignored). Returns its serial.
+fn register_security_key(aws: &AwsProvider, user: &str, name: &str) -> Result<String, String> {
+    let account = aws
+        .get_caller_identity()
+        .map_err(|error| error.to_string())?
+        .account;
+    let serial = format!("arn:aws:iam::{account}:u2f/user/{user}/{name}");
+    let unused = Secret::new("000000");
+    aws.enable_mfa_device(user, &serial, &unused, &unused)
+        .map_err(|error| error.to_string())?;
+    Ok(serial)
 }

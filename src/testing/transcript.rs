@@ -47,6 +47,8 @@ use crate::providers::{
 use crate::run::journal::{Journal, JournalFile};
 use crate::run::values::{Outputs, Scope, Value};
 use crate::secret::Secret;
+// Users and credentials (audit)
+use crate::providers::{CredentialReport, IamUser, ReportState};
 use crate::testing::answers::{Answers, Phone};
 
 /// The records of each loop item, by (journal item, loop item).
@@ -453,6 +455,48 @@ impl Iam for RecordingAws<'_> {
             ("status", status.as_str().into()),
         ];
         self.record("iam UpdateAccessKey", &params, &result, |()| "ok".into());
+        result
+    }
+
+    // Users and credentials (audit)
+    fn list_users(&self, path_prefix: Option<&str>) -> Result<Vec<IamUser>, AwsError> {
+        let result = self.iam.list_users(path_prefix);
+        let params: Vec<(&str, String)> = path_prefix
+            .map(|prefix| ("path_prefix", arg(prefix)))
+            .into_iter()
+            .collect();
+        self.record("iam ListUsers", &params, &result, |users| {
+            let mut text = count_of(users.len(), "user");
+            for (n, user) in users.iter().enumerate() {
+                let _ = write!(
+                    text,
+                    "{} {}",
+                    if n == 0 { ":" } else { "," },
+                    user.user_name
+                );
+            }
+            text
+        });
+        result
+    }
+
+    fn generate_credential_report(&self) -> Result<ReportState, AwsError> {
+        let result = self.iam.generate_credential_report();
+        self.record("iam GenerateCredentialReport", &[], &result, |state| {
+            format!("state={state:?}")
+        });
+        result
+    }
+
+    fn get_credential_report(&self) -> Result<CredentialReport, AwsError> {
+        let result = self.iam.get_credential_report();
+        self.record("iam GetCredentialReport", &[], &result, |report| {
+            format!(
+                "{} line(s), generated_time={}",
+                report.content.lines().count(),
+                arg(&report.generated_time)
+            )
+        });
         result
     }
 }
@@ -1210,7 +1254,9 @@ impl<'r> Writer<'r> {
                 Ok(true) => "ok".to_string(),
                 Ok(false) => format!(
                     "FINDING: {} ({})",
-                    check.finding,
+                    self.scope
+                        .render(&check.finding)
+                        .unwrap_or_else(|error| format!("<{error}>")),
                     self.scope.explain(&check.check, Some(&outputs))
                 ),
                 Err(error) => format!("<{error}>"),

@@ -356,86 +356,121 @@ fn normalize(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// `runbooks/offboard-user.md` rendered and loaded the same way: its title and every
-/// heading, its warning about access keys, the AWS CLI equivalent of each kind of change,
-/// nothing remote, no browser error; screenshots for review.
+/// Every other guide in `runbooks/` rendered and loaded the same way, in one browser: its
+/// title and every heading, the AWS CLI equivalent of each of its AWS calls (from its
+/// committed plan), nothing remote, no browser error; screenshots for review.
 #[test]
-fn the_offboarding_guide_in_a_real_browser() {
-    let site = tempfile::tempdir().unwrap();
-    Test::new()
-        .current_dir(root())
-        .args(["render", "runbooks/offboard-user.md", "--out"])
-        .args([site.path().to_str().unwrap()])
-        .run()
-        .assert_code(0);
-    let page = site.path().join("offboard-user.html");
-    assert!(page.is_file(), "no {}", page.display());
-    let source = std::fs::read_to_string(root().join("runbooks/offboard-user.md")).unwrap();
-
-    let browser = launch();
-    let tab = browser.new_tab().expect("open a tab");
-    let problems = listen_for_problems(&tab);
-    let url = format!("file://{}", page.display());
-    tab.navigate_to(&url)
-        .and_then(|tab| tab.wait_until_navigated())
-        .unwrap_or_else(|error| panic!("load {url}: {error}"));
-    let shown = read_page(&tab);
-
-    let title = headings(&source)[0].clone();
-    assert!(
-        normalize(shown["title"].as_str().unwrap()).contains(&title),
-        "the page's title is {:?}, not the guide's {title:?}",
-        shown["title"]
-    );
-    let shown_headings: Vec<String> = shown["headings"]
-        .as_array()
+fn every_other_guide_in_a_real_browser() {
+    let mut guides: Vec<String> = std::fs::read_dir(root().join("runbooks"))
         .unwrap()
-        .iter()
-        .map(|h| normalize(h.as_str().unwrap()))
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".md") && name != "aws-mfa.md")
         .collect();
-    for heading in headings(&source) {
+    guides.sort();
+    assert!(guides.len() >= 3, "only {guides:?} in runbooks/");
+    let browser = launch();
+    for guide in &guides {
+        let stem = guide.trim_end_matches(".md");
+        let site = tempfile::tempdir().unwrap();
+        Test::new()
+            .current_dir(root())
+            .args(["render", &format!("runbooks/{guide}"), "--out"])
+            .args([site.path().to_str().unwrap()])
+            .run()
+            .assert_code(0);
+        let page = site.path().join(format!("{stem}.html"));
+        assert!(page.is_file(), "no {}", page.display());
+        let source = std::fs::read_to_string(root().join("runbooks").join(guide)).unwrap();
+        let plan: Value = serde_json::from_str(
+            &std::fs::read_to_string(root().join(format!("runbooks/{stem}.plan.json"))).unwrap(),
+        )
+        .unwrap();
+        let mut commands: Vec<String> = Vec::new();
+        collect_cli(&plan, &mut commands);
         assert!(
-            shown_headings.iter().any(|h| h.contains(&heading)),
-            "no heading {heading:?} on the page; its headings are {shown_headings:#?}"
+            !commands.is_empty(),
+            "{guide}: its plan has no AWS CLI equivalent"
         );
-    }
-    let text = normalize(shown["text"].as_str().unwrap());
-    for expected in [
-        "Do not offboard the user you are signed in as",
-        "aws iam list-access-keys",
-        "aws iam deactivate-mfa-device",
-        "aws iam delete-virtual-mfa-device",
-        "aws iam update-access-key",
-        "--status Inactive",
-        "aws iam delete-login-profile",
-    ] {
+
+        let tab = browser.new_tab().expect("open a tab");
+        let problems = listen_for_problems(&tab);
+        let url = format!("file://{}", page.display());
+        tab.navigate_to(&url)
+            .and_then(|tab| tab.wait_until_navigated())
+            .unwrap_or_else(|error| panic!("load {url}: {error}"));
+        let shown = read_page(&tab);
+
+        let title = headings(&source)[0].clone();
         assert!(
-            text.contains(expected),
-            "the page does not say {expected:?}; it says:\n{text}"
+            normalize(shown["title"].as_str().unwrap()).contains(&title),
+            "{guide}: the page's title is {:?}, not the guide's {title:?}",
+            shown["title"]
         );
-    }
-    let base = format!("file://{}/", site.path().display());
-    for resource in shown["resources"].as_array().unwrap() {
-        let resource = resource.as_str().unwrap();
+        let shown_headings: Vec<String> = shown["headings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| normalize(h.as_str().unwrap()))
+            .collect();
+        for heading in headings(&source) {
+            assert!(
+                shown_headings.iter().any(|h| h.contains(&heading)),
+                "{guide}: no heading {heading:?} on the page; its headings are {shown_headings:#?}"
+            );
+        }
+        let text = normalize(shown["text"].as_str().unwrap());
+        for command in &commands {
+            assert!(
+                text.contains(command.as_str()),
+                "{guide}: the page does not show `{command}`; it says:\n{text}"
+            );
+        }
+        let base = format!("file://{}/", site.path().display());
+        for resource in shown["resources"].as_array().unwrap() {
+            let resource = resource.as_str().unwrap();
+            assert!(
+                resource.starts_with(&base) || resource.starts_with("data:"),
+                "{guide}: the page loaded {resource}, which is not a file of the rendered site"
+            );
+        }
+        let height = shown["height"].as_u64().unwrap() as u32;
+        let light = screenshot(&tab, height, &format!("{stem}.png"));
+        set_color_scheme(&tab, "dark");
+        let height = read_page(&tab)["height"].as_u64().unwrap() as u32;
+        let dark = screenshot(&tab, height, &format!("{stem}-dark.png"));
+        eprintln!(
+            "{guide} in Chromium: {} and {}",
+            light.display(),
+            dark.display()
+        );
+        let problems = problems.lock().unwrap();
         assert!(
-            resource.starts_with(&base) || resource.starts_with("data:"),
-            "the page loaded {resource}, which is not a file of the rendered site"
+            problems.is_empty(),
+            "{guide}: the browser reported errors:\n{}",
+            problems.join("\n")
         );
+        let _ = tab.close(true);
     }
-    let height = shown["height"].as_u64().unwrap() as u32;
-    let light = screenshot(&tab, height, "offboard-user.png");
-    set_color_scheme(&tab, "dark");
-    let height = read_page(&tab)["height"].as_u64().unwrap() as u32;
-    let dark = screenshot(&tab, height, "offboard-user-dark.png");
-    eprintln!(
-        "the offboarding guide in Chromium: {} and {}",
-        light.display(),
-        dark.display()
-    );
-    let problems = problems.lock().unwrap();
-    assert!(
-        problems.is_empty(),
-        "the browser reported errors:\n{}",
-        problems.join("\n")
-    );
+}
+
+/// The `aws SERVICE OPERATION` of every `aws_cli` in a plan.
+fn collect_cli(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("aws_cli", Value::String(cli)) => {
+                        let command: Vec<&str> = cli.split_whitespace().take(3).collect();
+                        let command = command.join(" ");
+                        if !out.contains(&command) {
+                            out.push(command);
+                        }
+                    }
+                    _ => collect_cli(value, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_cli(item, out)),
+        _ => {}
+    }
 }

@@ -20,6 +20,8 @@ use runbook::providers::{
 use runbook::run::context::Mode;
 use runbook::run::executor::Selection;
 use runbook::secret::Secret;
+// Users and credentials (audit)
+use runbook::providers::{CredentialReport, IamUser, ReportState};
 
 use crate::harness::root;
 use crate::inprocess::run_text;
@@ -125,6 +127,16 @@ impl Iam for Console<'_> {
         status: AccessKeyStatus,
     ) -> Result<(), AwsError> {
         self.real.update_access_key(user, access_key_id, status)
+    }
+    // Users and credentials (audit)
+    fn list_users(&self, path_prefix: Option<&str>) -> Result<Vec<IamUser>, AwsError> {
+        self.real.list_users(path_prefix)
+    }
+    fn generate_credential_report(&self) -> Result<ReportState, AwsError> {
+        self.real.generate_credential_report()
+    }
+    fn get_credential_report(&self) -> Result<CredentialReport, AwsError> {
+        self.real.get_credential_report()
     }
 }
 

@@ -586,3 +586,36 @@ fn offboard_user_removes_every_sign_in_credential_and_only_those() {
         again.stderr
     );
 }
+
+/// The account audit, unattended in a fresh sandbox: its only user (the sandbox's, with
+/// access keys and no console password) is not a console user, so nothing is a finding
+/// (exit 0); the report is polled until ready, the root step is skipped (the emulator's
+/// report has no root row), nothing in AWS changes, and the closing prose has the counts.
+#[test]
+fn audit_account_in_a_fresh_sandbox_finds_nothing_and_changes_nothing() {
+    let (output, events) = sandbox_json("runbooks/audit-account.md");
+    output.assert_code(0);
+    assert!(of_kind(&events, "finding").is_empty(), "{}", output.stdout);
+    let finished = events.last().unwrap();
+    assert_eq!(finished["event"], "run_finished", "{finished}");
+    assert_eq!(finished["status"], "ok", "{finished}");
+    let skipped = of_kind(&events, "step_skipped");
+    assert_eq!(skipped.len(), 1, "{}", output.stdout);
+    assert_eq!(skipped[0]["step"], "the-root-user");
+    let report = of_kind(&events, "action")
+        .into_iter()
+        .find(|a| a["id"] == "report")
+        .expect("the report was read");
+    assert_eq!(report["outputs"]["user_count"], 1, "{report}");
+    for action in of_kind(&events, "action") {
+        assert_eq!(action["changed"], false, "{action}");
+    }
+    assert!(
+        output
+            .stderr
+            .contains("0 of the 1 IAM user(s) sign in to the console with a password"),
+        "{}",
+        output.stderr
+    );
+    assert!(!output.stderr.contains("{{"), "{}", output.stderr);
+}

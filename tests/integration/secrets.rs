@@ -499,3 +499,115 @@ fn the_offboarding_guide_leaks_no_credential() {
     }
     assert_no_leak(&haystacks, &needles, &[]);
 }
+
+/// The account audit (runbooks/audit-account.md): `runbook test` (whose set-up enables
+/// virtual devices on other users), sandbox runs with JSON events and with human output
+/// (and their journals), and its renders: no seed of a device on the emulator, nor any
+/// code of the windows around the clocks used, anywhere.
+#[test]
+fn the_audit_guide_leaks_nothing_anywhere() {
+    let scratch = tempfile::tempdir().unwrap();
+    let emulator = own_emulator(scratch.path());
+    let endpoint = emulator.endpoint();
+    let mut haystacks: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut written = Vec::new();
+
+    let tested = scratch.path().join("tested");
+    std::fs::create_dir_all(&tested).unwrap();
+    for name in ["audit-account.md", "audit-account.test.toml"] {
+        std::fs::copy(root().join("runbooks").join(name), tested.join(name)).unwrap();
+    }
+    let test = Test::new()
+        .current_dir(&tested)
+        .args(["test", "audit-account.md", "--update"])
+        .env("RUNBOOK_SANDBOX_ENDPOINT", endpoint.clone())
+        .env_remove("CI")
+        .run();
+    test.assert_code(0);
+    assert!(
+        tested.join("audit-account.findings.transcript").exists(),
+        "{}",
+        test.stdout
+    );
+    haystacks.push(("runbook test stdout".into(), test.stdout.into_bytes()));
+    haystacks.push(("runbook test stderr".into(), test.stderr.into_bytes()));
+    written.push(tested);
+
+    // What the last scenario left on the emulator: dave's and frank's virtual devices.
+    let admin = sandbox::create_user(&emulator, "leak-audit-admin").unwrap();
+    let aws = AwsProvider::connect(&sandbox::sandbox_options(&emulator, &admin));
+    let seeds: Vec<String> = aws
+        .run(aws.iam_client().list_virtual_mfa_devices().send())
+        .unwrap()
+        .virtual_mfa_devices()
+        .iter()
+        .filter_map(|d| d.base32_string_seed())
+        .map(|blob| String::from_utf8(blob.as_ref().to_vec()).unwrap())
+        .collect();
+    assert_eq!(seeds.len(), 2, "dave's and frank's devices");
+
+    for output in ["json", "human"] {
+        let state = scratch.path().join(format!("run-{output}"));
+        let run = Test::new()
+            .current_dir(root())
+            .args([
+                "run",
+                "runbooks/audit-account.md",
+                "--sandbox",
+                "--yes",
+                "--output",
+                output,
+            ])
+            .args(["--state-dir", state.to_str().unwrap()])
+            .env("RUNBOOK_SANDBOX_ENDPOINT", endpoint.clone())
+            .env("RUNBOOK_SANDBOX_USER", format!("leak-audit-{output}"))
+            .env("RUNBOOK_FAKE_CLOCK", START.to_string())
+            .run();
+        // The users the last scenario left (bob, dave, erin) are findings.
+        run.assert_code(4);
+        haystacks.push((format!("run {output} stdout"), run.stdout.into_bytes()));
+        haystacks.push((format!("run {output} stderr"), run.stderr.into_bytes()));
+        written.push(state);
+    }
+    for format in ["html", "markdown"] {
+        let out = scratch.path().join(format!("render-{format}"));
+        let render = Test::new()
+            .current_dir(root())
+            .args([
+                "render",
+                "runbooks/audit-account.md",
+                "--format",
+                format,
+                "--out",
+            ])
+            .args([out.to_str().unwrap()])
+            .run();
+        render.assert_code(0);
+        haystacks.push((
+            format!("render {format} stdout"),
+            render.stdout.into_bytes(),
+        ));
+        written.push(out);
+    }
+    let streams = haystacks.len();
+    for dir in &written {
+        files(dir, &mut haystacks);
+    }
+    assert!(
+        haystacks.len() >= streams + 5,
+        "transcripts, plan, journals and pages were written: {:?}",
+        haystacks.iter().map(|(place, _)| place).collect::<Vec<_>>()
+    );
+
+    let test_clock: u64 = 1_704_067_200; // `clock` in runbooks/audit-account.test.toml
+    let mut needles = Vec::new();
+    let mut codes = Vec::new();
+    for seed_text in &seeds {
+        needles.extend(seed_needles(seed_text));
+        let seed = totp::parse_seed(seed_text).unwrap();
+        for base in [START, test_clock] {
+            codes.extend((0..24).map(|n| seed.code_at(base - 90 + n * 30).expose().to_string()));
+        }
+    }
+    assert_no_leak(&haystacks, &needles, &codes);
+}

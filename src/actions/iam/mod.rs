@@ -17,6 +17,10 @@ pub mod delete_login_profile;
 pub mod get_login_profile;
 pub mod list_access_keys;
 pub mod update_access_key;
+// Users and credentials (audit)
+pub mod generate_credential_report;
+pub mod get_credential_report;
+pub mod list_users;
 
 pub const ACTIONS: &[&dyn ActionDef] = &[
     &Typed::<create_virtual_mfa_device::CreateVirtualMfaDevice>::DEF,
@@ -33,6 +37,9 @@ pub const ACTIONS: &[&dyn ActionDef] = &[
     &Typed::<delete_login_profile::DeleteLoginProfile>::DEF,
     &Typed::<list_access_keys::ListAccessKeys>::DEF,
     &Typed::<update_access_key::UpdateAccessKey>::DEF,
+    &Typed::<list_users::ListUsers>::DEF,
+    &Typed::<generate_credential_report::GenerateCredentialReport>::DEF,
+    &Typed::<get_credential_report::GetCredentialReport>::DEF,
 ];
 
 /// What kind of MFA device a serial number names.
