@@ -29,6 +29,13 @@ pub enum ErrorKind {
     ResponseTooLarge,
     /// Anything else the service said.
     Other,
+    // Managed policies (require MFA)
+    /// The policy document is not valid IAM policy grammar.
+    MalformedPolicyDocument,
+    /// An AWS service role policy, which cannot be attached to users or groups.
+    PolicyNotAttachable,
+    /// IAM failed internally (HTTP 500 with a code).
+    ServiceFailure,
 }
 
 /// A failed AWS call.
@@ -116,6 +123,9 @@ impl AwsError {
 
     /// What happened, in words.
     pub fn what(&self) -> &'static str {
+        if let Some((what, _)) = self.policy_advice() {
+            return what;
+        }
         match self.kind {
             ErrorKind::EntityAlreadyExists => "it already exists",
             ErrorKind::LimitExceeded => "an IAM limit was reached (at most 8 MFA devices per user)",
@@ -139,11 +149,17 @@ impl AwsError {
                 "the answer was far larger than any IAM or STS answer, so it was not read"
             }
             ErrorKind::Other => "AWS returned an error",
+            ErrorKind::MalformedPolicyDocument => "AWS rejected the policy document",
+            ErrorKind::PolicyNotAttachable => "that policy cannot be attached to users or groups",
+            ErrorKind::ServiceFailure => "IAM failed internally",
         }
     }
 
     /// What to do next.
     pub fn next_step(&self) -> &'static str {
+        if let Some((_, next)) = self.policy_advice() {
+            return next;
+        }
         match self.kind {
             ErrorKind::EntityAlreadyExists => {
                 "pick another name, or run again: an unassigned device of the same name is offered for deletion"
@@ -187,10 +203,77 @@ impl AwsError {
             ErrorKind::ResponseTooLarge => {
                 "check that --endpoint-url (or AWS_ENDPOINT_URL) and any proxy in between are AWS or an emulator you trust; then run again to resume"
             }
-            ErrorKind::Other => {
+            ErrorKind::Other | ErrorKind::ServiceFailure => {
                 "run again to resume; if it keeps failing, the AWS message above says why"
             }
+            ErrorKind::MalformedPolicyDocument => {
+                "fix the policy's ```json block in the guide (the AWS message above names the problem), then run again"
+            }
+            ErrorKind::PolicyNotAttachable => {
+                "attach a customer managed policy (`arn:aws:iam::<account>:policy/…`), not an AWS service role policy"
+            }
         }
+    }
+}
+
+// Managed policies (require MFA)
+impl AwsError {
+    /// What happened and what to do, for the managed-policy calls whose errors mean
+    /// something else than for MFA devices (a name taken, a limit, a missing entity).
+    fn policy_advice(&self) -> Option<(&'static str, &'static str)> {
+        let policy_call = matches!(
+            self.operation,
+            "CreatePolicy"
+                | "GetPolicy"
+                | "GetPolicyVersion"
+                | "AttachUserPolicy"
+                | "AttachGroupPolicy"
+                | "ListAttachedUserPolicies"
+                | "ListAttachedGroupPolicies"
+        );
+        if !policy_call {
+            return None;
+        }
+        let attach = matches!(self.operation, "AttachUserPolicy" | "AttachGroupPolicy");
+        Some(match self.kind {
+            ErrorKind::EntityAlreadyExists => (
+                "a policy of that name already exists at that path",
+                "run again: the existing policy is found and compared with the guide's document",
+            ),
+            ErrorKind::LimitExceeded if attach => (
+                "the user or group already has the most managed policies IAM allows (10 by default)",
+                "detach a policy it no longer needs (`aws iam detach-user-policy` or `detach-group-policy`), or ask for a higher quota, then run again",
+            ),
+            ErrorKind::LimitExceeded => (
+                "an IAM limit was reached (customer managed policies per account, or a document larger than 6,144 characters)",
+                "delete a customer managed policy the account no longer uses, or shorten the document, then run again",
+            ),
+            ErrorKind::NoSuchEntity if attach => (
+                "the user, group or policy does not exist",
+                "check the user or group name and the policy ARN (`runbook plan` shows the values the step uses)",
+            ),
+            ErrorKind::NoSuchEntity if self.operation == "GetPolicyVersion" => (
+                "the policy or that version of it does not exist",
+                "use the policy's default version (`iam.get-policy` gives `default_version_id`)",
+            ),
+            ErrorKind::NoSuchEntity => (
+                "the user, group or policy does not exist",
+                "check the name or ARN; `runbook plan` shows which values the step uses",
+            ),
+            ErrorKind::InvalidInput => (
+                "AWS rejected a parameter",
+                "check the policy name (1 to 128 of letters, digits and `+=,.@-_`), the path (`/` or `/a/b/`) and the ARN",
+            ),
+            ErrorKind::AccessDenied => (
+                "access denied",
+                "use credentials allowed to manage policies (iam:CreatePolicy, iam:GetPolicy, iam:GetPolicyVersion, iam:AttachUserPolicy, iam:AttachGroupPolicy, iam:ListAttached*Policies), e.g. an administrator's --profile",
+            ),
+            ErrorKind::ConcurrentModification => (
+                "another change to the same policy was in progress",
+                "wait a minute and run again; the run resumes where it stopped",
+            ),
+            _ => return None,
+        })
     }
 }
 
@@ -212,6 +295,9 @@ fn kind_of(code: Option<&str>, status: Option<u16>) -> ErrorKind {
         Some("ConcurrentModification") => ErrorKind::ConcurrentModification,
         Some("EntityTemporarilyUnmodifiable") => ErrorKind::EntityTemporarilyUnmodifiable,
         Some("DeleteConflict") => ErrorKind::DeleteConflict,
+        Some("MalformedPolicyDocument") => ErrorKind::MalformedPolicyDocument,
+        Some("PolicyNotAttachable") => ErrorKind::PolicyNotAttachable,
+        Some("ServiceFailure") => ErrorKind::ServiceFailure,
         Some("InvalidAuthenticationCode") => ErrorKind::InvalidAuthenticationCode,
         Some("NoSuchEntity") => ErrorKind::NoSuchEntity,
         Some("InvalidInput" | "ValidationError") => ErrorKind::InvalidInput,
