@@ -12,6 +12,15 @@ pub mod get_mfa_device;
 pub mod list_mfa_devices;
 pub mod list_virtual_mfa_devices;
 pub mod resync_mfa_device;
+// Managed policies (require MFA)
+pub mod attach_group_policy;
+pub mod attach_user_policy;
+pub mod create_policy;
+pub mod get_policy;
+pub mod get_policy_version;
+pub mod list_attached_group_policies;
+pub mod list_attached_user_policies;
+pub mod policy;
 
 pub const ACTIONS: &[&dyn ActionDef] = &[
     &Typed::<create_virtual_mfa_device::CreateVirtualMfaDevice>::DEF,
@@ -23,6 +32,13 @@ pub const ACTIONS: &[&dyn ActionDef] = &[
     &Typed::<list_mfa_devices::ListMfaDevices>::DEF,
     &Typed::<list_virtual_mfa_devices::ListVirtualMfaDevices>::DEF,
     &Typed::<resync_mfa_device::ResyncMfaDevice>::DEF,
+    &Typed::<create_policy::CreatePolicy>::DEF,
+    &Typed::<get_policy::GetPolicy>::DEF,
+    &Typed::<get_policy_version::GetPolicyVersion>::DEF,
+    &Typed::<attach_user_policy::AttachUserPolicy>::DEF,
+    &Typed::<attach_group_policy::AttachGroupPolicy>::DEF,
+    &Typed::<list_attached_user_policies::ListAttachedUserPolicies>::DEF,
+    &Typed::<list_attached_group_policies::ListAttachedGroupPolicies>::DEF,
 ];
 
 /// What kind of MFA device a serial number names.
