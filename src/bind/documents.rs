@@ -160,7 +160,12 @@ pub fn resolve<'b, 's>(
         ));
     }
     if let Err(error) = serde_json::from_str::<serde_json::Value>(block.text) {
-        let at = block.text_span.start + offset_of(block.text, error.line(), error.column());
+        let mut within = offset_of(block.text, error.line(), error.column());
+        if error.to_string().starts_with("trailing comma") {
+            // serde_json stops at the bracket after the comma: point at the comma itself.
+            within = block.text[..within].trim_end().len().saturating_sub(1);
+        }
+        let at = block.text_span.start + within;
         let end = (at + 1).min(block.text_span.end.max(at));
         let message = error.to_string();
         let message = message
@@ -245,11 +250,8 @@ mod tests {
         let error = resolve(&found, "p", Span::new(0, 1)).unwrap_err();
         let rendered = error.render(Some(&source), false, "guide.md");
         assert!(rendered.contains("not valid JSON"), "{rendered}");
-        // The trailing comma's object closes on line 4 of the block: the `}`.
-        assert!(
-            rendered.contains("8:1") || rendered.contains(":8:"),
-            "{rendered}"
-        );
+        // The trailing comma, on line 7 of the file, column 9.
+        assert!(rendered.contains("guide.md:7:9"), "{rendered}");
         assert!(resolve(&found, "q", Span::new(0, 1)).is_err());
     }
 
