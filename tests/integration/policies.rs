@@ -17,7 +17,7 @@ use runbook::providers::{ErrorKind, FixedClock, Iam, ScriptedPrompt};
 use runbook::run::context::Mode;
 use runbook::run::executor::Selection;
 
-use crate::harness::root;
+use crate::harness::{Test, root};
 use crate::inprocess::{Ran, run_text};
 use crate::moto::user;
 
@@ -374,4 +374,37 @@ fn a_policy_that_cannot_be_attached_and_access_denied_say_what_to_do() {
     );
     assert!(error.next_step().unwrap().contains("iam:CreatePolicy"));
     assert_eq!(create.num_calls(), 0);
+}
+
+#[test]
+fn the_rendered_guide_shows_the_document_exactly_and_the_cli_equivalents() {
+    let site = tempfile::tempdir().unwrap();
+    Test::new()
+        .current_dir(root())
+        .args(["render", "runbooks/require-mfa.md", "--out"])
+        .args([site.path().to_str().unwrap()])
+        .run()
+        .assert_code(0);
+    let html = std::fs::read_to_string(site.path().join("require-mfa.html")).unwrap();
+    let unescaped = html
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    // The reader sees the very text the action sends, and no `id=` annotation.
+    assert!(
+        unescaped.contains(&guide_document()),
+        "the policy block is not shown as written"
+    );
+    assert!(!html.contains("id=require-mfa-policy"));
+    for command in [
+        "aws iam create-policy --policy-name <policy-name> --policy-document file://require-mfa-policy.json",
+        "aws iam attach-user-policy --user-name <target-name> --policy-arn <policy-arn>",
+        "aws iam attach-group-policy --group-name <target-name> --policy-arn <policy-arn>",
+        "aws iam get-policy-version --policy-arn <policy-arn> --version-id <attached-policy-default-version-id>",
+    ] {
+        assert!(unescaped.contains(command), "no `{command}` in the page");
+    }
 }
