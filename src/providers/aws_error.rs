@@ -348,6 +348,57 @@ mod tests {
     }
 
     #[test]
+    fn policy_calls_get_their_own_advice() {
+        let error = |operation, kind, code: &str| AwsError {
+            code: Some(code.into()),
+            ..AwsError::new(operation, kind)
+        };
+        assert_eq!(
+            kind_of(Some("MalformedPolicyDocument"), Some(400)),
+            ErrorKind::MalformedPolicyDocument
+        );
+        assert_eq!(
+            kind_of(Some("PolicyNotAttachable"), Some(400)),
+            ErrorKind::PolicyNotAttachable
+        );
+        assert_eq!(
+            kind_of(Some("ServiceFailure"), Some(500)),
+            ErrorKind::ServiceFailure
+        );
+        let exists = error(
+            "CreatePolicy",
+            ErrorKind::EntityAlreadyExists,
+            "EntityAlreadyExists",
+        );
+        assert!(exists.next_step().contains("existing policy is found"));
+        let limit = error("CreatePolicy", ErrorKind::LimitExceeded, "LimitExceeded");
+        assert!(limit.what().contains("customer managed policies"));
+        let attach_limit = error(
+            "AttachGroupPolicy",
+            ErrorKind::LimitExceeded,
+            "LimitExceeded",
+        );
+        assert!(attach_limit.next_step().contains("detach"));
+        let version = error("GetPolicyVersion", ErrorKind::NoSuchEntity, "NoSuchEntity");
+        assert!(version.next_step().contains("default_version_id"));
+        let busy = error(
+            "CreatePolicy",
+            ErrorKind::ConcurrentModification,
+            "ConcurrentModification",
+        );
+        assert!(busy.next_step().contains("wait a minute"));
+        let failure = error("CreatePolicy", ErrorKind::ServiceFailure, "ServiceFailure");
+        assert_eq!(failure.what(), "IAM failed internally");
+        // MFA-device calls keep their own words.
+        let device_limit = error(
+            "CreateVirtualMFADevice",
+            ErrorKind::LimitExceeded,
+            "LimitExceeded",
+        );
+        assert!(device_limit.what().contains("8 MFA devices"));
+    }
+
+    #[test]
     fn display_says_what_and_aws_words() {
         let error = AwsError {
             operation: "EnableMFADevice",
