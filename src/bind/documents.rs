@@ -60,7 +60,8 @@ fn read(source: &Source, span: Span) -> Option<DocumentBlock<'_>> {
         .count();
     let first_line_end = text.find('\n').unwrap_or(text.len());
     let info_start = indent + fence_len;
-    let info = &text[info_start..first_line_end];
+    // A CRLF file's lines end in `\r`: not part of the id.
+    let info = text[info_start..first_line_end].trim_end_matches('\r');
     let mut language = "";
     let mut id = None;
     let mut offset = info_start;
@@ -81,7 +82,9 @@ fn read(source: &Source, span: Span) -> Option<DocumentBlock<'_>> {
     // The body: after the opening line, up to the closing fence's line (when closed).
     let body_start = (first_line_end + 1).min(text.len());
     let last_line_start = text.rfind('\n').map_or(text.len(), |i| i + 1);
-    let closing = text[last_line_start..].trim_start_matches(' ');
+    let closing = text[last_line_start..]
+        .trim_start_matches(' ')
+        .trim_end_matches('\r');
     let body_end = if last_line_start >= body_start
         && closing.len() >= fence_len
         && closing.chars().all(|c| c == fence_char)
@@ -239,6 +242,31 @@ mod tests {
                 ("note".into(), "text".into(), "hello\n".into()),
             ]
         );
+    }
+
+    #[test]
+    fn crlf_lines_keep_the_id_whole() {
+        let (_, found) = blocks("# T\r\n\r\n## Step\r\n\r\n```json id=p\r\n{}\r\n```\r\n");
+        assert_eq!(found, vec![("p".into(), "json".into(), "{}\r\n".into())]);
+    }
+
+    #[test]
+    fn odd_blocks_never_panic_and_point_inside_the_file() {
+        for text in [
+            "# T\n\n## S\n\n```json id=p\n```\n",
+            "# T\n\n## S\n\n```json id=p\n{\"é\": 1,\n",
+            "# T\n\n## S\n\n~~~json id=p\n[1, 2,]\n~~~\n",
+            "# T\n\n## S\n\n```json id=p\n\"\u{1F600}\n```\n",
+            "# T\n\n## S\n\n```json id=\n{}\n```\n",
+        ] {
+            let source = Source::new("guide.md", text.to_string());
+            let parsed = parser::parse(&source);
+            let found = collect(&source, &parsed.document);
+            if let Err(error) = resolve(&found, "p", Span::new(0, 1)) {
+                assert!(error.offset() <= text.len(), "{text:?}");
+                let _ = error.render(Some(&source), false, "guide.md");
+            }
+        }
     }
 
     #[test]
