@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::policy::{check_document, check_long_name, check_path};
+use super::policy::{check_description, check_document, check_long_name, check_path};
 use crate::bind::action::{Action, AwsCli, Output, OutputType, Problem};
 use crate::providers::{ErrorKind, policy_arn};
 use crate::run::context::{Context, Outcome, RunError};
@@ -70,6 +70,10 @@ impl Action for CreatePolicy {
                 .path
                 .as_deref()
                 .and_then(|path| check_path("path", path)),
+            params
+                .description
+                .as_deref()
+                .and_then(|text| check_description("description", text)),
         ]
         .into_iter()
         .flatten()

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::create_policy::same_json;
-use super::policy::{check_document, check_policy_arn, facts};
+use super::policy::{check_document, check_policy_arn, check_version_id, facts};
 use crate::bind::action::{Action, AwsCli, Output, OutputType, Problem};
 use crate::run::context::{Context, Outcome, RunError};
 
@@ -67,6 +67,7 @@ impl Action for GetPolicyVersion {
     fn check(params: &Params) -> Vec<Problem> {
         [
             check_policy_arn("policy_arn", &params.policy_arn),
+            check_version_id("version_id", &params.version_id),
             params
                 .compare_with
                 .as_deref()

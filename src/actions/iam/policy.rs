@@ -61,6 +61,49 @@ pub fn check_policy_arn(param: &'static str, value: &str) -> Option<Problem> {
     })
 }
 
+/// IAM's rule for a policy description: at most 1,000 characters, from tab, newlines,
+/// printable ASCII and Latin-1 (`[\t\n\r\u0020-\u007E\u00A1-\u00FF]`): a typographic
+/// apostrophe (`’`) is refused by AWS.
+pub fn check_description(param: &'static str, value: &str) -> Option<Problem> {
+    if template::is_template(value) {
+        return None;
+    }
+    if value.chars().count() > 1000 {
+        return Some(Problem::new(
+            param,
+            "a policy description is at most 1,000 characters",
+        ));
+    }
+    let allowed =
+        |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7E}' | '\u{A1}'..='\u{FF}');
+    let (at, bad) = value.char_indices().find(|(_, c)| !allowed(*c))?;
+    Some(
+        Problem::new(
+            param,
+            format!("IAM does not accept {bad:?} in a policy description"),
+        )
+        .within(at..at + bad.len_utf8())
+        .help("use plain ASCII (or Latin-1) characters, e.g. ' for ’"),
+    )
+}
+
+/// A policy version id: `v1`, `v2`, …
+pub fn check_version_id(param: &'static str, value: &str) -> Option<Problem> {
+    if template::is_template(value) {
+        return None;
+    }
+    let valid = value.strip_prefix('v').is_some_and(|n| {
+        !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) && !n.starts_with('0')
+    });
+    (!valid).then(|| {
+        Problem::new(
+            param,
+            format!("`{value}` is not a policy version id (`v1`, `v2`, …)"),
+        )
+        .help("use `{{ policy.default_version_id }}` from `iam.get-policy`")
+    })
+}
+
 /// A document parameter names a block of the guide: a literal id, never a template.
 pub fn check_document(param: &'static str, value: &str) -> Option<Problem> {
     let valid = !value.is_empty() && !template::is_template(value);
@@ -137,6 +180,14 @@ mod tests {
         assert!(check_policy_arn("policy_arn", "RequireMFA").is_some());
         assert!(check_document("document", "require-mfa-policy").is_none());
         assert!(check_document("document", "{{ x }}").is_some());
+        assert!(check_description("description", "Denies all but MFA set-up").is_none());
+        let curly = check_description("description", "one’s own").unwrap();
+        assert_eq!(curly.within, Some(3..6));
+        assert!(check_description("description", &"x".repeat(1001)).is_some());
+        assert!(check_version_id("version_id", "v12").is_none());
+        assert!(check_version_id("version_id", "{{ p.default_version_id }}").is_none());
+        assert!(check_version_id("version_id", "1").is_some());
+        assert!(check_version_id("version_id", "v0").is_some());
     }
 
     #[test]
