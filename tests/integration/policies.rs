@@ -408,3 +408,38 @@ fn the_rendered_guide_shows_the_document_exactly_and_the_cli_equivalents() {
         assert!(unescaped.contains(command), "no `{command}` in the page");
     }
 }
+
+#[test]
+fn a_policy_with_another_document_is_left_alone_and_the_differences_named() {
+    let user = user("policy-differs");
+    let provider = user.provider();
+    let older = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "AllowListActions", "Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*"}]}"#;
+    let existing = provider
+        .create_policy("RequireMFA-differs", None, older, None)
+        .unwrap();
+    let ran = run_guide(
+        &provider,
+        mode(true, false, &[("policy_name", "RequireMFA-differs")]),
+    );
+    let error = ran.result.unwrap_err();
+    assert!(error.to_string().contains("document_matches"), "{error}");
+    for line in [
+        "statement `AllowListActions` differs",
+        "statement `BlockMostAccessUnlessSignedInWithMFA` is only in the guide's",
+    ] {
+        assert!(ran.output.contains(line), "no {line:?} in:\n{}", ran.output);
+    }
+    // Nothing changed: the old version is still the one in force, and nothing attached.
+    let policy = provider.get_policy(&existing.arn).unwrap();
+    assert_eq!(policy.default_version_id, "v1");
+    assert_eq!(
+        provider.get_policy_version(&existing.arn, "v1").unwrap(),
+        older
+    );
+    assert!(
+        provider
+            .list_attached_user_policies(&user.name)
+            .unwrap()
+            .is_empty()
+    );
+}

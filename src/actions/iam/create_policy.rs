@@ -113,6 +113,11 @@ impl Action for CreatePolicy {
                         .get_policy_version(&policy.arn, &policy.default_version_id)
                 })?;
                 let matches = same_json(&current, &document);
+                if !matches {
+                    for line in differences(&current, &document) {
+                        ctx.ui().detail(&line);
+                    }
+                }
                 let note = if matches {
                     format!(
                         "{} already exists; its default version {} is the guide's document: nothing to do",
@@ -168,9 +173,73 @@ pub fn same_json(a: &str, b: &str) -> bool {
     }
 }
 
+/// How AWS's document differs from the guide's, statement by statement (by `Sid`, or
+/// the statement itself when it has none), for people to read.
+pub fn differences(aws: &str, guide: &str) -> Vec<String> {
+    let statements = |text: &str| -> Vec<serde_json::Value> {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(document) => match &document["Statement"] {
+                serde_json::Value::Array(items) => items.clone(),
+                serde_json::Value::Null => Vec::new(),
+                statement => vec![statement.clone()],
+            },
+            Err(_) => Vec::new(),
+        }
+    };
+    let label = |statement: &serde_json::Value| match statement["Sid"].as_str() {
+        Some(sid) => format!("statement `{sid}`"),
+        None => format!("statement {statement}"),
+    };
+    let (theirs, ours) = (statements(aws), statements(guide));
+    let mut lines = Vec::new();
+    for statement in &theirs {
+        if !ours.contains(statement) {
+            let sid = statement["Sid"].as_str();
+            let changed = sid.is_some() && ours.iter().any(|o| o["Sid"].as_str() == sid);
+            if changed {
+                lines.push(format!("{} differs", label(statement)));
+            } else {
+                lines.push(format!("{} is only in AWS's version", label(statement)));
+            }
+        }
+    }
+    for statement in &ours {
+        let sid = statement["Sid"].as_str();
+        let in_theirs = theirs.contains(statement)
+            || (sid.is_some() && theirs.iter().any(|t| t["Sid"].as_str() == sid));
+        if !in_theirs {
+            lines.push(format!("{} is only in the guide's", label(statement)));
+        }
+    }
+    if lines.is_empty() {
+        lines.push("the statements are the same; the rest of the document differs".into());
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
-    use super::same_json;
+    use super::{differences, same_json};
+
+    #[test]
+    fn differences_name_the_statements() {
+        let aws = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "A", "Effect": "Allow", "Action": "*", "Resource": "*"}, {"Sid": "B", "Effect": "Deny", "Action": "*", "Resource": "*"}]}"#;
+        let guide = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "B", "Effect": "Deny", "Action": "s3:*", "Resource": "*"}, {"Sid": "C", "Effect": "Deny", "Action": "*", "Resource": "*"}]}"#;
+        assert_eq!(
+            differences(aws, guide),
+            vec![
+                "statement `A` is only in AWS's version".to_string(),
+                "statement `B` differs".to_string(),
+                "statement `C` is only in the guide's".to_string(),
+            ]
+        );
+        let other_version = r#"{"Version": "2008-10-17", "Statement": []}"#;
+        let same_statements = r#"{"Version": "2012-10-17", "Statement": []}"#;
+        assert_eq!(
+            differences(other_version, same_statements),
+            vec!["the statements are the same; the rest of the document differs".to_string()]
+        );
+    }
 
     #[test]
     fn documents_compare_as_json() {
