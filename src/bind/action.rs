@@ -147,6 +147,14 @@ pub trait Action: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// The parameters that name a document block of the guide (```` ```json id=NAME ````,
+    /// see [`crate::bind::documents`]), with the name each gives: the binder checks each
+    /// block exists and is valid JSON, and the action reads its text with
+    /// [`Context::document`].
+    fn documents(_params: &Self::Params) -> Vec<(&'static str, &str)> {
+        Vec::new()
+    }
+
     /// Do it. Parameters are resolved through `ctx` (lazily, so an action can find out
     /// first whether there is anything to do); a mutating action calls
     /// [`Context::confirm_change`] before it changes anything.
@@ -233,6 +241,8 @@ pub trait ActionDef: Sync {
     fn check(&self, params: &BoundParams) -> Vec<Problem>;
     /// [`Action::run`] on bound params.
     fn run(&self, params: &BoundParams, ctx: &mut Context<'_>) -> Result<Outcome, RunError>;
+    /// [`Action::documents`] on bound params.
+    fn documents(&self, params: &BoundParams) -> Vec<(&'static str, String)>;
 
     fn namespace(&self) -> &'static str {
         self.name()
@@ -308,6 +318,18 @@ impl<A: Action> ActionDef for Typed<A> {
         params
             .downcast_ref::<A::Params>()
             .map(A::check)
+            .unwrap_or_default()
+    }
+
+    fn documents(&self, params: &BoundParams) -> Vec<(&'static str, String)> {
+        params
+            .downcast_ref::<A::Params>()
+            .map(|params| {
+                A::documents(params)
+                    .into_iter()
+                    .map(|(param, name)| (param, name.to_string()))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

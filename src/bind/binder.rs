@@ -14,6 +14,7 @@ use toml::de::DeValue;
 
 use crate::actions;
 use crate::bind::action::{ActionDef, Exports, Param};
+use crate::bind::documents::{self, DocumentBlock};
 use crate::bind::figure;
 use crate::bind::runbook::{BoundAction, Finding, ForEach, Runbook, Step};
 use crate::bind::types;
@@ -139,6 +140,8 @@ pub fn bind(source: &Source, document: &Document) -> Bound {
         ids: None,
         suggestion_budget: SUGGESTION_BUDGET,
         misplaced: Vec::new(),
+        document: None,
+        document_blocks: None,
     };
     let runbook = binder.bind(document);
     let mut diagnostics = binder.diagnostics;
@@ -152,6 +155,10 @@ pub fn bind(source: &Source, document: &Document) -> Bound {
 
 struct Binder<'s, 'd> {
     source: &'s Source,
+    /// The document, for [`Binder::document_blocks`].
+    document: Option<&'d Document<'d>>,
+    /// Its fenced blocks with an `id=`, found when an action first names one.
+    document_blocks: Option<Vec<DocumentBlock<'s>>>,
     diagnostics: Vec<Diagnostic>,
     /// Every action `id=`, borrowed from the document. foldhash rather than std's SipHash:
     /// on a large runbook, hashing ids was a tenth of binding.
@@ -220,6 +227,7 @@ struct Deferred {
 
 impl<'d> Binder<'_, 'd> {
     fn bind(&mut self, document: &'d Document) -> Option<Runbook> {
+        self.document = Some(document);
         // Each block is visited once, in file order: on a large runbook every pass over the
         // document reads it from memory again.
         for block in &document.intro {
@@ -816,6 +824,7 @@ impl<'d> Binder<'_, 'd> {
             }
             self.diagnostics.push(diagnostic);
         }
+        let documents = self.documents(def, &typed, block);
         if self.diagnostics[diagnostics_before..]
             .iter()
             .any(Diagnostic::is_error)
@@ -849,7 +858,35 @@ impl<'d> Binder<'_, 'd> {
                 .collect(),
             confirm: found.confirm,
             for_each,
+            documents,
         })
+    }
+
+    /// The document blocks the action's parameters name, each checked
+    /// ([`documents::resolve`]): their ids and texts.
+    fn documents(
+        &mut self,
+        def: &'static dyn ActionDef,
+        typed: &crate::bind::action::BoundParams,
+        block: &ActionBlock<'_>,
+    ) -> Vec<(String, String)> {
+        let wanted = def.documents(typed);
+        if wanted.is_empty() {
+            return Vec::new();
+        }
+        let (source, document) = (self.source, self.document);
+        let blocks = self.document_blocks.get_or_insert_with(|| {
+            document.map_or_else(Vec::new, |document| documents::collect(source, document))
+        });
+        let mut found = Vec::new();
+        for (param, name) in wanted {
+            let reference = param_span(block, param).unwrap_or(block.name_span);
+            match documents::resolve(blocks, &name, reference) {
+                Ok(document) => found.push((name, document.text.to_string())),
+                Err(diagnostic) => self.diagnostics.push(*diagnostic),
+            }
+        }
+        found
     }
 
     /// `for_each = "LIST"` and `as = "NAME"`: checked (a list, a free name), and the item

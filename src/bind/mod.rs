@@ -9,6 +9,7 @@ pub mod action;
 pub mod binder;
 pub mod catalog;
 pub mod check;
+pub mod documents;
 pub mod figure;
 pub mod plan;
 pub mod runbook;

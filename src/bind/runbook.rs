@@ -107,6 +107,9 @@ pub struct BoundAction {
     pub confirm: bool,
     /// Run once per item of a list.
     pub for_each: Option<ForEach>,
+    /// The document blocks its parameters name ([`crate::bind::documents`]): each
+    /// block's id and its text, exactly as in the guide.
+    pub documents: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for BoundAction {

@@ -16,6 +16,7 @@ use super::{
     AccountSummary, Assignment, AwsError, CallerIdentity, CreatedDevice, ErrorKind, Iam, MfaDevice,
     MfaDeviceDetails, SessionToken, Sts, VirtualMfaDevice,
 };
+use super::{AttachedPolicy, ManagedPolicy};
 use crate::secret::Secret;
 // Users and credentials (audit)
 use super::{CredentialReport, IamUser, ReportState};
@@ -589,6 +590,123 @@ impl Iam for AwsProvider {
             generated_time: date(output.generated_time()),
         })
     }
+
+    // Managed policies (require MFA)
+    fn create_policy(
+        &self,
+        name: &str,
+        path: Option<&str>,
+        document: &str,
+        description: Option<&str>,
+    ) -> Result<ManagedPolicy, AwsError> {
+        let output = self.block_on(async {
+            call!(
+                "CreatePolicy",
+                self.iam
+                    .create_policy()
+                    .policy_name(name)
+                    .set_path(path.map(str::to_string))
+                    .policy_document(document)
+                    .set_description(description.map(str::to_string))
+                    .send()
+            )
+        })?;
+        output.policy().map(managed_policy).ok_or_else(|| AwsError {
+            message: Some("the response had no policy".into()),
+            ..AwsError::new("CreatePolicy", ErrorKind::Other)
+        })
+    }
+
+    fn get_policy(&self, arn: &str) -> Result<ManagedPolicy, AwsError> {
+        let output = self
+            .block_on(async { call!("GetPolicy", self.iam.get_policy().policy_arn(arn).send()) })?;
+        output.policy().map(managed_policy).ok_or_else(|| AwsError {
+            message: Some("the response had no policy".into()),
+            ..AwsError::new("GetPolicy", ErrorKind::Other)
+        })
+    }
+
+    fn get_policy_version(&self, arn: &str, version_id: &str) -> Result<String, AwsError> {
+        let output = self.block_on(async {
+            call!(
+                "GetPolicyVersion",
+                self.iam
+                    .get_policy_version()
+                    .policy_arn(arn)
+                    .version_id(version_id)
+                    .send()
+            )
+        })?;
+        let document = output
+            .policy_version()
+            .and_then(|version| version.document())
+            .ok_or_else(|| AwsError {
+                message: Some("the response had no document".into()),
+                ..AwsError::new("GetPolicyVersion", ErrorKind::Other)
+            })?;
+        decode_policy_document(document).ok_or_else(|| AwsError {
+            message: Some("the document was not URL-encoded UTF-8".into()),
+            ..AwsError::new("GetPolicyVersion", ErrorKind::Other)
+        })
+    }
+
+    fn attach_user_policy(&self, user: &str, arn: &str) -> Result<(), AwsError> {
+        self.block_on(async {
+            call!(
+                "AttachUserPolicy",
+                self.iam
+                    .attach_user_policy()
+                    .user_name(user)
+                    .policy_arn(arn)
+                    .send()
+            )
+        })
+        .map(|_| ())
+    }
+
+    fn attach_group_policy(&self, group: &str, arn: &str) -> Result<(), AwsError> {
+        self.block_on(async {
+            call!(
+                "AttachGroupPolicy",
+                self.iam
+                    .attach_group_policy()
+                    .group_name(group)
+                    .policy_arn(arn)
+                    .send()
+            )
+        })
+        .map(|_| ())
+    }
+
+    fn list_attached_user_policies(&self, user: &str) -> Result<Vec<AttachedPolicy>, AwsError> {
+        let policies: Vec<aws_sdk_iam::types::AttachedPolicy> = self.block_on(async {
+            self.iam
+                .list_attached_user_policies()
+                .user_name(user)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|error| AwsError::from_sdk("ListAttachedUserPolicies", &error))
+        })?;
+        Ok(policies.iter().map(attached_policy).collect())
+    }
+
+    fn list_attached_group_policies(&self, group: &str) -> Result<Vec<AttachedPolicy>, AwsError> {
+        let policies: Vec<aws_sdk_iam::types::AttachedPolicy> = self.block_on(async {
+            self.iam
+                .list_attached_group_policies()
+                .group_name(group)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|error| AwsError::from_sdk("ListAttachedGroupPolicies", &error))
+        })?;
+        Ok(policies.iter().map(attached_policy).collect())
+    }
 }
 
 /// GetLoginProfile's NoSuchEntity means "no console password", unless it is the user that
@@ -639,5 +757,55 @@ impl Sts for AwsProvider {
                 .map(|c| date(Some(c.expiration())))
                 .unwrap_or_default(),
         })
+    }
+}
+
+// Managed policies (require MFA)
+
+fn managed_policy(policy: &aws_sdk_iam::types::Policy) -> ManagedPolicy {
+    ManagedPolicy {
+        arn: policy.arn().unwrap_or_default().to_string(),
+        name: policy.policy_name().unwrap_or_default().to_string(),
+        path: policy.path().unwrap_or("/").to_string(),
+        default_version_id: policy.default_version_id().unwrap_or_default().to_string(),
+        attachment_count: i64::from(policy.attachment_count().unwrap_or(0)),
+    }
+}
+
+fn attached_policy(policy: &aws_sdk_iam::types::AttachedPolicy) -> AttachedPolicy {
+    AttachedPolicy {
+        name: policy.policy_name().unwrap_or_default().to_string(),
+        arn: policy.policy_arn().unwrap_or_default().to_string(),
+    }
+}
+
+/// AWS returns policy documents URL-encoded (RFC 3986); some emulators send the JSON as
+/// is. A document that already starts as JSON is taken as it is: decoding it again would
+/// change a literal `%41` inside it.
+pub fn decode_policy_document(document: &str) -> Option<String> {
+    if document.trim_start().starts_with('{') {
+        return Some(document.to_string());
+    }
+    percent_encoding::percent_decode_str(document)
+        .decode_utf8()
+        .ok()
+        .map(|text| text.into_owned())
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use super::decode_policy_document;
+
+    #[test]
+    fn policy_documents_are_url_decoded_once() {
+        assert_eq!(
+            decode_policy_document("%7B%22Version%22%3A%20%222012-10-17%22%7D").as_deref(),
+            Some(r#"{"Version": "2012-10-17"}"#)
+        );
+        assert_eq!(
+            decode_policy_document(r#"{"Sid": "100%41"}"#).as_deref(),
+            Some(r#"{"Sid": "100%41"}"#)
+        );
+        assert_eq!(decode_policy_document("%FF%FE"), None);
     }
 }

@@ -36,6 +36,11 @@ pub enum ErrorKind {
     ReportExpired,
     /// The credential report is still being generated.
     ReportInProgress,
+    // Managed policies (require MFA)
+    /// The policy document is not valid IAM policy grammar.
+    MalformedPolicyDocument,
+    /// An AWS service role policy, which cannot be attached to users or groups.
+    PolicyNotAttachable,
     /// IAM failed internally (`ServiceFailure`, HTTP 500).
     ServiceFailure,
 }
@@ -125,7 +130,7 @@ impl AwsError {
 
     /// What happened, in words.
     pub fn what(&self) -> &'static str {
-        if let Some((what, _)) = sign_in_credentials(self.operation, self.kind) {
+        if let Some((what, _)) = sign_in_credentials(self.operation, self.kind).or_else(|| self.policy_advice()) {
             return what;
         }
         match self.kind {
@@ -158,12 +163,14 @@ impl AwsError {
             ErrorKind::ReportExpired => "the credential report is more than 4 hours old",
             ErrorKind::ReportInProgress => "the credential report is still being generated",
             ErrorKind::ServiceFailure => "IAM failed to handle the request (an internal error)",
+            ErrorKind::MalformedPolicyDocument => "AWS rejected the policy document",
+            ErrorKind::PolicyNotAttachable => "that policy cannot be attached to users or groups",
         }
     }
 
     /// What to do next.
     pub fn next_step(&self) -> &'static str {
-        if let Some((_, next)) = sign_in_credentials(self.operation, self.kind) {
+        if let Some((_, next)) = sign_in_credentials(self.operation, self.kind).or_else(|| self.policy_advice()) {
             return next;
         }
         match self.kind {
@@ -227,6 +234,12 @@ impl AwsError {
             ErrorKind::ServiceFailure => {
                 "wait a little and run again (the run resumes where it stopped); if it persists, check the AWS Health Dashboard"
             }
+            ErrorKind::MalformedPolicyDocument => {
+                "fix the policy's ```json block in the guide (the AWS message above names the problem), then run again"
+            }
+            ErrorKind::PolicyNotAttachable => {
+                "attach a customer managed policy (`arn:aws:iam::<account>:policy/…`), not an AWS service role policy"
+            }
         }
     }
 }
@@ -266,11 +279,11 @@ fn sign_in_credentials(operation: &str, kind: ErrorKind) -> Option<(&'static str
             "access denied",
             "use credentials allowed to manage the user's console password (iam:GetLoginProfile, iam:DeleteLoginProfile), e.g. with --profile",
         ),
-        ErrorKind::Other if access_keys => (
+        ErrorKind::Other | ErrorKind::ServiceFailure if access_keys => (
             "IAM failed to answer (ServiceFailure) or returned an unexpected error",
             "run again to resume: listing and deactivating keys is safe to repeat; if it keeps failing, the AWS message above says why",
         ),
-        ErrorKind::Other => (
+        ErrorKind::Other | ErrorKind::ServiceFailure => (
             "IAM failed to answer (ServiceFailure) or returned an unexpected error",
             "run again to resume: checking and removing the console password is safe to repeat; if it keeps failing, the AWS message above says why",
         ),
@@ -284,6 +297,66 @@ const AUDIT_READS: &[&str] = &[
     "GenerateCredentialReport",
     "GetCredentialReport",
 ];
+// Managed policies (require MFA)
+impl AwsError {
+    /// What happened and what to do, for the managed-policy calls whose errors mean
+    /// something else than for MFA devices (a name taken, a limit, a missing entity).
+    fn policy_advice(&self) -> Option<(&'static str, &'static str)> {
+        let policy_call = matches!(
+            self.operation,
+            "CreatePolicy"
+                | "GetPolicy"
+                | "GetPolicyVersion"
+                | "AttachUserPolicy"
+                | "AttachGroupPolicy"
+                | "ListAttachedUserPolicies"
+                | "ListAttachedGroupPolicies"
+        );
+        if !policy_call {
+            return None;
+        }
+        let attach = matches!(self.operation, "AttachUserPolicy" | "AttachGroupPolicy");
+        Some(match self.kind {
+            ErrorKind::EntityAlreadyExists => (
+                "a policy of that name already exists at that path",
+                "run again: the existing policy is found and compared with the guide's document",
+            ),
+            ErrorKind::LimitExceeded if attach => (
+                "the user or group already has the most managed policies IAM allows (10 by default)",
+                "detach a policy it no longer needs (`aws iam detach-user-policy` or `detach-group-policy`), or ask for a higher quota, then run again",
+            ),
+            ErrorKind::LimitExceeded => (
+                "an IAM limit was reached (customer managed policies per account, or a document larger than 6,144 characters)",
+                "delete a customer managed policy the account no longer uses, or shorten the document, then run again",
+            ),
+            ErrorKind::NoSuchEntity if attach => (
+                "the user, group or policy does not exist",
+                "check the user or group name and the policy ARN (`runbook plan` shows the values the step uses)",
+            ),
+            ErrorKind::NoSuchEntity if self.operation == "GetPolicyVersion" => (
+                "the policy or that version of it does not exist",
+                "use the policy's default version (`iam.get-policy` gives `default_version_id`)",
+            ),
+            ErrorKind::NoSuchEntity => (
+                "the user, group or policy does not exist",
+                "check the name or ARN; `runbook plan` shows which values the step uses",
+            ),
+            ErrorKind::InvalidInput => (
+                "AWS rejected a parameter",
+                "check the policy name (1 to 128 of letters, digits and `+=,.@-_`), the path (`/` or `/a/b/`) and the ARN",
+            ),
+            ErrorKind::AccessDenied => (
+                "access denied",
+                "use credentials allowed to manage policies (iam:CreatePolicy, iam:GetPolicy, iam:GetPolicyVersion, iam:AttachUserPolicy, iam:AttachGroupPolicy, iam:ListAttached*Policies), e.g. an administrator's --profile",
+            ),
+            ErrorKind::ConcurrentModification => (
+                "another change to the same policy was in progress",
+                "wait a minute and run again; the run resumes where it stopped",
+            ),
+            _ => return None,
+        })
+    }
+}
 
 /// The HTTP status of an SDK response type.
 pub trait HttpStatus {
@@ -303,6 +376,9 @@ fn kind_of(code: Option<&str>, status: Option<u16>) -> ErrorKind {
         Some("ConcurrentModification") => ErrorKind::ConcurrentModification,
         Some("EntityTemporarilyUnmodifiable") => ErrorKind::EntityTemporarilyUnmodifiable,
         Some("DeleteConflict") => ErrorKind::DeleteConflict,
+        Some("MalformedPolicyDocument") => ErrorKind::MalformedPolicyDocument,
+        Some("PolicyNotAttachable") => ErrorKind::PolicyNotAttachable,
+        Some("ServiceFailure") => ErrorKind::ServiceFailure,
         Some("InvalidAuthenticationCode") => ErrorKind::InvalidAuthenticationCode,
         Some("NoSuchEntity") => ErrorKind::NoSuchEntity,
         Some("InvalidInput" | "ValidationError") => ErrorKind::InvalidInput,
@@ -365,6 +441,54 @@ mod tests {
         assert!(missing.what().contains("console password"));
         let mfa = AwsError::new("EnableMFADevice", ErrorKind::LimitExceeded);
         assert!(mfa.what().contains("MFA devices"));
+    fn policy_calls_get_their_own_advice() {
+        let error = |operation, kind, code: &str| AwsError {
+            code: Some(code.into()),
+            ..AwsError::new(operation, kind)
+        };
+        assert_eq!(
+            kind_of(Some("MalformedPolicyDocument"), Some(400)),
+            ErrorKind::MalformedPolicyDocument
+        );
+        assert_eq!(
+            kind_of(Some("PolicyNotAttachable"), Some(400)),
+            ErrorKind::PolicyNotAttachable
+        );
+        assert_eq!(
+            kind_of(Some("ServiceFailure"), Some(500)),
+            ErrorKind::ServiceFailure
+        );
+        let exists = error(
+            "CreatePolicy",
+            ErrorKind::EntityAlreadyExists,
+            "EntityAlreadyExists",
+        );
+        assert!(exists.next_step().contains("existing policy is found"));
+        let limit = error("CreatePolicy", ErrorKind::LimitExceeded, "LimitExceeded");
+        assert!(limit.what().contains("customer managed policies"));
+        let attach_limit = error(
+            "AttachGroupPolicy",
+            ErrorKind::LimitExceeded,
+            "LimitExceeded",
+        );
+        assert!(attach_limit.next_step().contains("detach"));
+        let version = error("GetPolicyVersion", ErrorKind::NoSuchEntity, "NoSuchEntity");
+        assert!(version.next_step().contains("default_version_id"));
+        let busy = error(
+            "CreatePolicy",
+            ErrorKind::ConcurrentModification,
+            "ConcurrentModification",
+        );
+        assert!(busy.next_step().contains("wait a minute"));
+        let failure = error("CreatePolicy", ErrorKind::ServiceFailure, "ServiceFailure");
+        assert_eq!(failure.what(), "IAM failed internally");
+        // MFA-device calls keep their own words.
+        let device_limit = error(
+            "CreateVirtualMFADevice",
+            ErrorKind::LimitExceeded,
+            "LimitExceeded",
+        );
+        assert!(device_limit.what().contains("8 MFA devices"));
     }
 
     #[test]

@@ -156,6 +156,22 @@ pub trait Iam {
     fn generate_credential_report(&self) -> Result<ReportState, AwsError>;
     /// The last credential report generated: its CSV and when it was made.
     fn get_credential_report(&self) -> Result<CredentialReport, AwsError>;
+    // Managed policies (require MFA)
+    /// `iam create-policy`; `path` `None` means `/`.
+    fn create_policy(
+        &self,
+        name: &str,
+        path: Option<&str>,
+        document: &str,
+        description: Option<&str>,
+    ) -> Result<ManagedPolicy, AwsError>;
+    fn get_policy(&self, arn: &str) -> Result<ManagedPolicy, AwsError>;
+    /// The version's document, URL-decoded (AWS sends it URL-encoded).
+    fn get_policy_version(&self, arn: &str, version_id: &str) -> Result<String, AwsError>;
+    fn attach_user_policy(&self, user: &str, arn: &str) -> Result<(), AwsError>;
+    fn attach_group_policy(&self, group: &str, arn: &str) -> Result<(), AwsError>;
+    fn list_attached_user_policies(&self, user: &str) -> Result<Vec<AttachedPolicy>, AwsError>;
+    fn list_attached_group_policies(&self, group: &str) -> Result<Vec<AttachedPolicy>, AwsError>;
 }
 
 /// AWS STS, as the guide uses it.
@@ -233,11 +249,46 @@ pub struct CredentialReport {
     pub content: String,
     /// RFC 3339.
     pub generated_time: String,
+// Managed policies (require MFA)
+
+/// A customer managed policy (`iam get-policy`, `iam create-policy`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManagedPolicy {
+    pub arn: String,
+    pub name: String,
+    pub path: String,
+    pub default_version_id: String,
+    /// How many users, groups and roles it is attached to.
+    pub attachment_count: i64,
+}
+
+/// A managed policy attached to a user or group (`iam list-attached-user-policies`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttachedPolicy {
+    pub name: String,
+    pub arn: String,
+}
+
+/// The ARN of the customer managed policy `name` at `path` (`/` or `/a/b/`).
+pub fn policy_arn(account: &str, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account}:policy{path}{name}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn policy_arns_include_the_path() {
+        assert_eq!(
+            policy_arn("123456789012", "/", "RequireMFA"),
+            "arn:aws:iam::123456789012:policy/RequireMFA"
+        );
+        assert_eq!(
+            policy_arn("123456789012", "/security/", "RequireMFA"),
+            "arn:aws:iam::123456789012:policy/security/RequireMFA"
+        );
+    }
 
     fn identity(arn: &str) -> CallerIdentity {
         CallerIdentity {

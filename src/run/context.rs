@@ -275,6 +275,22 @@ impl Context<'_> {
         self.action
     }
 
+    /// The text of the guide's document block `name` (```` ```json id=NAME ````), exactly
+    /// as shown; `runbook check` made sure an action names only blocks that exist.
+    pub fn document(&self, name: &str) -> Result<&str, RunError> {
+        self.action
+            .documents
+            .iter()
+            .find(|(id, _)| id == name)
+            .map(|(_, text)| text.as_str())
+            .ok_or_else(|| {
+                RunError::failed(
+                    format!("the guide has no document block `id={name}`"),
+                    "run `runbook check` on the guide",
+                )
+            })
+    }
+
     /// Wait `seconds` on the clock, in one-second ticks, with `message(seconds_left)` on a
     /// spinner; Ctrl-C ends the wait with [`RunError::Interrupted`].
     pub fn sleep(&self, seconds: u64, message: impl Fn(u64) -> String) -> Result<(), RunError> {

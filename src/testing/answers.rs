@@ -130,6 +130,30 @@ pub struct Setup {
     /// Other IAM users in the account.
     #[serde(default)]
     pub users: Vec<SetupUser>,
+    /// IAM groups in the account (empty, made by the run's user).
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Customer managed policies already in the account.
+    #[serde(default)]
+    pub policies: Vec<SetupPolicy>,
+}
+
+/// A customer managed policy created before the run (at the path `/`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetupPolicy {
+    pub name: String,
+    /// Its document: the id of a document block the guide's actions send
+    /// (```` ```json id=NAME ````), so it is the guide's own text…
+    pub document: Option<String>,
+    /// …or this JSON text, e.g. an older version that differs from the guide's.
+    pub json: Option<String>,
+    /// Attached to the run's user.
+    #[serde(default)]
+    pub attached_to_user: bool,
+    /// Attached to these groups (of `groups`).
+    #[serde(default)]
+    pub attached_to_groups: Vec<String>,
 }
 
 /// Another IAM user created before the run.

@@ -482,7 +482,7 @@ fn record(
     let user = sandbox::create_user(emulator, &answers.user).map_err(|error| error.to_string())?;
     let aws = AwsProvider::connect(&sandbox::sandbox_options(emulator, &user));
     let phone = Phone::default();
-    let setup = setup::prepare(emulator, &aws, answers, answers_label, &phone)?;
+    let setup = setup::prepare(emulator, &aws, answers, answers_label, &phone, runbook)?;
     let dir = tempfile::tempdir().map_err(|error| format!("no temporary directory: {error}"))?;
     let file_name = file
         .file_name()

@@ -1,8 +1,10 @@
 //! A scenario's `[setup]`: the state the emulator is put in before the run — other IAM
-//! users (with access keys and MFA devices of their own), a console password, unassigned devices, an enabled virtual MFA device whose seed
-//! the stand-in phone knows, registered security keys. Each thing done becomes a
+//! users (with access keys and MFA devices of their own), a console password, unassigned
+//! devices, an enabled virtual MFA device whose seed the stand-in phone knows, registered
+//! security keys, groups and managed policies. Each thing done becomes a
 //! `setup:` line of the transcript (never a seed, code or password).
 
+use crate::bind::runbook::Runbook;
 use crate::providers::aws::AwsProvider;
 use crate::providers::sandbox::{self, Emulator};
 use crate::providers::{Iam, Sts};
@@ -19,6 +21,7 @@ pub fn prepare(
     answers: &Answers,
     answers_label: &str,
     phone: &Phone,
+    runbook: &Runbook,
 ) -> Result<Vec<String>, String> {
     let setup = &answers.setup;
     let user = answers.user.as_str();
@@ -113,6 +116,7 @@ pub fn prepare(
             lines.push(format!("registered the security key {serial} on {user}"));
         }
     }
+    prepare_policies(aws, answers, runbook, &failed, &mut lines)?;
     Ok(lines)
 }
 
@@ -151,4 +155,64 @@ fn register_security_key(aws: &AwsProvider, user: &str, name: &str) -> Result<St
     aws.enable_mfa_device(user, &serial, &unused, &unused)
         .map_err(|error| error.to_string())?;
     Ok(serial)
+// Managed policies (require MFA)
+/// `groups` and `policies` (created and attached as the run's user: the emulator does not
+/// enforce IAM policies).
+fn prepare_policies(
+    aws: &AwsProvider,
+    answers: &Answers,
+    runbook: &Runbook,
+    failed: &dyn Fn(String, &dyn std::fmt::Display) -> String,
+    lines: &mut Vec<String>,
+) -> Result<(), String> {
+    let setup = &answers.setup;
+    let user = answers.user.as_str();
+    for group in &setup.groups {
+        aws.run(aws.iam_client().create_group().group_name(group).send())
+            .map_err(|error| {
+                let error = crate::providers::AwsError::from_sdk("CreateGroup", &error);
+                failed(format!("create the group `{group}`"), &error)
+            })?;
+        lines.push(format!("created the IAM group {group}"));
+    }
+    for policy in &setup.policies {
+        let (document, from) = match (&policy.document, &policy.json) {
+            (Some(id), None) => {
+                let text = runbook
+                    .actions()
+                    .flat_map(|(_, action)| action.documents.iter())
+                    .find(|(block, _)| block == id)
+                    .map(|(_, text)| text.clone())
+                    .ok_or_else(|| {
+                        format!(
+                            "[setup] policy `{}`: no action of the guide sends a document block `id={id}`",
+                            policy.name
+                        )
+                    })?;
+                (text, format!("the guide's `{id}` document"))
+            }
+            (None, Some(json)) => (json.clone(), "a document of its own".to_string()),
+            _ => {
+                return Err(format!(
+                    "[setup] policy `{}`: give exactly one of `document` (a block id of the guide) and `json`",
+                    policy.name
+                ));
+            }
+        };
+        let created = aws
+            .create_policy(&policy.name, None, &document, None)
+            .map_err(|error| failed(format!("create the policy `{}`", policy.name), &error))?;
+        lines.push(format!("created the policy {} from {from}", created.arn));
+        if policy.attached_to_user {
+            aws.attach_user_policy(user, &created.arn)
+                .map_err(|error| failed(format!("attach `{}` to {user}", policy.name), &error))?;
+            lines.push(format!("attached {} to the user {user}", created.arn));
+        }
+        for group in &policy.attached_to_groups {
+            aws.attach_group_policy(group, &created.arn)
+                .map_err(|error| failed(format!("attach `{}` to {group}", policy.name), &error))?;
+            lines.push(format!("attached {} to the group {group}", created.arn));
+        }
+    }
+    Ok(())
 }

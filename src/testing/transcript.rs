@@ -44,6 +44,7 @@ use crate::providers::{
     AccountSummary, Assignment, AwsError, CallerIdentity, CreatedDevice, Iam, MfaDevice,
     MfaDeviceDetails, SessionToken, Sts, VirtualMfaDevice,
 };
+use crate::providers::{AttachedPolicy, ManagedPolicy};
 use crate::run::journal::{Journal, JournalFile};
 use crate::run::values::{Outputs, Scope, Value};
 use crate::secret::Secret;
@@ -202,6 +203,33 @@ fn mfa_devices(devices: &[MfaDevice]) -> String {
             if n == 0 { ":" } else { "," },
             device.serial_number,
             device.enable_date
+        );
+    }
+    text
+}
+
+// Managed policies (require MFA)
+fn managed_policy(policy: &ManagedPolicy) -> String {
+    format!(
+        "arn={} default_version_id={} attachment_count={}",
+        arg(&policy.arn),
+        arg(&policy.default_version_id),
+        policy.attachment_count
+    )
+}
+
+fn attached_policies(policies: &[AttachedPolicy]) -> String {
+    let mut text = match policies.len() {
+        1 => "1 policy".to_string(),
+        n => format!("{n} policies"),
+    };
+    for (n, policy) in policies.iter().enumerate() {
+        let _ = write!(
+            text,
+            "{} {} ({})",
+            if n == 0 { ":" } else { "," },
+            policy.name,
+            policy.arn
         );
     }
     text
@@ -476,6 +504,40 @@ impl Iam for RecordingAws<'_> {
                 );
             }
             text
+    // Managed policies (require MFA)
+    fn create_policy(
+        &self,
+        name: &str,
+        path: Option<&str>,
+        document: &str,
+        description: Option<&str>,
+    ) -> Result<ManagedPolicy, AwsError> {
+        let result = self.iam.create_policy(name, path, document, description);
+        let mut params = vec![("name", arg(name))];
+        if let Some(path) = path {
+            params.push(("path", arg(path)));
+        }
+        params.push(("document", format!("<{} bytes>", document.len())));
+        self.record("iam CreatePolicy", &params, &result, managed_policy);
+        result
+    }
+
+    fn get_policy(&self, arn: &str) -> Result<ManagedPolicy, AwsError> {
+        let result = self.iam.get_policy(arn);
+        self.record(
+            "iam GetPolicy",
+            &[("arn", arg(arn))],
+            &result,
+            managed_policy,
+        );
+        result
+    }
+
+    fn get_policy_version(&self, arn: &str, version_id: &str) -> Result<String, AwsError> {
+        let result = self.iam.get_policy_version(arn, version_id);
+        let params = [("arn", arg(arn)), ("version_id", arg(version_id))];
+        self.record("iam GetPolicyVersion", &params, &result, |document| {
+            format!("document=<{} bytes>", document.len())
         });
         result
     }
@@ -497,6 +559,39 @@ impl Iam for RecordingAws<'_> {
                 arg(&report.generated_time)
             )
         });
+    fn attach_user_policy(&self, user: &str, arn: &str) -> Result<(), AwsError> {
+        let result = self.iam.attach_user_policy(user, arn);
+        let params = [("user", arg(user)), ("arn", arg(arn))];
+        self.record("iam AttachUserPolicy", &params, &result, |()| "ok".into());
+        result
+    }
+
+    fn attach_group_policy(&self, group: &str, arn: &str) -> Result<(), AwsError> {
+        let result = self.iam.attach_group_policy(group, arn);
+        let params = [("group", arg(group)), ("arn", arg(arn))];
+        self.record("iam AttachGroupPolicy", &params, &result, |()| "ok".into());
+        result
+    }
+
+    fn list_attached_user_policies(&self, user: &str) -> Result<Vec<AttachedPolicy>, AwsError> {
+        let result = self.iam.list_attached_user_policies(user);
+        self.record(
+            "iam ListAttachedUserPolicies",
+            &[("user", arg(user))],
+            &result,
+            |policies| attached_policies(policies),
+        );
+        result
+    }
+
+    fn list_attached_group_policies(&self, group: &str) -> Result<Vec<AttachedPolicy>, AwsError> {
+        let result = self.iam.list_attached_group_policies(group);
+        self.record(
+            "iam ListAttachedGroupPolicies",
+            &[("group", arg(group))],
+            &result,
+            |policies| attached_policies(policies),
+        );
         result
     }
 }

@@ -17,6 +17,7 @@ use runbook::providers::{
     AccountSummary, Assignment, AwsError, CreatedDevice, FixedClock, Iam, MfaDevice,
     MfaDeviceDetails, ScriptedPrompt, VirtualMfaDevice,
 };
+use runbook::providers::{AttachedPolicy, ManagedPolicy};
 use runbook::run::context::Mode;
 use runbook::run::executor::Selection;
 use runbook::secret::Secret;
@@ -137,6 +138,34 @@ impl Iam for Console<'_> {
     }
     fn get_credential_report(&self) -> Result<CredentialReport, AwsError> {
         self.real.get_credential_report()
+
+    // Managed policies (require MFA)
+    fn create_policy(
+        &self,
+        name: &str,
+        path: Option<&str>,
+        document: &str,
+        description: Option<&str>,
+    ) -> Result<ManagedPolicy, AwsError> {
+        self.real.create_policy(name, path, document, description)
+    }
+    fn get_policy(&self, arn: &str) -> Result<ManagedPolicy, AwsError> {
+        self.real.get_policy(arn)
+    }
+    fn get_policy_version(&self, arn: &str, version_id: &str) -> Result<String, AwsError> {
+        self.real.get_policy_version(arn, version_id)
+    }
+    fn attach_user_policy(&self, user: &str, arn: &str) -> Result<(), AwsError> {
+        self.real.attach_user_policy(user, arn)
+    }
+    fn attach_group_policy(&self, group: &str, arn: &str) -> Result<(), AwsError> {
+        self.real.attach_group_policy(group, arn)
+    }
+    fn list_attached_user_policies(&self, user: &str) -> Result<Vec<AttachedPolicy>, AwsError> {
+        self.real.list_attached_user_policies(user)
+    }
+    fn list_attached_group_policies(&self, group: &str) -> Result<Vec<AttachedPolicy>, AwsError> {
+        self.real.list_attached_group_policies(group)
     }
 }
 

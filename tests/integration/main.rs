@@ -21,6 +21,7 @@ mod lockout;
 mod moto;
 mod network;
 mod plan;
+mod policies;
 mod prompt_interrupt;
 mod prose;
 mod proxy;

@@ -21,6 +21,15 @@ pub mod update_access_key;
 pub mod generate_credential_report;
 pub mod get_credential_report;
 pub mod list_users;
+// Managed policies (require MFA)
+pub mod attach_group_policy;
+pub mod attach_user_policy;
+pub mod create_policy;
+pub mod get_policy;
+pub mod get_policy_version;
+pub mod list_attached_group_policies;
+pub mod list_attached_user_policies;
+pub mod policy;
 
 pub const ACTIONS: &[&dyn ActionDef] = &[
     &Typed::<create_virtual_mfa_device::CreateVirtualMfaDevice>::DEF,
@@ -40,6 +49,13 @@ pub const ACTIONS: &[&dyn ActionDef] = &[
     &Typed::<list_users::ListUsers>::DEF,
     &Typed::<generate_credential_report::GenerateCredentialReport>::DEF,
     &Typed::<get_credential_report::GetCredentialReport>::DEF,
+    &Typed::<create_policy::CreatePolicy>::DEF,
+    &Typed::<get_policy::GetPolicy>::DEF,
+    &Typed::<get_policy_version::GetPolicyVersion>::DEF,
+    &Typed::<attach_user_policy::AttachUserPolicy>::DEF,
+    &Typed::<attach_group_policy::AttachGroupPolicy>::DEF,
+    &Typed::<list_attached_user_policies::ListAttachedUserPolicies>::DEF,
+    &Typed::<list_attached_group_policies::ListAttachedGroupPolicies>::DEF,
 ];
 
 /// What kind of MFA device a serial number names.
