@@ -130,7 +130,9 @@ impl AwsError {
 
     /// What happened, in words.
     pub fn what(&self) -> &'static str {
-        if let Some((what, _)) = sign_in_credentials(self.operation, self.kind).or_else(|| self.policy_advice()) {
+        if let Some((what, _)) =
+            sign_in_credentials(self.operation, self.kind).or_else(|| self.policy_advice())
+        {
             return what;
         }
         match self.kind {
@@ -170,7 +172,9 @@ impl AwsError {
 
     /// What to do next.
     pub fn next_step(&self) -> &'static str {
-        if let Some((_, next)) = sign_in_credentials(self.operation, self.kind).or_else(|| self.policy_advice()) {
+        if let Some((_, next)) =
+            sign_in_credentials(self.operation, self.kind).or_else(|| self.policy_advice())
+        {
             return next;
         }
         match self.kind {
@@ -386,7 +390,6 @@ fn kind_of(code: Option<&str>, status: Option<u16>) -> ErrorKind {
         Some("ReportNotPresent") => ErrorKind::ReportNotPresent,
         Some("ReportExpired") => ErrorKind::ReportExpired,
         Some("ReportInProgress") => ErrorKind::ReportInProgress,
-        Some("ServiceFailure") => ErrorKind::ServiceFailure,
         Some("Throttling" | "ThrottlingException" | "RequestLimitExceeded") => {
             ErrorKind::Throttling
         }
@@ -441,6 +444,9 @@ mod tests {
         assert!(missing.what().contains("console password"));
         let mfa = AwsError::new("EnableMFADevice", ErrorKind::LimitExceeded);
         assert!(mfa.what().contains("MFA devices"));
+    }
+
+    #[test]
     fn policy_calls_get_their_own_advice() {
         let error = |operation, kind, code: &str| AwsError {
             code: Some(code.into()),

@@ -249,6 +249,8 @@ pub struct CredentialReport {
     pub content: String,
     /// RFC 3339.
     pub generated_time: String,
+}
+
 // Managed policies (require MFA)
 
 /// A customer managed policy (`iam get-policy`, `iam create-policy`).

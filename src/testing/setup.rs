@@ -155,6 +155,8 @@ fn register_security_key(aws: &AwsProvider, user: &str, name: &str) -> Result<St
     aws.enable_mfa_device(user, &serial, &unused, &unused)
         .map_err(|error| error.to_string())?;
     Ok(serial)
+}
+
 // Managed policies (require MFA)
 /// `groups` and `policies` (created and attached as the run's user: the emulator does not
 /// enforce IAM policies).

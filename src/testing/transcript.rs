@@ -504,6 +504,30 @@ impl Iam for RecordingAws<'_> {
                 );
             }
             text
+        });
+        result
+    }
+
+    fn generate_credential_report(&self) -> Result<ReportState, AwsError> {
+        let result = self.iam.generate_credential_report();
+        self.record("iam GenerateCredentialReport", &[], &result, |state| {
+            format!("state={state:?}")
+        });
+        result
+    }
+
+    fn get_credential_report(&self) -> Result<CredentialReport, AwsError> {
+        let result = self.iam.get_credential_report();
+        self.record("iam GetCredentialReport", &[], &result, |report| {
+            format!(
+                "{} line(s), generated_time={}",
+                report.content.lines().count(),
+                arg(&report.generated_time)
+            )
+        });
+        result
+    }
+
     // Managed policies (require MFA)
     fn create_policy(
         &self,
@@ -542,23 +566,6 @@ impl Iam for RecordingAws<'_> {
         result
     }
 
-    fn generate_credential_report(&self) -> Result<ReportState, AwsError> {
-        let result = self.iam.generate_credential_report();
-        self.record("iam GenerateCredentialReport", &[], &result, |state| {
-            format!("state={state:?}")
-        });
-        result
-    }
-
-    fn get_credential_report(&self) -> Result<CredentialReport, AwsError> {
-        let result = self.iam.get_credential_report();
-        self.record("iam GetCredentialReport", &[], &result, |report| {
-            format!(
-                "{} line(s), generated_time={}",
-                report.content.lines().count(),
-                arg(&report.generated_time)
-            )
-        });
     fn attach_user_policy(&self, user: &str, arn: &str) -> Result<(), AwsError> {
         let result = self.iam.attach_user_policy(user, arn);
         let params = [("user", arg(user)), ("arn", arg(arn))];

@@ -138,6 +138,7 @@ impl Iam for Console<'_> {
     }
     fn get_credential_report(&self) -> Result<CredentialReport, AwsError> {
         self.real.get_credential_report()
+    }
 
     // Managed policies (require MFA)
     fn create_policy(
