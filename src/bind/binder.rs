@@ -49,6 +49,9 @@ type Conditions = Rc<Vec<Rc<str>>>;
 /// For each condition: as written, and where.
 type Origins = Rc<Vec<(Rc<str>, Span)>>;
 
+/// A name an expression reads: the name, where, and the expression's own conditions there.
+type Use = (String, std::ops::Range<usize>, Vec<String>);
+
 /// An expression's tree, with what the binder reads from it more than once.
 struct Parsed {
     /// The expression as written.
@@ -60,7 +63,7 @@ struct Parsed {
     references: std::cell::OnceCell<Vec<String>>,
     /// The names it reads, where, and under which of its own conditions (see
     /// [`guarded_uses`]).
-    uses: std::cell::OnceCell<Vec<(String, std::ops::Range<usize>, Vec<String>)>>,
+    uses: std::cell::OnceCell<Vec<Use>>,
 }
 
 impl Parsed {
@@ -73,7 +76,7 @@ impl Parsed {
         self.references.get_or_init(|| self.expr.references())
     }
 
-    fn uses(&self) -> &[(String, std::ops::Range<usize>, Vec<String>)] {
+    fn uses(&self) -> &[Use] {
         self.uses.get_or_init(|| {
             let mut uses = Vec::new();
             guarded_uses(&self.expr, Vec::new(), &mut uses);
