@@ -29,6 +29,11 @@ pub enum ErrorKind {
     ResponseTooLarge,
     /// Anything else the service said.
     Other,
+    // Use MFA from the AWS CLI (aws-cli-mfa)
+    /// STS is not activated in the region of the endpoint (`RegionDisabledException`).
+    RegionDisabled,
+    /// A session policy AWS refused (`MalformedPolicyDocument`, `PackedPolicyTooLarge`).
+    SessionPolicy,
 }
 
 /// A failed AWS call.
@@ -139,11 +144,16 @@ impl AwsError {
                 "the answer was far larger than any IAM or STS answer, so it was not read"
             }
             ErrorKind::Other => "AWS returned an error",
+            ErrorKind::RegionDisabled => "STS is not activated in this region for the account",
+            ErrorKind::SessionPolicy => "AWS refused the session policy",
         }
     }
 
     /// What to do next.
     pub fn next_step(&self) -> &'static str {
+        if let Some(step) = self.sts_next_step() {
+            return step;
+        }
         match self.kind {
             ErrorKind::EntityAlreadyExists => {
                 "pick another name, or run again: an unassigned device of the same name is offered for deletion"
@@ -190,6 +200,29 @@ impl AwsError {
             ErrorKind::Other => {
                 "run again to resume; if it keeps failing, the AWS message above says why"
             }
+            ErrorKind::RegionDisabled => {
+                "activate STS for the region (IAM console › Account settings › Security Token Service regions), or use another one with --region"
+            }
+            ErrorKind::SessionPolicy => {
+                "runbook sends no session policy, so check what --endpoint-url points at; then run again"
+            }
+        }
+    }
+
+    // Use MFA from the AWS CLI (aws-cli-mfa)
+    /// The next step where the STS sign-in calls need another one than IAM calls do.
+    fn sts_next_step(&self) -> Option<&'static str> {
+        match (self.operation, self.kind) {
+            ("AssumeRole", ErrorKind::AccessDenied) => Some(
+                "check the role ARN, that the role's trust policy lets you assume it (with MFA), and type a fresh code from the device named by `serial_number` (a code works once per 30 seconds)",
+            ),
+            ("GetSessionToken", ErrorKind::AccessDenied) => Some(
+                "type a fresh code from the device named by `serial_number` (a code works once per 30 seconds), and check the phone's clock is set automatically",
+            ),
+            ("AssumeRole" | "GetSessionToken", ErrorKind::Credentials) => Some(
+                "temporary credentials cannot ask for more: sign in with the long-term access keys of your IAM user (the profile's `source_profile`), e.g. with --profile",
+            ),
+            _ => None,
         }
     }
 }
@@ -221,6 +254,10 @@ fn kind_of(code: Option<&str>, status: Option<u16>) -> ErrorKind {
         Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation") => {
             ErrorKind::AccessDenied
         }
+        // Use MFA from the AWS CLI (aws-cli-mfa)
+        Some("RegionDisabledException") => ErrorKind::RegionDisabled,
+        Some("MalformedPolicyDocument" | "PackedPolicyTooLarge") => ErrorKind::SessionPolicy,
+        Some("ExpiredTokenException") => ErrorKind::Credentials,
         Some(
             "InvalidClientTokenId"
             | "ExpiredToken"

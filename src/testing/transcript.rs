@@ -420,6 +420,33 @@ impl Sts for RecordingAws<'_> {
         });
         result
     }
+
+    fn assume_role(
+        &self,
+        request: &crate::providers::AssumeRoleRequest<'_>,
+    ) -> Result<crate::providers::AssumedRole, AwsError> {
+        let result = self.sts.assume_role(request);
+        let mut params = vec![
+            ("role_arn", arg(request.role_arn)),
+            ("session_name", arg(request.session_name)),
+        ];
+        if let Some((serial, _)) = request.mfa {
+            params.push(("serial_number", arg(serial)));
+            params.push(("code", SECRET.into()));
+        }
+        if let Some(seconds) = request.duration_seconds {
+            params.push(("duration_seconds", seconds.to_string()));
+        }
+        self.record("sts AssumeRole", &params, &result, |role| {
+            format!(
+                "arn={} access_key_id={} expiration={}",
+                arg(&role.arn),
+                redact_field("access_key_id", &role.credentials.access_key_id),
+                arg(&role.credentials.expiration)
+            )
+        });
+        result
+    }
 }
 
 /// Security keys, recorded: each operation and its non-secret result (never a
