@@ -97,6 +97,16 @@ fn is_comment_or_blank(body: &str) -> bool {
     trimmed.is_empty() || trimmed.starts_with(['#', ';'])
 }
 
+/// The file the AWS CLI reads: `$AWS_CONFIG_FILE`, else `~/.aws/config`.
+pub fn default_path() -> Option<std::path::PathBuf> {
+    match std::env::var_os("AWS_CONFIG_FILE") {
+        Some(file) if !file.is_empty() => Some(file.into()),
+        _ => std::env::var_os("HOME")
+            .filter(|home| !home.is_empty())
+            .map(|home| std::path::Path::new(&home).join(".aws").join("config")),
+    }
+}
+
 /// The section name a profile has in the config file.
 pub fn section_name(profile: &str) -> String {
     if profile == "default" {

@@ -1,6 +1,7 @@
 //! The one integration test binary: the `runbook` executable, run as a user would.
 
 mod actions_doc;
+mod aws_cli;
 mod aws_errors;
 mod browser;
 mod cli;
