@@ -951,9 +951,9 @@ impl<'r> Writer<'r> {
 
     fn action_header(&mut self, action: &BoundAction) {
         let changes = if action.def.mutating() {
-            " (changes AWS)"
+            format!(" (changes {})", action.def.changes())
         } else {
-            ""
+            String::new()
         };
         self.line(
             1,
@@ -1114,9 +1114,9 @@ impl<'r> Writer<'r> {
             self.action_header(action);
         } else {
             let changes = if action.def.mutating() {
-                " (changes AWS)"
+                format!(" (changes {})", action.def.changes())
             } else {
-                ""
+                String::new()
             };
             self.line(1, &format!("action {id}: {}{changes}", action.def.name()));
         }
@@ -1174,7 +1174,7 @@ impl<'r> Writer<'r> {
             self.line(2, &format!("check {}: {outcome}", check.check));
         }
         let status = match (status, event["changed"].as_bool()) {
-            ("done", Some(true)) => "done, changed AWS".to_string(),
+            ("done", Some(true)) => format!("done, changed {}", action.def.changes()),
             ("already-done", _) => "already done: nothing to change".to_string(),
             (status, _) => status.to_string(),
         };

@@ -60,8 +60,9 @@ impl Params {
 impl Action for SetProfile {
     type Params = Params;
     const NAME: &'static str = "aws-config.set-profile";
-    const SUMMARY: &'static str = "Sets an MFA profile in the AWS CLI's config file (`~/.aws/config`, or `$AWS_CONFIG_FILE`), keeping every other line as it is.";
+    const SUMMARY: &'static str = "Sets an MFA profile in the AWS CLI's config file (`~/.aws/config`, or `$AWS_CONFIG_FILE`), showing the diff first and keeping every other line as it is (by hand: `aws configure set mfa_serial ARN --profile NAME`, which rewrites the file).";
     const MUTATING: bool = true;
+    const CHANGES: &'static str = "a local file";
     const OUTPUTS: &'static [Output] = &[
         Output::new(
             "file",
