@@ -130,10 +130,13 @@ impl Action for SetProfile {
         if let Some(seconds) = params.duration_seconds
             && !(900..=43_200).contains(&seconds)
         {
-            problems.push(Problem::new(
-                "duration_seconds",
-                format!("{seconds} is outside 900 to 43200 seconds"),
-            ));
+            problems.push(
+                Problem::new(
+                    "duration_seconds",
+                    format!("{seconds} is outside 900 to 43200 seconds"),
+                )
+                .help("AWS allows 900 (15 minutes) to 43200 (12 hours); the role's maximum session duration may cap it lower"),
+            );
         }
         problems
     }
