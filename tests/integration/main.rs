@@ -32,4 +32,5 @@ mod runbook_test;
 mod runbooks;
 mod sandbox;
 mod secrets;
+mod sts_errors;
 mod terminal;
