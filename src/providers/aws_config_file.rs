@@ -166,6 +166,18 @@ fn sections(lines: &[Line<'_>], name: &str) -> Vec<Range<usize>> {
         .collect()
 }
 
+/// The bytes of `profile`'s section in `text` (its header to the next header), when the
+/// file has exactly one; [`set_profile`] changes nothing outside them.
+pub fn section_span(text: &str, profile: &str) -> Option<Range<usize>> {
+    let lines = lines(text);
+    let found = sections(&lines, &section_name(profile));
+    let [section] = found.as_slice() else {
+        return None;
+    };
+    let offset = |line: usize| lines[..line].iter().map(|l| l.text.len()).sum::<usize>();
+    Some(offset(section.start)..offset(section.end))
+}
+
 /// The value a profile has for `key`, if the file sets it (the first line's value of a
 /// multi-line one).
 pub fn get(text: &str, profile: &str, key: &str) -> Option<String> {

@@ -345,4 +345,28 @@ fn the_real_aws_cli_assumes_the_role_with_the_written_profile_and_a_code() {
     );
     // The CLI read the file runbook wrote, and left it as it was.
     assert_eq!(std::fs::read_to_string(&config).unwrap(), after);
+    // Nothing runbook wrote (journal, config file, backup) holds a code it was given.
+    let mut written = vec![config.clone(), backup];
+    let mut dirs = vec![dir.path().join("state")];
+    while let Some(folder) = dirs.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                written.push(path);
+            }
+        }
+    }
+    assert!(written.len() >= 4, "{written:?}");
+    for path in written {
+        let bytes = std::fs::read(&path).unwrap();
+        for code in ["161803", "314159", "271828"] {
+            assert!(
+                !bytes.windows(6).any(|w| w == code.as_bytes()),
+                "{code} in {}",
+                path.display()
+            );
+        }
+    }
 }
