@@ -40,10 +40,20 @@ fuzz_target!(|data: &[u8]| {
     };
     match &span {
         Some(span) => {
-            assert_eq!(&out[..span.start], &text[..span.start], "bytes before the section changed");
-            assert!(out.ends_with(&text[span.end..]), "bytes after the section changed");
+            assert_eq!(
+                &out[..span.start],
+                &text[..span.start],
+                "bytes before the section changed"
+            );
+            assert!(
+                out.ends_with(&text[span.end..]),
+                "bytes after the section changed"
+            );
         }
-        None => assert!(out.starts_with(text), "the file changed before the new section"),
+        None => assert!(
+            out.starts_with(text),
+            "the file changed before the new section"
+        ),
     }
     for (key, value) in &settings {
         assert_eq!(
@@ -52,10 +62,16 @@ fuzz_target!(|data: &[u8]| {
             "{key} does not read back"
         );
     }
-    let again = aws_config_file::set_profile(&out, profile, &settings).expect("edits its own output");
+    let again =
+        aws_config_file::set_profile(&out, profile, &settings).expect("edits its own output");
     assert_eq!(again, out, "not idempotent");
     for line in out.lines() {
-        let key = line.split(['=', ':']).next().unwrap_or("").trim().to_ascii_lowercase();
+        let key = line
+            .split(['=', ':'])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         if FORBIDDEN_KEYS.contains(&key.as_str()) {
             assert!(text.contains(line), "wrote a credential line: {line}");
         }
