@@ -370,3 +370,64 @@ fn the_real_aws_cli_assumes_the_role_with_the_written_profile_and_a_code() {
         }
     }
 }
+
+/// In the sandbox, `aws-config.set-profile` writes the sandbox's own file in the state
+/// folder and says where; neither `$AWS_CONFIG_FILE` nor `~/.aws/config` is touched.
+#[test]
+fn the_sandbox_writes_its_own_config_file_never_the_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let users_file = dir.path().join("users-config");
+    let state = dir.path().join("state");
+    let run = |extra: &[&str]| {
+        Test::new()
+            .current_dir(root())
+            .args([
+                "run",
+                "tests/fixtures/run/aws-config-sandbox.md",
+                "--sandbox",
+                "--yes",
+            ])
+            .args(["--state-dir", state.to_str().unwrap()])
+            .args(extra.iter().copied())
+            .env("HOME", home.display().to_string())
+            .env("AWS_CONFIG_FILE", users_file.display().to_string())
+            .env("RUNBOOK_VENV", root().join(".venv").display().to_string())
+            .run()
+    };
+    let dry = run(&["--dry-run"]);
+    dry.assert_code(0);
+    let sandbox_file = state.join("sandbox").join("aws-config");
+    assert!(dry.stdout.contains("+[profile mfa]"), "{}", dry.stdout);
+    assert!(
+        !sandbox_file.exists(),
+        "a dry run wrote {}",
+        sandbox_file.display()
+    );
+    let output = run(&[]);
+    output.assert_code(0);
+    let shown = sandbox_file.display().to_string();
+    assert!(
+        output
+            .stdout
+            .contains(&format!("wrote the mfa profile to {shown}")),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output
+            .stdout
+            .contains(&format!("The profile is in {shown}.")),
+        "{}",
+        output.stdout
+    );
+    let written = std::fs::read_to_string(&sandbox_file).unwrap();
+    assert!(
+        written.starts_with("[profile mfa]\nmfa_serial = arn:aws:iam::123456789012:mfa/"),
+        "{written}"
+    );
+    assert!(written.ends_with("\nregion = us-east-1\n"), "{written}");
+    assert!(!users_file.exists(), "the sandbox wrote AWS_CONFIG_FILE");
+    assert!(!home.join(".aws").exists(), "the sandbox wrote ~/.aws");
+}
