@@ -355,3 +355,73 @@ fn figures(source: &str) -> Vec<(String, String)> {
 fn normalize(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+// Use MFA from the AWS CLI (aws-cli-mfa)
+
+/// `runbooks/aws-cli-mfa.md` rendered and loaded in Chromium: its title and headings,
+/// the AWS CLI equivalents of its sign-in proofs, the card of the config-file action, no
+/// browser error and nothing remote.
+#[test]
+fn the_aws_cli_guide_in_a_real_browser() {
+    let site = tempfile::tempdir().unwrap();
+    Test::new()
+        .current_dir(root())
+        .args(["render", "runbooks/aws-cli-mfa.md", "--out"])
+        .args([site.path().to_str().unwrap()])
+        .run()
+        .assert_code(0);
+    let page = site.path().join("aws-cli-mfa.html");
+    let source = std::fs::read_to_string(root().join("runbooks/aws-cli-mfa.md")).unwrap();
+    let browser = launch();
+    let tab = browser.new_tab().expect("open a tab");
+    let problems = listen_for_problems(&tab);
+    let url = format!("file://{}", page.display());
+    tab.navigate_to(&url)
+        .and_then(|tab| tab.wait_until_navigated())
+        .unwrap_or_else(|error| panic!("load {url}: {error}"));
+    let shown = read_page(&tab);
+    let shown_headings: Vec<String> = shown["headings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| normalize(h.as_str().unwrap()))
+        .collect();
+    for heading in headings(&source) {
+        assert!(
+            shown_headings.iter().any(|h| h.contains(&heading)),
+            "no heading {heading:?} on the page; its headings are {shown_headings:#?}"
+        );
+    }
+    let text = normalize(shown["text"].as_str().unwrap());
+    for expected in [
+        "Use MFA from the AWS CLI",
+        "aws-config.set-profile",
+        "aws sts assume-role --role-arn",
+        "aws sts get-session-token --serial-number",
+    ] {
+        assert!(
+            text.contains(expected),
+            "the page does not say {expected:?}; it says:\n{text}"
+        );
+    }
+    let base = format!("file://{}/", site.path().display());
+    for resource in shown["resources"].as_array().unwrap() {
+        let resource = resource.as_str().unwrap();
+        assert!(
+            resource.starts_with(&base) || resource.starts_with("data:"),
+            "the page loaded {resource}, which is not a file of the rendered site"
+        );
+    }
+    let height = shown["height"].as_u64().unwrap() as u32;
+    let light = screenshot(&tab, height, "aws-cli-mfa.png");
+    eprintln!(
+        "the rendered AWS CLI guide in Chromium: {}",
+        light.display()
+    );
+    let problems = problems.lock().unwrap();
+    assert!(
+        problems.is_empty(),
+        "the browser reported errors:\n{}",
+        problems.join("\n")
+    );
+}
