@@ -88,8 +88,9 @@ fn setting_key(body: &str) -> Option<&str> {
     (!key.is_empty()).then_some(key)
 }
 
+/// An indented line that is not blank and not a comment: part of the setting above it.
 fn is_continuation(body: &str) -> bool {
-    body.starts_with([' ', '\t']) && !body.trim().is_empty()
+    body.starts_with([' ', '\t']) && !is_comment_or_blank(body)
 }
 
 fn is_comment_or_blank(body: &str) -> bool {
@@ -400,6 +401,18 @@ region = us-east-1
             ),
             "{out}"
         );
+    }
+
+    #[test]
+    fn an_indented_comment_after_a_setting_is_kept() {
+        // Found by the aws_config fuzz target: the comment was taken for a continuation
+        // of the setting before it, so a second run replaced it with that setting.
+        let text = "[profile p]\nregion = x\n  # keep me\n";
+        let out = set_profile(text, "p", &[("region", "y")]).unwrap();
+        assert_eq!(out, "[profile p]\nregion = y\n  # keep me\n");
+        let out = set_profile(text, "p", &[("output", "json")]).unwrap();
+        assert_eq!(out, "[profile p]\nregion = x\noutput = json\n  # keep me\n");
+        assert_eq!(set_profile(&out, "p", &[("output", "json")]).unwrap(), out);
     }
 
     #[test]
