@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-awscli_version="${AWSCLI_VERSION:-1.46.3}"
+awscli_version="${AWSCLI_VERSION:-$(tr -d '[:space:]' <"$root/scripts/awscli-version.txt")}"
 bench_venv="$root/target/bench-venv"
 moto_server="${RUNBOOK_VENV:-$root/.venv}/bin/moto_server"
 runbook="${RUNBOOK_BIN:-$root/target/release/runbook}"

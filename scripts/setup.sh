@@ -78,3 +78,22 @@ if ! emulator_installed; then
   fi
   exec 9>&-
 fi
+
+# The real AWS CLI (PyPI awscli, the version in scripts/awscli-version.txt), for the test
+# that reads the profile `aws-config.set-profile` writes (tests/integration/aws_cli.rs) and
+# for benches/vs-awscli.sh. In its own venv, target/bench-venv: its botocore pins clash
+# with the emulator's.
+awscli_version="${AWSCLI_VERSION:-$(tr -d '[:space:]' <"$root/scripts/awscli-version.txt")}"
+bench_venv="$root/target/bench-venv"
+if [ ! -x "$bench_venv/bin/aws" ] || [ "$(cat "$bench_venv/.awscli-version" 2>/dev/null)" != "$awscli_version" ]; then
+  echo "setup: installing the AWS CLI (awscli $awscli_version) from PyPI into target/bench-venv" >&2
+  mkdir -p "$root/target"
+  if ! { python3 -m venv "$bench_venv" &&
+    "$bench_venv/bin/python" -m pip install --disable-pip-version-check --no-input -q "awscli==$awscli_version"; } \
+    >"$root/target/bench-venv.log" 2>&1; then
+    tail -n 8 "$root/target/bench-venv.log" | sed 's/^/  | /' >&2
+    echo "setup: installing the AWS CLI failed; full output in target/bench-venv.log. Check that PyPI is reachable, then run again" >&2
+    exit 2
+  fi
+  echo "$awscli_version" >"$bench_venv/.awscli-version"
+fi

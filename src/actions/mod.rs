@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use crate::bind::action::{ActionDef, Param};
 
+pub mod aws_config;
 pub mod console;
 pub mod fido;
 pub mod iam;
@@ -20,6 +21,7 @@ const NAMESPACES: &[&[&dyn ActionDef]] = &[
     totp::ACTIONS,
     fido::ACTIONS,
     console::ACTIONS,
+    aws_config::ACTIONS,
 ];
 
 /// All registered actions, sorted by name.

@@ -131,6 +131,8 @@ pub trait Action: Send + Sync + 'static {
     const SUMMARY: &'static str;
     /// Whether running it changes anything outside this process.
     const MUTATING: bool;
+    /// What a mutating action changes, for "changes AWS" in the plan and transcripts.
+    const CHANGES: &'static str = "AWS";
     const OUTPUTS: &'static [Output];
     const EXPORTS: Exports = Exports::Fields;
     /// Whether a block must name it with `id=` (inputs, whose id is the variable name).
@@ -219,6 +221,8 @@ pub trait ActionDef: Sync {
     fn name(&self) -> &'static str;
     fn summary(&self) -> &'static str;
     fn mutating(&self) -> bool;
+    /// What it changes when it is mutating: `AWS`, `a local file`.
+    fn changes(&self) -> &'static str;
     fn outputs(&self) -> &'static [Output];
     fn exports(&self) -> Exports;
     fn needs_id(&self) -> bool;
@@ -273,6 +277,10 @@ impl<A: Action> ActionDef for Typed<A> {
 
     fn mutating(&self) -> bool {
         A::MUTATING
+    }
+
+    fn changes(&self) -> &'static str {
+        A::CHANGES
     }
 
     fn outputs(&self) -> &'static [Output] {

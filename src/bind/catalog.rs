@@ -23,9 +23,9 @@ pub fn text() -> String {
             );
         }
         let change = if action.mutating() {
-            " [changes AWS]"
+            format!(" [changes {}]", action.changes())
         } else {
-            ""
+            String::new()
         };
         let _ = writeln!(
             out,
@@ -88,10 +88,15 @@ pub fn markdown() -> String {
 fn document(out: &mut String, action: &dyn ActionDef) {
     let _ = writeln!(out, "\n### `{}`\n", action.name());
     let _ = writeln!(out, "{}\n", action.summary());
-    let changes = if action.mutating() {
-        "**Changes AWS**: yes — previewed by `--dry-run` and confirmed before it runs."
+    let changes = if action.changes() != "AWS" {
+        format!(
+            "**Changes AWS**: no; it changes {}: previewed by `--dry-run` and confirmed before it runs.",
+            action.changes()
+        )
+    } else if action.mutating() {
+        "**Changes AWS**: yes — previewed by `--dry-run` and confirmed before it runs.".to_string()
     } else {
-        "**Changes AWS**: no."
+        "**Changes AWS**: no.".to_string()
     };
     let _ = writeln!(out, "{changes}");
     if action.needs_id() {

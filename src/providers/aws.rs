@@ -17,6 +17,7 @@ use super::{
     MfaDeviceDetails, SessionToken, Sts, VirtualMfaDevice,
 };
 use super::{AttachedPolicy, ManagedPolicy};
+use super::{AssumeRoleRequest, AssumedRole};
 use crate::secret::Secret;
 // Users and credentials (audit)
 use super::{CredentialReport, IamUser, ReportState};
@@ -748,14 +749,31 @@ impl Sts for AwsProvider {
                     .send()
             )
         })?;
-        let credentials = output.credentials();
-        Ok(SessionToken {
-            access_key_id: credentials
-                .map(|c| c.access_key_id().to_string())
+        Ok(session_token(output.credentials()))
+    }
+
+    // Use MFA from the AWS CLI (aws-cli-mfa)
+    fn assume_role(&self, request: &AssumeRoleRequest<'_>) -> Result<AssumedRole, AwsError> {
+        let output = self.block_on(async {
+            call!(
+                "AssumeRole",
+                self.sts
+                    .assume_role()
+                    .role_arn(request.role_arn)
+                    .role_session_name(request.session_name)
+                    .set_serial_number(request.mfa.map(|(serial, _)| serial.to_string()))
+                    .set_token_code(request.mfa.map(|(_, code)| code.expose().to_string()))
+                    .set_duration_seconds(request.duration_seconds.map(|s| s as i32))
+                    .send()
+            )
+        })?;
+        let user = output.assumed_role_user();
+        Ok(AssumedRole {
+            arn: user.map(|u| u.arn().to_string()).unwrap_or_default(),
+            assumed_role_id: user
+                .map(|u| u.assumed_role_id().to_string())
                 .unwrap_or_default(),
-            expiration: credentials
-                .map(|c| date(Some(c.expiration())))
-                .unwrap_or_default(),
+            credentials: session_token(output.credentials()),
         })
     }
 }
@@ -807,5 +825,28 @@ mod policy_tests {
             Some(r#"{"Sid": "100%41"}"#)
         );
         assert_eq!(decode_policy_document("%FF%FE"), None);
+    }
+}
+
+// Use MFA from the AWS CLI (aws-cli-mfa)
+/// Temporary credentials as the providers hand them on: the secret parts as [`Secret`]s.
+fn session_token(credentials: Option<&aws_sdk_sts::types::Credentials>) -> SessionToken {
+    SessionToken {
+        access_key_id: credentials
+            .map(|c| c.access_key_id().to_string())
+            .unwrap_or_default(),
+        expiration: credentials
+            .map(|c| date(Some(c.expiration())))
+            .unwrap_or_default(),
+        secret_access_key: Secret::new(
+            credentials
+                .map(|c| c.secret_access_key().to_string())
+                .unwrap_or_default(),
+        ),
+        session_token: Secret::new(
+            credentials
+                .map(|c| c.session_token().to_string())
+                .unwrap_or_default(),
+        ),
     }
 }

@@ -43,6 +43,11 @@ pub enum ErrorKind {
     PolicyNotAttachable,
     /// IAM failed internally (`ServiceFailure`, HTTP 500).
     ServiceFailure,
+    // Use MFA from the AWS CLI (aws-cli-mfa)
+    /// STS is not activated in the region of the endpoint (`RegionDisabledException`).
+    RegionDisabled,
+    /// A session policy AWS refused (`MalformedPolicyDocument`, `PackedPolicyTooLarge`).
+    SessionPolicy,
 }
 
 /// A failed AWS call.
@@ -167,11 +172,16 @@ impl AwsError {
             ErrorKind::ServiceFailure => "IAM failed to handle the request (an internal error)",
             ErrorKind::MalformedPolicyDocument => "AWS rejected the policy document",
             ErrorKind::PolicyNotAttachable => "that policy cannot be attached to users or groups",
+            ErrorKind::RegionDisabled => "STS is not activated in this region for the account",
+            ErrorKind::SessionPolicy => "AWS refused the session policy",
         }
     }
 
     /// What to do next.
     pub fn next_step(&self) -> &'static str {
+        if let Some(step) = self.sts_next_step() {
+            return step;
+        }
         if let Some((_, next)) =
             sign_in_credentials(self.operation, self.kind).or_else(|| self.policy_advice())
         {
@@ -244,6 +254,29 @@ impl AwsError {
             ErrorKind::PolicyNotAttachable => {
                 "attach a customer managed policy (`arn:aws:iam::<account>:policy/…`), not an AWS service role policy"
             }
+            ErrorKind::RegionDisabled => {
+                "activate STS for the region (IAM console › Account settings › Security Token Service regions), or use another one with --region"
+            }
+            ErrorKind::SessionPolicy => {
+                "runbook sends no session policy, so check what --endpoint-url points at; then run again"
+            }
+        }
+    }
+
+    // Use MFA from the AWS CLI (aws-cli-mfa)
+    /// The next step where the STS sign-in calls need another one than IAM calls do.
+    fn sts_next_step(&self) -> Option<&'static str> {
+        match (self.operation, self.kind) {
+            ("AssumeRole", ErrorKind::AccessDenied) => Some(
+                "check the role ARN, that the role's trust policy lets you assume it (with MFA), and type a fresh code from the device named by `serial_number` (a code works once per 30 seconds)",
+            ),
+            ("GetSessionToken", ErrorKind::AccessDenied) => Some(
+                "type a fresh code from the device named by `serial_number` (a code works once per 30 seconds), and check the phone's clock is set automatically",
+            ),
+            ("AssumeRole" | "GetSessionToken", ErrorKind::Credentials) => Some(
+                "temporary credentials cannot ask for more: sign in with the long-term access keys of your IAM user (the profile's `source_profile`), e.g. with --profile",
+            ),
+            _ => None,
         }
     }
 }
@@ -396,6 +429,10 @@ fn kind_of(code: Option<&str>, status: Option<u16>) -> ErrorKind {
         Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation") => {
             ErrorKind::AccessDenied
         }
+        // Use MFA from the AWS CLI (aws-cli-mfa)
+        Some("RegionDisabledException") => ErrorKind::RegionDisabled,
+        Some("MalformedPolicyDocument" | "PackedPolicyTooLarge") => ErrorKind::SessionPolicy,
+        Some("ExpiredTokenException") => ErrorKind::Credentials,
         Some(
             "InvalidClientTokenId"
             | "ExpiredToken"

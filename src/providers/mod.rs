@@ -3,10 +3,12 @@
 //! directly, so tests can script all of them.
 
 pub mod aws;
+pub mod aws_config_file;
 pub mod aws_error;
 pub mod clock;
 pub mod credential_report;
 pub mod hid_key;
+pub mod local_file;
 pub mod prompt;
 pub mod sandbox;
 pub mod security_key;
@@ -84,12 +86,15 @@ pub struct AccountSummary {
     pub mfa_devices_in_use: i64,
 }
 
-/// Temporary credentials from `sts get-session-token`; only non-secret parts are kept.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Temporary credentials from `sts get-session-token` (and `sts assume-role`): the secret
+/// parts only as [`Secret`]s.
+#[derive(Clone, Debug, PartialEq)]
 pub struct SessionToken {
     pub access_key_id: String,
     /// RFC 3339.
     pub expiration: String,
+    pub secret_access_key: Secret,
+    pub session_token: Secret,
 }
 
 /// Which virtual devices to list.
@@ -183,6 +188,31 @@ pub trait Sts {
         code: &Secret,
         duration_seconds: Option<u32>,
     ) -> Result<SessionToken, AwsError>;
+
+    // Use MFA from the AWS CLI (aws-cli-mfa)
+    /// `sts assume-role`, with an MFA device's serial number and code when given.
+    fn assume_role(&self, request: &AssumeRoleRequest<'_>) -> Result<AssumedRole, AwsError>;
+}
+
+// Use MFA from the AWS CLI (aws-cli-mfa)
+
+/// What `sts assume-role` is asked.
+#[derive(Clone, Copy, Debug)]
+pub struct AssumeRoleRequest<'a> {
+    pub role_arn: &'a str,
+    pub session_name: &'a str,
+    /// The MFA device's serial number and a current code from it.
+    pub mfa: Option<(&'a str, &'a Secret)>,
+    pub duration_seconds: Option<u32>,
+}
+
+/// `sts assume-role`'s answer: who the session is, and its temporary credentials.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssumedRole {
+    /// `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
+    pub arn: String,
+    pub assumed_role_id: String,
+    pub credentials: SessionToken,
 }
 
 // Sign-in credentials (offboarding)

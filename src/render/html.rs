@@ -92,6 +92,8 @@ struct ActionModel {
     namespace: &'static str,
     summary_html: Value,
     mutating: bool,
+    /// What a mutating action changes: `AWS`, `a local file`.
+    changes: &'static str,
     confirm: bool,
     when: Option<String>,
     when_html: Option<Value>,
@@ -162,7 +164,10 @@ pub fn page(rendering: &Rendering<'_>) -> Result<String, RenderError> {
         manual,
         automated: runbook.steps.len() - manual,
         actions: actions.len(),
-        changes: actions.iter().filter(|a| a.def.mutating()).count(),
+        changes: actions
+            .iter()
+            .filter(|a| a.def.mutating() && a.def.changes() == "AWS")
+            .count(),
     };
 
     let mut model = PageModel {
@@ -296,7 +301,11 @@ fn section_model(
         line: step.line,
         items: step_model_items(rendering, step, level),
         actions: step.actions.len(),
-        changes: step.actions.iter().filter(|a| a.def.mutating()).count(),
+        changes: step
+            .actions
+            .iter()
+            .filter(|a| a.def.mutating() && a.def.changes() == "AWS")
+            .count(),
     }
 }
 
@@ -403,6 +412,7 @@ fn action_model(action: &BoundAction, level: u8, used: &HashSet<String>) -> Acti
         namespace: def.namespace(),
         summary_html: Value::from_safe_string(words::to_html(&words::summary(action))),
         mutating: def.mutating(),
+        changes: def.changes(),
         confirm: action.confirm,
         when: action.when.clone(),
         when_html: action

@@ -112,6 +112,10 @@ pub struct Mode {
     /// `--seed-file PATH`: where a new virtual device's enrolment key goes (besides the
     /// terminal), for runs where no one can scan a QR code.
     pub seed_file: Option<std::path::PathBuf>,
+    /// Where `aws-config.*` actions write instead of the AWS CLI's own file
+    /// (`$AWS_CONFIG_FILE` or `~/.aws/config`): the sandbox's file in the state folder,
+    /// or a temporary one in `runbook test`.
+    pub aws_config_file: Option<std::path::PathBuf>,
     /// `runbook test`: a scripted stand-in phone takes every new device's seed from the
     /// emulator's answer (and types its codes), as the sandbox's does.
     pub stand_in_phone: bool,

@@ -176,6 +176,10 @@ pub fn run(request: RunRequest) -> RunResult {
             sandbox: request.sandbox,
             vars: request.vars.clone(),
             seed_file: request.seed_file.clone(),
+            // The sandbox never touches the AWS CLI's real configuration.
+            aws_config_file: request
+                .sandbox
+                .then(|| state_dir.join("sandbox").join("aws-config")),
             stand_in_phone: false,
         },
         selection: request.selection.clone(),

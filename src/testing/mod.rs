@@ -531,6 +531,7 @@ fn record(
             sandbox: answers.sandbox,
             vars: answers.vars.clone(),
             seed_file: None,
+            aws_config_file: Some(dir.path().join("aws-config")),
             stand_in_phone: true,
         },
         selection: Selection::default(),

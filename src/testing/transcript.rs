@@ -637,6 +637,33 @@ impl Sts for RecordingAws<'_> {
         });
         result
     }
+
+    fn assume_role(
+        &self,
+        request: &crate::providers::AssumeRoleRequest<'_>,
+    ) -> Result<crate::providers::AssumedRole, AwsError> {
+        let result = self.sts.assume_role(request);
+        let mut params = vec![
+            ("role_arn", arg(request.role_arn)),
+            ("session_name", arg(request.session_name)),
+        ];
+        if let Some((serial, _)) = request.mfa {
+            params.push(("serial_number", arg(serial)));
+            params.push(("code", SECRET.into()));
+        }
+        if let Some(seconds) = request.duration_seconds {
+            params.push(("duration_seconds", seconds.to_string()));
+        }
+        self.record("sts AssumeRole", &params, &result, |role| {
+            format!(
+                "arn={} access_key_id={} expiration={}",
+                arg(&role.arn),
+                redact_field("access_key_id", &role.credentials.access_key_id),
+                arg(&role.credentials.expiration)
+            )
+        });
+        result
+    }
 }
 
 /// Security keys, recorded: each operation and its non-secret result (never a
@@ -1141,9 +1168,9 @@ impl<'r> Writer<'r> {
 
     fn action_header(&mut self, action: &BoundAction) {
         let changes = if action.def.mutating() {
-            " (changes AWS)"
+            format!(" (changes {})", action.def.changes())
         } else {
-            ""
+            String::new()
         };
         self.line(
             1,
@@ -1304,9 +1331,9 @@ impl<'r> Writer<'r> {
             self.action_header(action);
         } else {
             let changes = if action.def.mutating() {
-                " (changes AWS)"
+                format!(" (changes {})", action.def.changes())
             } else {
-                ""
+                String::new()
             };
             self.line(1, &format!("action {id}: {}{changes}", action.def.name()));
         }
@@ -1366,7 +1393,7 @@ impl<'r> Writer<'r> {
             self.line(2, &format!("check {}: {outcome}", check.check));
         }
         let status = match (status, event["changed"].as_bool()) {
-            ("done", Some(true)) => "done, changed AWS".to_string(),
+            ("done", Some(true)) => format!("done, changed {}", action.def.changes()),
             ("already-done", _) => "already done: nothing to change".to_string(),
             (status, _) => status.to_string(),
         };

@@ -2,6 +2,7 @@
 
 mod actions_doc;
 mod audit;
+mod aws_cli;
 mod aws_errors;
 mod browser;
 mod cli;
@@ -34,4 +35,5 @@ mod runbooks;
 mod sandbox;
 mod secrets;
 mod sign_in_credentials;
+mod sts_errors;
 mod terminal;

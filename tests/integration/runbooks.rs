@@ -188,11 +188,12 @@ fn aws_cli_mfa_without_a_device_stops_at_its_precondition() {
     );
 }
 
-/// With a virtual device enabled (by aws-mfa.md's Part 1), the CLI guide shows the
-/// profile lines with the device's serial number and proves it with a typed code; the code
-/// and the temporary credentials are shown nowhere.
+/// With a virtual device enabled (by aws-mfa.md's Part 1), the CLI guide writes the
+/// profile (the defaults: `mfa`, no role) into the AWS config file after showing the diff,
+/// and proves the device with a typed code; the code and the temporary credentials are
+/// shown nowhere. (The role profile, read by the real AWS CLI: aws_cli.rs.)
 #[test]
-fn aws_cli_mfa_with_a_device_fills_in_the_profile_and_gets_a_session() {
+fn aws_cli_mfa_with_a_device_writes_the_profile_and_gets_a_session() {
     let user = crate::moto::user("climfa");
     let state = tempfile::tempdir().unwrap();
     let part1 = user.run(
@@ -203,25 +204,37 @@ fn aws_cli_mfa_with_a_device_fills_in_the_profile_and_gets_a_session() {
     );
     part1.assert_code(0);
     let serial = format!("arn:aws:iam::123456789012:mfa/{}-DuoMobile", user.name);
-    // A person confirms the manual step (Enter), then types a code: the emulator accepts
-    // any well-formed code, and without a seed the guide passes it on unchecked.
+    let config = state.path().join("aws").join("config");
+    let config_env = config.display().to_string();
+    // A person takes the three inputs' defaults (Enter), says yes to the change, then
+    // types a code: the emulator accepts any well-formed code, and without a seed the
+    // guide passes it on unchecked.
     let cli = user.run(
         "runbooks/aws-cli-mfa.md",
         state.path(),
         &[],
-        &[("RUNBOOK_ANSWERS", "\n314159\n")],
+        &[
+            ("RUNBOOK_ANSWERS", "\n\n\ny\n314159\n"),
+            ("AWS_CONFIG_FILE", config_env.as_str()),
+        ],
     );
     cli.assert_code(0);
     let text = format!("{}{}", cli.stdout, cli.stderr);
     for line in [
-        "[profile mfa]".to_string(),
-        "role_arn = arn:aws:iam::123456789012:role/YOUR-ROLE".to_string(),
-        format!("mfa_serial = {serial}"),
+        format!("--- /dev/null\n+++ {config_env}\n"),
+        "+[profile mfa]\n".to_string(),
+        format!("+mfa_serial = {serial}\n"),
         format!("aws sts get-session-token --serial-number {serial} --token-code CODE"),
+        format!("wrote the mfa profile to {config_env}"),
     ] {
         assert!(text.contains(&line), "no `{line}` in:\n{text}");
     }
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        format!("[profile mfa]\nmfa_serial = {serial}\n")
+    );
     assert!(text.contains("AWS accepted the code"), "{text}");
+    assert!(text.contains("skipped (when: role_name != '')"), "{text}");
     assert!(!text.contains("{{"), "{text}");
     assert!(!text.contains("314159"), "the code was shown:\n{text}");
     assert!(

@@ -611,3 +611,96 @@ fn the_audit_guide_leaks_nothing_anywhere() {
     }
     assert_no_leak(&haystacks, &needles, &codes);
 }
+
+// Use MFA from the AWS CLI (aws-cli-mfa)
+
+/// The temporary credentials the emulator hands out for `GetSessionToken` (moto's fixed
+/// answer, the same for every caller): they must show nowhere. (`AssumeRole`'s are new
+/// each time; that they show nowhere is tested with known ones in sts_errors.rs.)
+fn emulator_credentials(emulator: &sandbox::Emulator, user: &str) -> Vec<(String, Vec<u8>)> {
+    use runbook::providers::Sts;
+    let admin = sandbox::create_user(emulator, user).unwrap();
+    let aws = AwsProvider::connect(&sandbox::sandbox_options(emulator, &admin));
+    let token = aws
+        .get_session_token(
+            "arn:aws:iam::123456789012:mfa/leak-scan",
+            &runbook::secret::Secret::new("123456"),
+            None,
+        )
+        .unwrap();
+    assert!(token.secret_access_key.expose().len() >= 20);
+    vec![
+        (
+            "a temporary secret access key".into(),
+            token.secret_access_key.expose().as_bytes().to_vec(),
+        ),
+        (
+            "a session token".into(),
+            token.session_token.expose().as_bytes().to_vec(),
+        ),
+    ]
+}
+
+/// `runbook test runbooks/aws-cli-mfa.md` (its session-token, role and declined
+/// scenarios) writing its transcripts, plan and the profiles it wrote, and the guide
+/// rendered: no code typed, no temporary credential and no seed anywhere.
+#[test]
+fn the_aws_cli_guide_leaks_no_code_or_credential() {
+    let scratch = tempfile::tempdir().unwrap();
+    let emulator = own_emulator(scratch.path());
+    let endpoint = emulator.endpoint();
+    let tested = scratch.path().join("tested");
+    std::fs::create_dir_all(&tested).unwrap();
+    for name in ["aws-cli-mfa.md", "aws-cli-mfa.test.toml", "aws-mfa.md"] {
+        std::fs::copy(root().join("runbooks").join(name), tested.join(name)).unwrap();
+    }
+    let test = Test::new()
+        .current_dir(&tested)
+        .args(["test", "aws-cli-mfa.md", "--update"])
+        .env("RUNBOOK_SANDBOX_ENDPOINT", endpoint.clone())
+        .env_remove("CI")
+        .run();
+    test.assert_code(0);
+    assert!(
+        tested.join("aws-cli-mfa.with-role.transcript").exists(),
+        "{}",
+        test.stdout
+    );
+    let mut haystacks = vec![
+        ("runbook test stdout".to_string(), test.stdout.into_bytes()),
+        ("runbook test stderr".to_string(), test.stderr.into_bytes()),
+    ];
+    let out = scratch.path().join("render");
+    let render = Test::new()
+        .current_dir(root())
+        .args(["render", "runbooks/aws-cli-mfa.md", "--out"])
+        .args([out.to_str().unwrap()])
+        .run();
+    render.assert_code(0);
+    files(&tested, &mut haystacks);
+    files(&out, &mut haystacks);
+    let needles_from_emulator = emulator_credentials(&emulator, "leak-cli-auditor");
+    let admin = sandbox::create_user(&emulator, "leak-cli-lister").unwrap();
+    let aws = AwsProvider::connect(&sandbox::sandbox_options(&emulator, &admin));
+    let seeds: Vec<String> = aws
+        .run(aws.iam_client().list_virtual_mfa_devices().send())
+        .unwrap()
+        .virtual_mfa_devices()
+        .iter()
+        .filter_map(|d| d.base32_string_seed())
+        .map(|blob| String::from_utf8(blob.as_ref().to_vec()).unwrap())
+        .collect();
+    assert!(
+        !seeds.is_empty(),
+        "the scenarios' devices are on the emulator"
+    );
+    let mut needles = needles_from_emulator;
+    let mut codes = Vec::new();
+    let test_clock: u64 = 1_704_067_200; // `clock` in runbooks/aws-cli-mfa.test.toml
+    for seed_text in &seeds {
+        needles.extend(seed_needles(seed_text));
+        let seed = totp::parse_seed(seed_text).unwrap();
+        codes.extend((0..8).map(|n| seed.code_at(test_clock - 90 + n * 30).expose().to_string()));
+    }
+    assert_no_leak(&haystacks, &needles, &codes);
+}

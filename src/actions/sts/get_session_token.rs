@@ -38,6 +38,14 @@ impl Action for GetSessionToken {
             OutputType::String,
             "The temporary access key id (not a secret on its own).",
         ),
+        Output::secret(
+            "secret_access_key",
+            "The temporary secret access key: held in memory only, for actions that accept secrets.",
+        ),
+        Output::secret(
+            "session_token",
+            "The session token: held in memory only, for actions that accept secrets.",
+        ),
     ];
 
     fn aws_cli(params: &Params) -> Option<AwsCli> {
@@ -83,6 +91,8 @@ impl Action for GetSessionToken {
             token.expiration
         ))
         .output("expiration", token.expiration)
-        .output("access_key_id", token.access_key_id))
+        .output("access_key_id", token.access_key_id)
+        .secret("secret_access_key", token.secret_access_key)
+        .secret("session_token", token.session_token))
     }
 }
