@@ -16,8 +16,8 @@ use super::{
     AccountSummary, Assignment, AwsError, CallerIdentity, CreatedDevice, ErrorKind, Iam, MfaDevice,
     MfaDeviceDetails, SessionToken, Sts, VirtualMfaDevice,
 };
-use super::{AttachedPolicy, ManagedPolicy};
 use super::{AssumeRoleRequest, AssumedRole};
+use super::{AttachedPolicy, ManagedPolicy};
 use crate::secret::Secret;
 // Users and credentials (audit)
 use super::{CredentialReport, IamUser, ReportState};
@@ -810,24 +810,6 @@ pub fn decode_policy_document(document: &str) -> Option<String> {
         .map(|text| text.into_owned())
 }
 
-#[cfg(test)]
-mod policy_tests {
-    use super::decode_policy_document;
-
-    #[test]
-    fn policy_documents_are_url_decoded_once() {
-        assert_eq!(
-            decode_policy_document("%7B%22Version%22%3A%20%222012-10-17%22%7D").as_deref(),
-            Some(r#"{"Version": "2012-10-17"}"#)
-        );
-        assert_eq!(
-            decode_policy_document(r#"{"Sid": "100%41"}"#).as_deref(),
-            Some(r#"{"Sid": "100%41"}"#)
-        );
-        assert_eq!(decode_policy_document("%FF%FE"), None);
-    }
-}
-
 // Use MFA from the AWS CLI (aws-cli-mfa)
 /// Temporary credentials as the providers hand them on: the secret parts as [`Secret`]s.
 fn session_token(credentials: Option<&aws_sdk_sts::types::Credentials>) -> SessionToken {
@@ -848,5 +830,23 @@ fn session_token(credentials: Option<&aws_sdk_sts::types::Credentials>) -> Sessi
                 .map(|c| c.session_token().to_string())
                 .unwrap_or_default(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use super::decode_policy_document;
+
+    #[test]
+    fn policy_documents_are_url_decoded_once() {
+        assert_eq!(
+            decode_policy_document("%7B%22Version%22%3A%20%222012-10-17%22%7D").as_deref(),
+            Some(r#"{"Version": "2012-10-17"}"#)
+        );
+        assert_eq!(
+            decode_policy_document(r#"{"Sid": "100%41"}"#).as_deref(),
+            Some(r#"{"Sid": "100%41"}"#)
+        );
+        assert_eq!(decode_policy_document("%FF%FE"), None);
     }
 }

@@ -115,7 +115,15 @@ impl AwsError {
                 // Missing credentials surface here, before anything is sent.
                 ErrorKind::Credentials
             }
-            _ => kind_of(code.as_deref(), status),
+            // From STS, a malformed policy is the session policy (IAM's: a managed policy).
+            _ => match kind_of(code.as_deref(), status) {
+                ErrorKind::MalformedPolicyDocument
+                    if matches!(operation, "AssumeRole" | "GetSessionToken") =>
+                {
+                    ErrorKind::SessionPolicy
+                }
+                kind => kind,
+            },
         };
         let message = message.or_else(|| match error {
             _ if kind == ErrorKind::ResponseTooLarge => Some(source_chain(error)),
@@ -431,7 +439,7 @@ fn kind_of(code: Option<&str>, status: Option<u16>) -> ErrorKind {
         }
         // Use MFA from the AWS CLI (aws-cli-mfa)
         Some("RegionDisabledException") => ErrorKind::RegionDisabled,
-        Some("MalformedPolicyDocument" | "PackedPolicyTooLarge") => ErrorKind::SessionPolicy,
+        Some("PackedPolicyTooLarge") => ErrorKind::SessionPolicy,
         Some("ExpiredTokenException") => ErrorKind::Credentials,
         Some(
             "InvalidClientTokenId"
