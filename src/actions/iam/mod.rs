@@ -77,17 +77,23 @@ pub fn serial_suffix(path: &str, name: &str) -> String {
 /// IAM's rule for user and MFA device names: 1–64 of letters, digits and `+=,.@_-`.
 /// Template values are checked once resolved, at run time.
 pub fn check_name(param: &'static str, value: &str) -> Option<Problem> {
+    check_name_of_length(param, value, 64)
+}
+
+/// IAM's rule for names of 1 to `max` letters, digits or `+=,.@_-` (64 for users and
+/// devices, 128 for policies and groups).
+pub fn check_name_of_length(param: &'static str, value: &str, max: usize) -> Option<Problem> {
     if template::is_template(value) {
         return None;
     }
-    let valid = (1..=64).contains(&value.chars().count())
+    let valid = (1..=max).contains(&value.chars().count())
         && value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
     (!valid).then(|| {
         Problem::new(
             param,
-            format!("`{value}` is not a valid IAM name: use 1 to 64 letters, digits or `+=,.@_-` (no spaces)"),
+            format!("`{value}` is not a valid IAM name: use 1 to {max} letters, digits or `+=,.@_-` (no spaces)"),
         )
     })
 }

@@ -7,19 +7,7 @@ use crate::parse::template;
 
 /// IAM's rule for policy and group names: 1 to 128 letters, digits or `+=,.@_-`.
 pub fn check_long_name(param: &'static str, value: &str) -> Option<Problem> {
-    if template::is_template(value) {
-        return None;
-    }
-    let valid = (1..=128).contains(&value.chars().count())
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
-    (!valid).then(|| {
-        Problem::new(
-            param,
-            format!("`{value}` is not a valid IAM name: use 1 to 128 letters, digits or `+=,.@_-` (no spaces)"),
-        )
-    })
+    super::check_name_of_length(param, value, 128)
 }
 
 /// IAM paths: `/`, or `/` + segments each ending in `/` (`/security/`), at most 512
