@@ -18,6 +18,10 @@ use std::path::PathBuf;
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use runbook::parse::source::Source;
 
+// The allocator of the `runbook` binary (src/main.rs), for both sides of the comparison.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The sizes benchmarked: a label and a lower bound in bytes.
 const SIZES: [(&str, usize); 3] = [("100KB", 100_000), ("1MB", 1_000_000), ("10MB", 10_000_000)];
 
