@@ -154,7 +154,44 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
         format: CatalogFormat,
     },
+    /// Print a shell completion script for runbook to stdout.
+    ///
+    /// Generated from this very command line, so it completes every command and option
+    /// of this version. Save it where your shell looks for completions, then start a new
+    /// shell.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages: one per command (runbook.1, runbook-run.1, ...).
+    ///
+    /// Generated from this very command line. Without --dir, the top page (runbook.1) is
+    /// printed to stdout, e.g. `runbook man | man -l -`.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man {
+        /// Write every page to this folder (created if needed) instead, e.g.
+        /// ~/.local/share/man/man1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Where to put the script:
+  bash:        runbook completions bash > ~/.local/share/bash-completion/completions/runbook
+  zsh:         runbook completions zsh > ~/.zfunc/_runbook
+               (any folder in $fpath, named _runbook; e.g. add `fpath=(~/.zfunc $fpath)`
+               before `compinit` in ~/.zshrc)
+  fish:        runbook completions fish > ~/.config/fish/completions/runbook.fish
+  powershell:  runbook completions powershell >> $PROFILE
+  elvish:      runbook completions elvish >> ~/.config/elvish/rc.elv";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  runbook man | man -l -                      read the top page now
+  runbook man --dir ~/.local/share/man/man1   install every page; then `man runbook-run`";
 
 const RUN_EXAMPLES: &str = "\
 Examples:
@@ -293,6 +330,12 @@ enum CatalogFormat {
     Markdown,
 }
 
+/// The command line's definition, as clap sees it (for completions, man pages and tests).
+pub fn definition() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command()
+}
+
 /// Parse arguments, run the command, and map the outcome to an exit code.
 pub fn main() -> ExitCode {
     crate::secret::forbid_core_dumps();
@@ -404,6 +447,21 @@ fn run(command: Command) -> Exit {
             TestResult::Output(_) => Exit::Usage,
         },
         Command::Render(args) => render_files(args),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut definition(), "runbook", &mut script);
+            let mut stdout = std::io::stdout().lock();
+            if stdout
+                .write_all(&script)
+                .and_then(|()| stdout.flush())
+                .is_ok()
+            {
+                Exit::Success
+            } else {
+                Exit::Usage
+            }
+        }
+        Command::Man { dir } => man_pages(dir),
         Command::Actions { format } => {
             let text = match format {
                 CatalogFormat::Text => catalog::text(),
@@ -414,6 +472,51 @@ fn run(command: Command) -> Exit {
             } else {
                 Exit::Usage
             }
+        }
+    }
+}
+
+/// `runbook man`: the top page to stdout, or every command's page into a folder.
+fn man_pages(dir: Option<PathBuf>) -> Exit {
+    let mut top = definition().disable_help_subcommand(true);
+    top.build();
+    let Some(dir) = dir else {
+        let mut page = Vec::new();
+        let mut stdout = std::io::stdout().lock();
+        let written = clap_mangen::Man::new(top)
+            .render(&mut page)
+            .and_then(|()| stdout.write_all(&page))
+            .and_then(|()| stdout.flush());
+        return if written.is_ok() {
+            Exit::Success
+        } else {
+            Exit::Usage
+        };
+    };
+    fn write_all(cmd: &clap::Command, dir: &std::path::Path) -> std::io::Result<Vec<PathBuf>> {
+        let mut written = vec![clap_mangen::Man::new(cmd.clone()).generate_to(dir)?];
+        for sub in cmd.get_subcommands().filter(|sub| !sub.is_hide_set()) {
+            written.extend(write_all(sub, dir)?);
+        }
+        Ok(written)
+    }
+    match std::fs::create_dir_all(&dir).and_then(|()| write_all(&top, &dir)) {
+        Ok(pages) => {
+            for page in pages {
+                if !print(&escape(&format!("wrote {}", page.display()))) {
+                    return Exit::Usage;
+                }
+            }
+            Exit::Success
+        }
+        Err(error) => {
+            let _ = writeln!(
+                anstream::stderr(),
+                "error: cannot write the man pages to {}: {}\nhelp: give --dir a folder you can write to",
+                escape(&dir.display().to_string()),
+                escape(&error.to_string())
+            );
+            Exit::Usage
         }
     }
 }

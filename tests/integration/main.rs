@@ -6,6 +6,7 @@ mod aws_cli;
 mod aws_errors;
 mod browser;
 mod cli;
+mod completions;
 mod coredump;
 mod diagnostics;
 mod escapes;
