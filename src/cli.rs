@@ -89,7 +89,8 @@ enum Command {
     /// confirmed (or previewed with --dry-run). A journal records what finished, without
     /// any secret, so an interrupted run resumes where it stopped; a finished guide run
     /// again reports that there is nothing to do. With --sandbox the whole guide runs
-    /// against a local AWS emulator with stand-ins for the phone: no account needed.
+    /// against a local AWS emulator with stand-ins for the phone: no account needed; each
+    /// sandbox run starts a new, empty emulator, so it runs the whole guide again.
     #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
     /// Check runbooks for errors without running anything.

@@ -123,12 +123,18 @@ pub fn run(request: RunRequest) -> RunResult {
             return RunResult::Failed;
         }
     };
-    // A finished guide needs no AWS at all, and no emulator.
-    let needs_aws = !executor::nothing_to_do(runbook, &journal, &request.selection);
-    if request.sandbox && needs_aws && !journal.actions.is_empty() && attached_sandbox().is_none() {
-        ui.warn("the sandbox emulator of the earlier, unfinished run is gone with it: starting the sandbox run over");
+    // Each sandbox run starts its own, empty emulator: what an earlier sandbox run did is
+    // gone with its emulator, so the guide runs from the start again, honestly (a finished
+    // guide saying "nothing to do" would be true only of the emulator that no longer
+    // exists). Real targets, and an attached test emulator, keep the journal's resume.
+    if request.sandbox && !journal.actions.is_empty() && attached_sandbox().is_none() {
+        ui.warn(
+            "a sandbox run starts a new, empty emulator each time, so the guide runs from the start again (against real AWS, a finished step is never repeated)",
+        );
         journal = Journal::new(&checked.path, &hash, &target);
     }
+    // A finished guide needs no AWS at all, and no emulator.
+    let needs_aws = !executor::nothing_to_do(runbook, &journal, &request.selection);
     let mut emulator = None;
     let options = if request.sandbox && needs_aws {
         match start_sandbox(&mut ui) {

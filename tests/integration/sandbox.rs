@@ -1,6 +1,7 @@
 //! The README's main job: the whole guide, unattended, in the sandbox (local emulator,
 //! software security key, stand-ins for the phone and the console), ending with both MFA
-//! methods verified through the emulator's API; run again, there is nothing to do.
+//! methods verified through the emulator's API; run again, it is a new, whole run on a new
+//! emulator (each sandbox run has its own).
 
 use serde_json::Value;
 
@@ -36,7 +37,7 @@ fn action<'e>(events: &'e [Value], id: &str) -> &'e Value {
 }
 
 #[test]
-fn the_whole_guide_runs_in_the_sandbox_and_then_has_nothing_to_do() {
+fn the_whole_guide_runs_in_the_sandbox_and_again_from_the_start() {
     let state = tempfile::tempdir().unwrap();
     let output = sandbox(state.path(), &[]);
     output.assert_code(0);
@@ -85,15 +86,33 @@ fn the_whole_guide_runs_in_the_sandbox_and_then_has_nothing_to_do() {
         output.stderr
     );
 
+    // Each sandbox run has a new, empty emulator: the second run is a fresh, whole run
+    // (not "nothing to do", which would describe an emulator that is gone), and says why.
     let again = sandbox(state.path(), &[]);
     again.assert_code(0);
-    assert!(
-        again.stdout.contains("\"status\":\"nothing-to-do\""),
+    let events: Vec<Value> = again
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect(l))
+        .collect();
+    assert_eq!(events.last().unwrap()["status"], "ok", "{}", again.stderr);
+    assert_eq!(
+        action(&events, "enabled")["changed"],
+        true,
         "{}",
         again.stdout
     );
+    assert_eq!(action(&events, "final")["outputs"]["virtual_count"], 1);
     assert!(
-        !again.stderr.contains("local AWS emulator at"),
-        "no emulator is needed to do nothing"
+        again
+            .stderr
+            .contains("a sandbox run starts a new, empty emulator each time"),
+        "{}",
+        again.stderr
+    );
+    assert!(
+        again.stderr.contains("local AWS emulator at"),
+        "{}",
+        again.stderr
     );
 }
