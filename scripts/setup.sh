@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
 # Installs what building and testing runbook needs beyond the Rust toolchain.
+#   scripts/setup.sh sandbox   what the build and `runbook run --sandbox` need, nothing more
+#   scripts/setup.sh           (or `test`) all that and what the tests and benches use
 # As root it installs missing Debian packages itself; otherwise it says what to install.
 # It also puts the local AWS emulator (moto[server], the version in scripts/moto-version.txt)
 # into the project's virtualenv, .venv or $RUNBOOK_VENV, as `runbook run --sandbox` would.
 # Quiet when everything is present.
 set -euo pipefail
 
+mode="${1:-test}"
+case "$mode" in
+  sandbox | test) ;;
+  *) echo "usage: scripts/setup.sh [sandbox|test]" >&2; exit 2 ;;
+esac
+
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${RUNBOOK_VENV:-$root/.venv}"
 moto_version="$(tr -d '[:space:]' <"$root/scripts/moto-version.txt")"
 
-# Debian packages the build and the tests use. Grows with the features that need them.
-# (chromium: the real-browser test of `runbook render`, and scripts/figures.sh; hyperfine:
-# benches/vs-awscli.sh.)
-packages=(pkg-config libudev-dev oathtool tmux chromium hyperfine)
+# Debian packages. The build: pkg-config and libudev-dev (USB security keys, the `usb`
+# feature). The tests add oathtool (TOTP cross-check), tmux (terminal tests), chromium (the
+# real-browser test of `runbook render`, and scripts/figures.sh) and hyperfine
+# (benches/vs-awscli.sh).
+packages=(pkg-config libudev-dev)
+if [ "$mode" = test ]; then
+  packages+=(oathtool tmux chromium hyperfine)
+fi
 
 # The same test as src/providers/sandbox.rs: moto_server is there, and the marker names this version.
 emulator_installed() {
@@ -45,7 +57,7 @@ for package in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    echo "setup: installing ${missing[*]}" >&2
+    echo "setup: installing Debian packages: ${missing[*]}" >&2
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
@@ -54,7 +66,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-for tool in cargo rustfmt cargo-clippy; do
+tools=(cargo)
+[ "$mode" = test ] && tools+=(rustfmt cargo-clippy)
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || { echo "setup: \`$tool\` is missing; install the Rust toolchain (rustup) with clippy and rustfmt" >&2; exit 2; }
 done
 
@@ -78,6 +92,8 @@ if ! emulator_installed; then
   fi
   exec 9>&-
 fi
+
+[ "$mode" = sandbox ] && exit 0
 
 # The real AWS CLI (PyPI awscli, the version in scripts/awscli-version.txt), for the test
 # that reads the profile `aws-config.set-profile` writes (tests/integration/aws_cli.rs) and

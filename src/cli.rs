@@ -58,10 +58,20 @@ actions.
 Exit codes: 0 ok, 1 invalid runbook or failed step, 2 usage or output error, 3 finished
 but some checks could not run (listed), 4 finished with findings (listed), 130 Ctrl-C.";
 
+/// `runbook --version`: the version, and whether this build has USB security keys.
+#[cfg(feature = "usb")]
+const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\nUSB security keys: yes");
+#[cfg(not(feature = "usb"))]
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\nUSB security keys: no (built without the `usb` feature; the sandbox's software key works)"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "runbook",
     version,
+    long_version = LONG_VERSION,
     about = "Check, plan and run Markdown runbooks whose code blocks are typed actions",
     after_long_help = EXAMPLES,
     after_help = "Run `runbook --help` for examples."

@@ -7,12 +7,14 @@ pub mod aws_config_file;
 pub mod aws_error;
 pub mod clock;
 pub mod credential_report;
+#[cfg(feature = "usb")]
 pub mod hid_key;
 pub mod local_file;
 pub mod prompt;
 pub mod sandbox;
 pub mod security_key;
 pub mod software_key;
+pub mod usb_unavailable;
 
 pub use aws_error::{AwsError, ErrorKind};
 pub use clock::{Clock, FixedClock, SystemClock};

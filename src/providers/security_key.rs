@@ -68,6 +68,10 @@ pub enum KeyError {
     Unsupported(String),
     #[error("security key error: {0}")]
     Other(String),
+    #[error(
+        "this runbook was built without USB security key support (the `usb` cargo feature is off)"
+    )]
+    NotBuiltIn,
 }
 
 /// Security keys on this machine.

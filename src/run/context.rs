@@ -84,6 +84,7 @@ impl RunError {
                     KeyError::TouchTimeout => "run again and touch the key when it blinks",
                     KeyError::Unsupported(_) => "use a FIDO2 or U2F security key",
                     KeyError::Other(_) => "unplug the key, plug it in again, and run again",
+                    KeyError::NotBuiltIn => "install a runbook built with default features (`cargo install --locked --path .`, which needs the libudev-dev package), or try the guide with --sandbox, whose software key needs no USB",
                 }
                 .to_string(),
             ),
@@ -473,5 +474,25 @@ pub fn fault(point: &str) {
         unsafe {
             libc::kill(libc::getpid(), libc::SIGKILL);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_without_usb_says_how_to_get_one_with_it() {
+        let error = RunError::Key(KeyError::NotBuiltIn);
+        assert!(
+            error
+                .to_string()
+                .contains("without USB security key support"),
+            "{error}"
+        );
+        let next = error.next_step().expect("a next step");
+        assert!(next.contains("cargo install --locked --path ."), "{next}");
+        assert!(next.contains("libudev-dev"), "{next}");
+        assert!(next.contains("--sandbox"), "{next}");
     }
 }

@@ -7,7 +7,6 @@ use std::sync::atomic::Ordering;
 
 use crate::bind::check;
 use crate::providers::aws::{AwsOptions, AwsProvider};
-use crate::providers::hid_key::HidKeys;
 use crate::providers::prompt;
 use crate::providers::sandbox;
 use crate::providers::security_key::SecurityKeys;
@@ -163,7 +162,7 @@ pub fn run(request: RunRequest) -> RunResult {
     let keys: Box<dyn SecurityKeys> = if request.sandbox {
         Box::new(SoftwareKeys::new())
     } else {
-        Box::new(HidKeys::new())
+        usb_keys()
     };
     let clock = clock();
     let mut prompt = prompt();
@@ -320,4 +319,16 @@ fn install_interrupt_handler() {
             eprintln!("\nStopping after the current action… (Ctrl-C again to quit now)");
         }
     });
+}
+
+/// The USB security keys, or, in a build without the `usb` feature, a stand-in whose every
+/// call says how to get a build that has them.
+#[cfg(feature = "usb")]
+fn usb_keys() -> Box<dyn SecurityKeys> {
+    Box::new(crate::providers::hid_key::HidKeys::new())
+}
+
+#[cfg(not(feature = "usb"))]
+fn usb_keys() -> Box<dyn SecurityKeys> {
+    Box::new(crate::providers::usb_unavailable::UsbUnavailable)
 }

@@ -82,6 +82,12 @@ fn version_is_printed() {
     let output = Test::new().args(["--version"]).run();
     output.assert_code(0);
     assert!(output.stdout.starts_with("runbook "), "{}", output.stdout);
+    // The test build has the default features, USB keys among them.
+    assert!(
+        output.stdout.contains("\nUSB security keys: yes\n"),
+        "{}",
+        output.stdout
+    );
 }
 
 #[test]
