@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Regenerates the figures runbooks/aws-mfa.md shows (images2/step1.png, step3.png,
+# Regenerates the figures runbooks/aws-mfa.md shows (runbooks/images/step1.png, step3.png,
 # step7.png, step9.png): screenshots of this engine's own sandbox run of Part 1 of the
 # guide. They are never pictures of the AWS console, and the QR code in them comes from the
 # sandbox's local emulator, never from a real account.
 #
-#   scripts/figures.sh          # writes the four PNGs into images2/ (about 10 s once built)
+#   scripts/figures.sh          # writes the four PNGs into runbooks/images/ (about 10 s once built)
 #   scripts/figures.sh --keep   # also keeps the raw captures and HTML pages (prints where)
 #
 # How: tmux runs `runbook run runbooks/aws-mfa.md --sandbox --to set-up-the-authenticator-app`
@@ -446,7 +446,7 @@ for name in step1 step3 step7 step9; do
   browser --window-size="$size" --force-device-scale-factor=2 --screenshot="$work/$name.png" "$url" >/dev/null
   [ -s "$work/$name.png" ] || { echo "figures: chromium made no screenshot of $name.html; see $work/chromium.log" >&2; keep=true; exit 1; }
   # 32 colours are plenty for a terminal (and a tenth of the bytes).
-  pngquant --strip --speed 1 --force --output "images2/$name.png" 32 "$work/$name.png"
-  printf 'figures: images2/%s.png  %s CSS px, %s bytes\n' "$name" "${size/,/×}" "$(stat -c %s "images2/$name.png")" >&2
+  pngquant --strip --speed 1 --force --output "runbooks/images/$name.png" 32 "$work/$name.png"
+  printf 'figures: runbooks/images/%s.png  %s CSS px, %s bytes\n' "$name" "${size/,/×}" "$(stat -c %s "runbooks/images/$name.png")" >&2
 done
 echo "figures: done in $((SECONDS - started)) s" >&2

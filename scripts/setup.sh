@@ -2,17 +2,23 @@
 # Installs what building and testing runbook needs beyond the Rust toolchain.
 #   scripts/setup.sh sandbox   what the build and `runbook run --sandbox` need, nothing more
 #   scripts/setup.sh           (or `test`) all that and what the tests and benches use
+#   --packages                 only the Debian packages of that mode (scripts/sandbox.sh
+#                              installs the emulator while cargo builds)
 # As root it installs missing Debian packages itself; otherwise it says what to install.
 # It also puts the local AWS emulator (moto[server], the version in scripts/moto-version.txt)
 # into the project's virtualenv, .venv or $RUNBOOK_VENV, as `runbook run --sandbox` would.
 # Quiet when everything is present.
 set -euo pipefail
 
-mode="${1:-test}"
-case "$mode" in
-  sandbox | test) ;;
-  *) echo "usage: scripts/setup.sh [sandbox|test]" >&2; exit 2 ;;
-esac
+mode=test
+packages_only=false
+for arg in "$@"; do
+  case "$arg" in
+    sandbox | test) mode="$arg" ;;
+    --packages) packages_only=true ;;
+    *) echo "usage: scripts/setup.sh [sandbox|test] [--packages]" >&2; exit 2 ;;
+  esac
+done
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${RUNBOOK_VENV:-$root/.venv}"
@@ -21,10 +27,10 @@ moto_version="$(tr -d '[:space:]' <"$root/scripts/moto-version.txt")"
 # Debian packages. The build: pkg-config and libudev-dev (USB security keys, the `usb`
 # feature). The tests add oathtool (TOTP cross-check), tmux (terminal tests), chromium (the
 # real-browser test of `runbook render`, and scripts/figures.sh) and hyperfine
-# (benches/vs-awscli.sh).
+# (benches/vs-awscli.sh) and dpkg-dev (scripts/deb.sh: cargo-deb's dependency scan).
 packages=(pkg-config libudev-dev)
 if [ "$mode" = test ]; then
-  packages+=(oathtool tmux chromium hyperfine)
+  packages+=(oathtool tmux chromium hyperfine dpkg-dev)
 fi
 
 # The same test as src/providers/sandbox.rs: moto_server is there, and the marker names this version.
@@ -71,6 +77,8 @@ tools=(cargo)
 for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || { echo "setup: \`$tool\` is missing; install the Rust toolchain (rustup) with clippy and rustfmt" >&2; exit 2; }
 done
+
+$packages_only && exit 0
 
 # The local AWS emulator. The lock is the one src/providers/sandbox.rs takes, so the two never
 # install at the same time.

@@ -79,8 +79,8 @@ fn the_rendered_guide_in_a_real_browser() {
     assert_eq!(figures.len(), 4, "the guide's figures: {figures:?}");
     for (_, file) in &figures {
         assert!(
-            site.path().join("images2").join(file).is_file(),
-            "images2/{file} was not copied next to the page"
+            site.path().join("images").join(file).is_file(),
+            "images/{file} was not copied next to the page"
         );
     }
 
@@ -130,7 +130,7 @@ fn the_rendered_guide_in_a_real_browser() {
     // Every figure, with the guide's caption, and every image on the page, loaded.
     let images = shown["images"].as_array().unwrap();
     for (alt, file) in &figures {
-        let suffix = format!("images2/{file}");
+        let suffix = format!("images/{file}");
         assert!(
             images.iter().any(|img| {
                 img["src"]
@@ -336,7 +336,7 @@ fn headings(source: &str) -> Vec<String> {
     headings
 }
 
-/// The guide's figures: (caption, file name in images2/).
+/// The guide's figures: (caption, file name in runbooks/images/).
 fn figures(source: &str) -> Vec<(String, String)> {
     source
         .lines()
@@ -345,7 +345,7 @@ fn figures(source: &str) -> Vec<(String, String)> {
                 .strip_prefix("![")?
                 .strip_suffix(')')?
                 .rsplit_once("](")?;
-            let file = target.strip_prefix("../images2/")?;
+            let file = target.strip_prefix("images/")?;
             Some((normalize(alt), file.to_string()))
         })
         .collect()

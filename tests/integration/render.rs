@@ -32,7 +32,7 @@ fn figures(guide: &str) -> Vec<(String, PathBuf)> {
         .collect()
 }
 
-/// The real guide in a scratch copy of its folder layout (`runbooks/`, `images2/`), with
+/// The real guide in a scratch copy of its folder layout (`runbooks/`, `runbooks/images/`), with
 /// the repository's figures, or 1×1 stand-ins for any not there yet.
 fn guide_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
