@@ -121,3 +121,17 @@ if [ ! -x "$bench_venv/bin/aws" ] || [ "$(cat "$bench_venv/.awscli-version" 2>/d
   fi
   echo "$awscli_version" >"$bench_venv/.awscli-version"
 fi
+
+# mdBook (crates.io's `mdbook`, without its serve/watch/search features), for the test that
+# builds a book with `runbook mdbook` as its preprocessor (tests/integration/mdbook.rs).
+mdbook_version=0.5.4
+mdbook="$root/target/tools/bin/mdbook"
+if [ ! -x "$mdbook" ] || [ "$("$mdbook" --version 2>/dev/null | awk '{print $2}')" != "v$mdbook_version" ]; then
+  echo "setup: building mdBook $mdbook_version into target/tools (about 2 minutes, once)" >&2
+  if ! cargo install --locked --quiet --no-default-features mdbook --version "$mdbook_version" --root "$root/target/tools" \
+    >"$root/target/mdbook-install.log" 2>&1; then
+    tail -n 8 "$root/target/mdbook-install.log" | sed 's/^/  | /' >&2
+    echo "setup: installing mdBook failed; full output in target/mdbook-install.log. Check that the crate registry is reachable, then run again" >&2
+    exit 2
+  fi
+fi

@@ -50,6 +50,9 @@ Examples:
   runbook actions --format markdown           their full reference (docs/actions.md)
   runbook test runbooks/*.md                  run each guide on test backends, compare with its snapshots
   runbook render runbooks/*.md --out site     each guide as an HTML page, with its figures
+  runbook completions bash > ~/.local/share/bash-completion/completions/runbook
+  runbook man --dir ~/.local/share/man/man1   a man page per command
+  runbook mdbook                              (in book.toml) the guides inside an mdBook
 
 A runbook is a Markdown guide: the `#` heading is the title; every heading without
 sub-headings is a step; a heading with sub-headings is a part that groups steps. Fenced code
@@ -165,6 +168,19 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
         format: CatalogFormat,
     },
+    /// The mdBook preprocessor: guides in a book, with the cards `runbook render` draws.
+    ///
+    /// Register it in the book's book.toml; mdBook then runs it on every build. A chapter
+    /// with action blocks (or `<!-- runbook: … -->` directives) is checked like `runbook
+    /// render` checks a guide; its action blocks become cards (what it does, whether it
+    /// changes AWS, the equivalent AWS CLI command with a copy button) and its prose stays
+    /// Markdown for mdBook's theme. A chapter with errors fails the book build with
+    /// `runbook check`'s diagnostics. Other chapters pass through untouched.
+    #[command(after_help = MDBOOK_EXAMPLES)]
+    Mdbook {
+        #[command(subcommand)]
+        query: Option<MdbookQuery>,
+    },
     /// Print a shell completion script for runbook to stdout.
     ///
     /// Generated from this very command line, so it completes every command and option
@@ -188,6 +204,24 @@ enum Command {
         dir: Option<PathBuf>,
     },
 }
+
+#[derive(Debug, Subcommand)]
+enum MdbookQuery {
+    /// Exit 0 if the cards can be made for RENDERER (mdBook asks before each build):
+    /// `html` only; other renderers get the chapters as written.
+    Supports {
+        #[arg(value_name = "RENDERER")]
+        renderer: String,
+    },
+}
+
+const MDBOOK_EXAMPLES: &str = "\
+In book.toml:
+  [preprocessor.runbook]
+  command = \"runbook mdbook\"
+  # theme = \"runbook-theme\"   # optional: a folder with your own action.html, mdbook.css, copy.js
+Then put (or symlink) the guides and their images under the book's src/ folder, list them
+in SUMMARY.md, and run `mdbook build` as usual.";
 
 const COMPLETIONS_EXAMPLES: &str = "\
 Where to put the script:
@@ -458,6 +492,7 @@ fn run(command: Command) -> Exit {
             TestResult::Output(_) => Exit::Usage,
         },
         Command::Render(args) => render_files(args),
+        Command::Mdbook { query } => mdbook(query),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut definition(), "runbook", &mut script);
@@ -581,6 +616,77 @@ fn render_files(args: RenderArgs) -> Exit {
         }
     }
     exit
+}
+
+/// `runbook mdbook`: mdBook's preprocessor protocol on stdin and stdout.
+fn mdbook(query: Option<MdbookQuery>) -> Exit {
+    if let Some(MdbookQuery::Supports { renderer }) = query {
+        return if render::mdbook::supports(&renderer) {
+            Exit::Success
+        } else {
+            Exit::Failure
+        };
+    }
+    let mut stderr = anstream::stderr();
+    let (context, mut book) = match mdbook_preprocessor::parse_input(std::io::stdin().lock()) {
+        Ok(input) => input,
+        Err(error) => {
+            let _ = writeln!(
+                stderr,
+                "error: `runbook mdbook` reads what mdBook sends a preprocessor on stdin ({}); register it in book.toml (see `runbook mdbook --help`) and run `mdbook build`",
+                escape(&format!("{error:#}"))
+            );
+            return Exit::Usage;
+        }
+    };
+    let theme_dir = match context.config.get::<PathBuf>("preprocessor.runbook.theme") {
+        Ok(dir) => dir.map(|dir| context.root.join(dir)),
+        Err(error) => {
+            let _ = writeln!(
+                stderr,
+                "error: book.toml: [preprocessor.runbook] theme: {}",
+                escape(&format!("{error:#}"))
+            );
+            return Exit::Usage;
+        }
+    };
+    let theme = match render::Theme::load(theme_dir.as_deref()) {
+        Ok(theme) => theme,
+        Err(error) => {
+            let _ = writeln!(stderr, "error: {}", escape(&error.to_string()));
+            return Exit::Usage;
+        }
+    };
+    let src = context.root.join(&context.config.book.src);
+    let done = match render::mdbook::preprocess(&mut book, &src, &theme) {
+        Ok(done) => done,
+        Err(error) => {
+            let _ = writeln!(stderr, "error: {}", escape(&error.to_string()));
+            return Exit::Usage;
+        }
+    };
+    for checked in &done.checked {
+        report(checked);
+    }
+    if done.errors() > 0 {
+        let _ = writeln!(
+            stderr,
+            "error: {} guide chapter{} of the book {} errors (above); fix them (`runbook check FILE` shows the same), then build again",
+            done.checked.iter().filter(|c| c.errors() > 0).count(),
+            plural(done.checked.iter().filter(|c| c.errors() > 0).count()),
+            if done.checked.iter().filter(|c| c.errors() > 0).count() == 1 {
+                "has"
+            } else {
+                "have"
+            },
+        );
+        return Exit::Failure;
+    }
+    let mut stdout = std::io::stdout().lock();
+    match serde_json::to_writer(&mut stdout, &book).map(|()| stdout.flush()) {
+        Ok(Ok(())) => Exit::Success,
+        _ => Exit::Usage,
+    }
 }
 
 /// Diagnostics go to stderr, styled when it is a terminal.

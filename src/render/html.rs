@@ -196,7 +196,23 @@ pub fn page(rendering: &Rendering<'_>) -> Result<String, RenderError> {
         .map_err(|error| template_error(rendering, "page.html", error))
 }
 
-fn template_error(rendering: &Rendering<'_>, name: &str, error: minijinja::Error) -> RenderError {
+/// One action block as its card (`action.html`), on its own.
+pub fn action_card(rendering: &Rendering<'_>, action: &BoundAction) -> Result<String, RenderError> {
+    let model = action_model(action, 3, &rendering.used);
+    rendering
+        .theme
+        .render(
+            "action.html",
+            minijinja::context! { action => Value::from(Serde(&model)) },
+        )
+        .map_err(|error| template_error(rendering, "action.html", error))
+}
+
+pub(crate) fn template_error(
+    rendering: &Rendering<'_>,
+    name: &str,
+    error: minijinja::Error,
+) -> RenderError {
     let mut message = format!("{error:#}");
     if let Some(name) = error.name() {
         message = format!("{message} (in {name})");

@@ -10,14 +10,28 @@ use crate::render::images;
 use crate::render::words;
 
 pub fn page(rendering: &Rendering<'_>) -> String {
+    page_with(rendering, true, readable_action)
+}
+
+/// The file as written, with each action block replaced by `action`'s text for it, prose
+/// `{{ … }}` tags by placeholders, and (with `rewrite_images`) image paths by where the
+/// figures are copied.
+pub fn page_with(
+    rendering: &Rendering<'_>,
+    rewrite_images: bool,
+    mut action: impl FnMut(&BoundAction) -> String,
+) -> String {
     let source = rendering.source;
     let text = source.text();
     let mut edits: Vec<(Span, String)> = rendering
         .runbook
         .actions()
-        .map(|(_, action)| (action.span, readable_action(action)))
+        .map(|(_, bound)| (bound.span, action(bound)))
         .collect();
     for image in images::all_images(rendering.document) {
+        if !rewrite_images {
+            break;
+        }
         let Some(target) = rendering.images.get(&image.url) else {
             continue;
         };

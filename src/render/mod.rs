@@ -14,6 +14,7 @@ pub mod html;
 pub mod images;
 pub mod items;
 pub mod markdown;
+pub mod mdbook;
 pub mod prose;
 pub mod references;
 pub mod theme;
@@ -41,13 +42,16 @@ pub use theme::{Theme, ThemeError};
 pub enum Format {
     Html,
     Markdown,
+    /// A chapter for mdBook (`runbook mdbook`): the Markdown as written, with each action
+    /// block replaced by its HTML card.
+    MdBook,
 }
 
 impl Format {
     pub fn extension(self) -> &'static str {
         match self {
             Format::Html => "html",
-            Format::Markdown => "md",
+            Format::Markdown | Format::MdBook => "md",
         }
     }
 }
@@ -146,7 +150,15 @@ impl Rendering<'_> {
 /// figure is an error (the page would show a broken image), and so is an image path that
 /// names no file or collides with another figure's place next to the page.
 pub fn check_file(path: &Path) -> Checked {
-    let mut checked = check::check_file(path);
+    figures_checked(check::check_file(path))
+}
+
+/// [`check_file`] for a runbook's text already in memory (an mdBook chapter).
+pub fn check_source(source: Source) -> Checked {
+    figures_checked(check::check_source(source))
+}
+
+fn figures_checked(mut checked: Checked) -> Checked {
     let Some(source) = &checked.source else {
         return checked;
     };
@@ -228,6 +240,7 @@ pub fn render(checked: &Checked, options: &Options, theme: &Theme) -> Result<Pag
     let text = match options.format {
         Format::Html => html::page(&rendering)?,
         Format::Markdown => markdown::page(&rendering),
+        Format::MdBook => mdbook::chapter(&rendering)?,
     };
     let stem = source
         .path()

@@ -15,6 +15,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("action.html", include_str!("../../templates/action.html")),
     ("style.css", include_str!("../../templates/style.css")),
     ("copy.js", include_str!("../../templates/copy.js")),
+    ("mdbook.css", include_str!("../../templates/mdbook.css")),
 ];
 
 /// A theme that could not be loaded.

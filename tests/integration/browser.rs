@@ -474,3 +474,114 @@ fn collect_cli(value: &Value, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// What a chapter built by mdBook shows of the cards: how many, whether the cards' style
+/// sheet applies (the coloured left border), whether the copy script ran (the buttons are
+/// shown only by it), and the figures.
+const READ_CARDS: &str = r#"(async () => {
+    for (const img of document.images) img.loading = "eager";
+    await Promise.all([...document.images].map(img => img.complete ? null :
+        new Promise(done => { img.addEventListener("load", done); img.addEventListener("error", done); })));
+    const cards = [...document.querySelectorAll(".runbook-card .action")];
+    return JSON.stringify({
+        cards: cards.length,
+        visible: cards.filter(card => card.offsetHeight > 0).length,
+        styled: cards.filter(card => getComputedStyle(card).borderLeftWidth === "4px").length,
+        buttons: [...document.querySelectorAll(".runbook-card button[data-copy]")].filter(b => !b.hidden).length,
+        clis: [...document.querySelectorAll(".runbook-card .cli code")].map(c => c.textContent),
+        images: [...document.images].map(img => ({ src: img.getAttribute("src"), naturalWidth: img.naturalWidth })),
+        text: document.body.innerText,
+        resources: [location.href, ...performance.getEntriesByType("resource").map(e => e.name)],
+    });
+})()"#;
+
+#[test]
+fn the_guide_in_an_mdbook_in_a_real_browser() {
+    let book = crate::mdbook::book(None);
+    let output = crate::mdbook::build(book.path());
+    assert!(
+        output.status.success(),
+        "mdbook build failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let page = book.path().join("book/runbooks/aws-mfa.html");
+    let browser = launch();
+    let tab = browser.new_tab().expect("open a tab");
+    let problems = listen_for_problems(&tab);
+    let url = format!("file://{}", page.display());
+    tab.navigate_to(&url)
+        .and_then(|tab| tab.wait_until_navigated())
+        .unwrap_or_else(|error| panic!("load {url}: {error}"));
+    let result = tab
+        .evaluate(READ_CARDS, true)
+        .unwrap_or_else(|error| panic!("read the page: {error}"));
+    let shown: Value =
+        serde_json::from_str(result.value.as_ref().and_then(Value::as_str).unwrap()).unwrap();
+
+    let source = std::fs::read_to_string(root().join("runbooks/aws-mfa.md")).unwrap();
+    let blocks = source
+        .lines()
+        .filter(|line| {
+            line.strip_prefix("```")
+                .and_then(|info| info.split_whitespace().next())
+                .is_some_and(|name| name.contains('.'))
+        })
+        .count();
+    assert_eq!(shown["cards"], blocks, "one card per action block");
+    assert_eq!(shown["visible"], blocks, "every card is shown");
+    assert_eq!(shown["styled"], blocks, "the cards' style sheet applies");
+    let clis: Vec<&str> = shown["clis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        clis.iter()
+            .any(|cli| cli.starts_with("aws iam enable-mfa-device")),
+        "{clis:?}"
+    );
+    assert_eq!(
+        shown["buttons"],
+        clis.len(),
+        "the copy script shows a button for each AWS CLI command"
+    );
+    let text = normalize(shown["text"].as_str().unwrap());
+    assert!(text.contains("Securing your Amazon Web Services (AWS) account is critical."));
+    let figures = figures(&source);
+    for (_, file) in &figures {
+        let suffix = format!("images/{file}");
+        assert!(
+            shown["images"].as_array().unwrap().iter().any(|img| {
+                img["src"]
+                    .as_str()
+                    .is_some_and(|src| src.ends_with(&suffix))
+                    && img["naturalWidth"].as_u64().unwrap_or(0) > 0
+            }),
+            "figure {file} not loaded: {}",
+            shown["images"]
+        );
+    }
+    let base = format!("file://{}/", book.path().join("book").display());
+    for resource in shown["resources"].as_array().unwrap() {
+        let resource = resource.as_str().unwrap();
+        assert!(
+            resource.starts_with(&base) || resource.starts_with("data:"),
+            "the page loaded {resource}, which is not a file of the built book"
+        );
+    }
+    let height = tab
+        .evaluate("document.documentElement.scrollHeight", false)
+        .ok()
+        .and_then(|r| r.value)
+        .and_then(|v| v.as_u64())
+        .unwrap_or(u64::from(HEIGHT)) as u32;
+    let shot = screenshot(&tab, height.min(16_000), "aws-mfa-mdbook.png");
+    eprintln!("the guide in an mdBook, in Chromium: {}", shot.display());
+    let problems = problems.lock().unwrap();
+    assert!(
+        problems.is_empty(),
+        "the browser reported errors:\n{}",
+        problems.join("\n")
+    );
+}

@@ -20,6 +20,7 @@ mod interrupt;
 mod journal;
 mod layers;
 mod lockout;
+mod mdbook;
 mod moto;
 mod network;
 mod plan;
