@@ -471,3 +471,61 @@ fn cli_files_exit_codes_and_invalid_versions() {
     one.assert_code(2);
     assert!(one.stderr.contains("give two files"), "{}", one.stderr);
 }
+
+/// The CI recipe, `scripts/ci-guides.sh BASE`, in a real repository with a branch that
+/// edits the guide: prose only (passes, "no automation change"), then a default (the
+/// plan snapshot differs, so the tests fail, and the report shows the change).
+#[test]
+fn the_ci_recipe_checks_tests_and_reports_changed_guides() {
+    let test = Test::new()
+        .file("runbooks/aws-mfa.md", guide())
+        .file("other.md", "not a guide\n");
+    let dir = test.path().to_path_buf();
+    for extension in ["test.toml", "transcript", "plan.json"] {
+        let name = format!("runbooks/aws-mfa.{extension}");
+        std::fs::copy(root().join(&name), dir.join(&name)).unwrap();
+    }
+    git(&dir, &["init", "-q", "-b", "main"]);
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-q", "-m", "base"]);
+    git(&dir, &["checkout", "-q", "-b", "change"]);
+    let recipe = |expected: i32| {
+        let status = Command::new(root().join("scripts/ci-guides.sh"))
+            .arg("main")
+            .current_dir(&dir)
+            .env("RUNBOOK", crate::harness::BIN)
+            .env("RUNBOOK_VENV", root().join(".venv"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(
+            status.status.code(),
+            Some(expected),
+            "{}\n{}",
+            String::from_utf8_lossy(&status.stdout),
+            String::from_utf8_lossy(&status.stderr)
+        );
+        std::fs::read_to_string(dir.join("runbook-diff.md")).unwrap()
+    };
+    assert!(recipe(0).contains("No guide changed."));
+
+    // Same lines, other words: the plan (with its line numbers) is unchanged.
+    let prose = edit(&guide(), &[("is critical.", "matters a lot.")]);
+    std::fs::write(dir.join("runbooks/aws-mfa.md"), &prose).unwrap();
+    git(&dir, &["commit", "-q", "-am", "prose"]);
+    let report = recipe(0);
+    assert!(
+        report.starts_with("## Runbook changes\n\n### `runbooks/aws-mfa.md`"),
+        "{report}"
+    );
+    assert!(report.contains("No automation change"), "{report}");
+
+    let default = edit(&prose, &[("-DuoMobile\"", "-Phone\"")]);
+    std::fs::write(dir.join("runbooks/aws-mfa.md"), default).unwrap();
+    git(&dir, &["commit", "-q", "-am", "default"]);
+    let report = recipe(1);
+    assert!(
+        report.contains("`\"{{ me.user_name }}-DuoMobile\"` → `\"{{ me.user_name }}-Phone\"`"),
+        "{report}"
+    );
+}
