@@ -274,9 +274,11 @@ struct DiffArgs {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum DiffFormat {
+    /// For a terminal.
     Text,
     /// GitHub-flavoured Markdown, for a pull-request comment.
     Markdown,
+    /// For tools (`diff_version` 1, in the README).
     Json,
 }
 

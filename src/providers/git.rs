@@ -8,6 +8,8 @@ use std::process::{Command, Output};
 pub enum GitError {
     #[error("cannot run git: {0}")]
     Spawn(std::io::Error),
+    #[error("{} is not in a git repository, so there is no `{rev}` to compare with", dir.display())]
+    NotARepository { rev: String, dir: PathBuf },
     #[error("`{rev}` is not a revision git knows in {}: {message}", dir.display())]
     BadRevision {
         rev: String,
@@ -23,6 +25,9 @@ impl GitError {
     pub fn help(&self) -> &'static str {
         match self {
             GitError::Spawn(_) => "install git, or compare two files: `runbook diff OLD NEW`",
+            GitError::NotARepository { .. } => {
+                "give a file inside a git work tree, or compare two files: `runbook diff OLD NEW`"
+            }
             GitError::BadRevision { .. } => {
                 "give a commit, branch or tag of the file's repository, e.g. `--git HEAD` or `--git origin/main` (in CI, fetch it first)"
             }
@@ -73,6 +78,12 @@ pub fn show(rev: &str, file: &Path) -> Result<Option<Vec<u8>>, GitError> {
     let verified = git(dir, &["rev-parse", "--verify", "--quiet", &commit])?;
     if !verified.status.success() {
         let why = message(&verified);
+        if why.contains("not a git repository") {
+            return Err(GitError::NotARepository {
+                rev: rev.to_string(),
+                dir: dir.to_path_buf(),
+            });
+        }
         return Err(bad(if verified.stderr.is_empty() {
             "no such commit".into()
         } else {

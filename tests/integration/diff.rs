@@ -421,6 +421,21 @@ fn git_revision_of_the_same_file() {
         bad.stderr
     );
     assert!(bad.stderr.contains("help: "), "{}", bad.stderr);
+
+    let outside = Test::new()
+        .file("a.md", guide())
+        .args(["diff", "--git", "HEAD", "a.md"])
+        .env(
+            "GIT_CEILING_DIRECTORIES",
+            std::env::temp_dir().display().to_string(),
+        )
+        .run();
+    outside.assert_code(2);
+    assert!(
+        outside.stderr.contains("is not in a git repository"),
+        "{}",
+        outside.stderr
+    );
 }
 
 #[test]
