@@ -1,6 +1,6 @@
 //! Matching two plans' steps and actions, and what changed between each matched pair.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -290,21 +290,20 @@ fn match_steps(old: &Plan, new: &Plan) -> (Vec<Option<usize>>, Vec<Option<usize>
     // Renames, 2: the only unmatched step on both sides of a gap between matched
     // neighbours, alike in kind and actions. A gap is named by the new index of the
     // matched step before it.
-    let gap_of_old = |o: usize, forward: &[Option<usize>]| {
-        (0..o).rev().find_map(|p| forward[p]).map(|n| n as isize)
-    };
-    let gap_of_new = |n: usize, back: &[Option<usize>]| {
-        (0..n)
-            .rev()
-            .find(|&p| back[p].is_some())
-            .map(|p| p as isize)
-    };
-    let mut gaps: HashMap<Option<isize>, (Vec<usize>, Vec<usize>)> = HashMap::new();
-    for o in (0..old.steps.len()).filter(|&o| forward[o].is_none()) {
-        gaps.entry(gap_of_old(o, &forward)).or_default().0.push(o);
+    let mut gaps: HashMap<Option<usize>, (Vec<usize>, Vec<usize>)> = HashMap::new();
+    let mut gap = None;
+    for (o, matched) in forward.iter().enumerate() {
+        match matched {
+            Some(n) => gap = Some(*n),
+            None => gaps.entry(gap).or_default().0.push(o),
+        }
     }
-    for n in (0..new.steps.len()).filter(|&n| back[n].is_none()) {
-        gaps.entry(gap_of_new(n, &back)).or_default().1.push(n);
+    gap = None;
+    for (n, matched) in back.iter().enumerate() {
+        match matched {
+            Some(_) => gap = Some(n),
+            None => gaps.entry(gap).or_default().1.push(n),
+        }
     }
     for (olds, news) in gaps.values() {
         if let ([o], [n]) = (olds.as_slice(), news.as_slice()) {
@@ -348,17 +347,17 @@ fn match_all(old: &Plan, new: &Plan) -> Matching {
     // Within matched steps, the rest by action name, in order.
     for (o, n) in steps.iter().enumerate() {
         let Some(n) = *n else { continue };
+        let mut free: HashMap<&str, VecDeque<usize>> = HashMap::new();
+        for (j, action) in new.steps[n].actions.iter().enumerate() {
+            if !actions_back.contains_key(&(n, j)) {
+                free.entry(action.action).or_default().push_back(j);
+            }
+        }
         for (i, action) in old.steps[o].actions.iter().enumerate() {
             if actions.contains_key(&(o, i)) {
                 continue;
             }
-            let found = new.steps[n]
-                .actions
-                .iter()
-                .enumerate()
-                .find(|(j, a)| a.action == action.action && !actions_back.contains_key(&(n, *j)))
-                .map(|(j, _)| j);
-            if let Some(j) = found {
+            if let Some(j) = free.get_mut(action.action).and_then(VecDeque::pop_front) {
                 actions.insert((o, i), (n, j));
                 actions_back.insert((n, j), (o, i));
             }
@@ -372,22 +371,26 @@ fn match_all(old: &Plan, new: &Plan) -> Matching {
     }
 }
 
-/// The positions in `sequence` (new indices in old order) that are not part of its
-/// longest increasing run: the ones that moved.
+/// The values in `sequence` (distinct new indices, in old order) that are not part of
+/// its longest increasing run: the ones that moved. O(n log n) (patience sorting), so a
+/// huge guide costs no more than its size.
 fn moved(sequence: &[usize]) -> BTreeSet<usize> {
-    let n = sequence.len();
-    let mut length = vec![1usize; n];
-    let mut previous = vec![None; n];
-    for i in 0..n {
-        for j in 0..i {
-            if sequence[j] < sequence[i] && length[j] + 1 > length[i] {
-                length[i] = length[j] + 1;
-                previous[i] = Some(j);
-            }
+    // tails[k]: the index in `sequence` of the smallest last value of a run of length k+1.
+    let mut tails: Vec<usize> = Vec::new();
+    let mut previous = vec![None; sequence.len()];
+    for (i, &value) in sequence.iter().enumerate() {
+        let k = tails.partition_point(|&t| sequence[t] < value);
+        if k > 0 {
+            previous[i] = Some(tails[k - 1]);
+        }
+        if k == tails.len() {
+            tails.push(i);
+        } else {
+            tails[k] = i;
         }
     }
     let mut kept = BTreeSet::new();
-    let mut at = (0..n).max_by_key(|&i| (length[i], std::cmp::Reverse(i)));
+    let mut at = tails.last().copied();
     while let Some(i) = at {
         kept.insert(sequence[i]);
         at = previous[i];
@@ -663,7 +666,15 @@ pub fn compare(old: &Plan, new: &Plan) -> PlanDiff {
                             why: format!("now `{}`, was `{}`", action.action, was.action),
                         });
                     }
-                    if let Some(guard) = root_guard(conditions(was_step, was))
+                    if action.mutating && !was.mutating && !excluded_now {
+                        attention.push(Attention {
+                            kind: AttentionKind::RunsAsRoot,
+                            step: step.id.clone(),
+                            action: action.id.clone(),
+                            action_name: action.action,
+                            why: "it now changes AWS, with no `not me.is_root` condition".into(),
+                        });
+                    } else if let Some(guard) = root_guard(conditions(was_step, was))
                         && !excluded_now
                     {
                         attention.push(Attention {
@@ -717,12 +728,20 @@ pub fn compare(old: &Plan, new: &Plan) -> PlanDiff {
     // followed it, after any steps added there.
     let mut steps = Vec::new();
     let mut removed_before: HashMap<Option<usize>, Vec<StepDiff>> = HashMap::new();
+    let mut next_matched = vec![None; old.steps.len()];
+    let mut next = None;
+    for o in (0..old.steps.len()).rev() {
+        next_matched[o] = next;
+        if let Some(n) = matching.steps[o] {
+            next = Some(n);
+        }
+    }
     for (o, step) in old.steps.iter().enumerate() {
         if matching.steps[o].is_some() {
             continue;
         }
         summary.steps_removed += 1;
-        let anchor = (o + 1..old.steps.len()).find_map(|p| matching.steps[p]);
+        let anchor = next_matched[o];
         let mut diff = step_diff(Status::Removed, step);
         for (i, action) in step.actions.iter().enumerate() {
             if !matching.actions.contains_key(&(o, i)) {

@@ -179,6 +179,36 @@ fn serde_plain<T: serde::Serialize>(value: &T) -> &'static str {
 }
 
 #[test]
+fn an_action_that_becomes_mutating_is_flagged() {
+    let new = edit(
+        &guide(),
+        &[(
+            "```iam.list-mfa-devices id=before_key\nuser = \"{{ me.user_name }}\"\n```",
+            "```iam.deactivate-mfa-device id=before_key\nuser = \"{{ me.user_name }}\"\nserial_number = \"arn:aws:iam::123456789012:mfa/old-phone\"\n```",
+        )],
+    );
+    let report = snapshot("now-mutating", &new);
+    let diff = report.guides[0].diff.as_ref().unwrap();
+    let kinds: Vec<&str> = diff
+        .attention
+        .iter()
+        .map(|a| serde_plain(&a.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        ["changes-aws", "runs-as-root"],
+        "{:#?}",
+        diff.attention
+    );
+    assert_eq!(
+        diff.attention[0].why,
+        "now `iam.deactivate-mfa-device`, was `iam.list-mfa-devices`"
+    );
+    let action = &diff.steps[0].actions[0];
+    assert_eq!(action.old_action, Some("iam.list-mfa-devices"));
+}
+
+#[test]
 fn remove_an_expectation() {
     let new = edit(
         &guide(),
@@ -542,5 +572,31 @@ fn the_ci_recipe_checks_tests_and_reports_changed_guides() {
     assert!(
         report.contains("`\"{{ me.user_name }}-DuoMobile\"` → `\"{{ me.user_name }}-Phone\"`"),
         "{report}"
+    );
+}
+
+/// A guide's text cannot add markup to the pull-request comment: links, images, HTML and
+/// headings are escaped, and backticks in values cannot close their code span.
+#[test]
+fn markdown_escapes_what_the_guide_says() {
+    let old = "# Guide\n\n## Who\n\n```sts.get-caller-identity id=me\n```\n";
+    // Headings are plain text (the parser drops links and HTML), but escaped markup in
+    // them is their text: it must stay text in the comment.
+    let new = "# Guide \\[click\\](https://evil.example) &lt;img src=x onerror=alert(1)&gt;\n\n## Who \\!\\[i\\](https://evil.example/i.png)\n\n```sts.get-caller-identity id=me\n```\n\n## List\n\n```input.text id=name\nprompt = \"a ``` fence and a ` tick\"\n```\n";
+    let old = check_source(Source::new("g.md", old));
+    let new = check_source(Source::new("g.md", new));
+    assert_eq!(new.errors(), 0, "{}", new.render_diagnostics(false));
+    let report = Report::new(vec![diff::guide("g.md", Some(&old), &new)]);
+    let markdown = diff::markdown::render(&report);
+    for raw in [" [click]", " <img", " ![i]", "\n## Who"] {
+        assert!(!markdown.contains(raw), "`{raw}` in:\n{markdown}");
+    }
+    for escaped in [r" \[click\](", r" \<img", r" \!\[i\](", r"alert(1)\>"] {
+        assert!(markdown.contains(escaped), "no `{escaped}` in:\n{markdown}");
+    }
+    // The prompt is in a code span fenced with more backticks than it holds.
+    assert!(
+        markdown.contains("```` \"a ``` fence and a ` tick\" ````"),
+        "{markdown}"
     );
 }
