@@ -212,11 +212,11 @@ pub struct ActionDiff {
 }
 
 impl ActionDiff {
-    fn is_empty(&self) -> bool {
+    /// Nothing changed but, perhaps, its place.
+    fn same_content(&self) -> bool {
         self.change == Status::Changed
             && self.old_id.is_none()
             && self.old_action.is_none()
-            && self.moved.is_none()
             && self.params.is_empty()
             && self.when.is_none()
             && self.expect_added.is_empty()
@@ -226,6 +226,10 @@ impl ActionDiff {
             && self.for_each.is_none()
             && self.confirm.is_none()
             && self.aws_cli.is_none()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.same_content() && self.moved.is_none()
     }
 }
 
@@ -623,25 +627,26 @@ pub fn compare(old: &Plan, new: &Plan) -> PlanDiff {
         let reordered = moved(&stayed);
         for (j, action) in step.actions.iter().enumerate() {
             let excluded_now = excludes_root(conditions(step, action));
+            let mut flag = |kind, why: String| {
+                attention.push(Attention {
+                    kind,
+                    step: step.id.clone(),
+                    action: action.id.clone(),
+                    action_name: action.action,
+                    why,
+                })
+            };
             let action_diff = match matching.actions_back.get(&(n, j)) {
                 None => {
                     summary.actions_added += 1;
                     if action.mutating {
-                        attention.push(Attention {
-                            kind: AttentionKind::ChangesAws,
-                            step: step.id.clone(),
-                            action: action.id.clone(),
-                            action_name: action.action,
-                            why: "a new action".into(),
-                        });
+                        flag(AttentionKind::ChangesAws, "a new action".into());
                         if !excluded_now {
-                            attention.push(Attention {
-                                kind: AttentionKind::RunsAsRoot,
-                                step: step.id.clone(),
-                                action: action.id.clone(),
-                                action_name: action.action,
-                                why: "a new action that changes AWS, with no `not me.is_root` condition".into(),
-                            });
+                            flag(
+                                AttentionKind::RunsAsRoot,
+                                "a new action that changes AWS, with no `not me.is_root` condition"
+                                    .into(),
+                            );
                         }
                     }
                     added_action(action)
@@ -657,33 +662,19 @@ pub fn compare(old: &Plan, new: &Plan) -> PlanDiff {
                     if moved.is_some() {
                         summary.actions_moved += 1;
                     }
-                    if action.mutating && !was.mutating {
-                        attention.push(Attention {
-                            kind: AttentionKind::ChangesAws,
-                            step: step.id.clone(),
-                            action: action.id.clone(),
-                            action_name: action.action,
-                            why: format!("now `{}`, was `{}`", action.action, was.action),
-                        });
+                    let newly_mutating = action.mutating && !was.mutating;
+                    if newly_mutating {
+                        let why = format!("now `{}`, was `{}`", action.action, was.action);
+                        flag(AttentionKind::ChangesAws, why);
                     }
-                    if action.mutating && !was.mutating && !excluded_now {
-                        attention.push(Attention {
-                            kind: AttentionKind::RunsAsRoot,
-                            step: step.id.clone(),
-                            action: action.id.clone(),
-                            action_name: action.action,
-                            why: "it now changes AWS, with no `not me.is_root` condition".into(),
-                        });
+                    if newly_mutating && !excluded_now {
+                        let why = "it now changes AWS, with no `not me.is_root` condition";
+                        flag(AttentionKind::RunsAsRoot, why.into());
                     } else if let Some(guard) = root_guard(conditions(was_step, was))
                         && !excluded_now
                     {
-                        attention.push(Attention {
-                            kind: AttentionKind::RunsAsRoot,
-                            step: step.id.clone(),
-                            action: action.id.clone(),
-                            action_name: action.action,
-                            why: format!("it no longer runs only when `{guard}`"),
-                        });
+                        let why = format!("it no longer runs only when `{guard}`");
+                        flag(AttentionKind::RunsAsRoot, why);
                     }
                     changed_action(was, action, moved)
                 }
@@ -692,9 +683,7 @@ pub fn compare(old: &Plan, new: &Plan) -> PlanDiff {
                 continue;
             }
             if action_diff.change == Status::Changed {
-                let mut content = action_diff.clone();
-                content.moved = None;
-                if !content.is_empty() {
+                if !action_diff.same_content() {
                     summary.actions_changed += 1;
                 }
                 summary.parameters_changed += action_diff.params.len();
@@ -703,7 +692,7 @@ pub fn compare(old: &Plan, new: &Plan) -> PlanDiff {
             summary.expectations_removed += action_diff.expect_removed.len();
             diff.actions.push(action_diff);
         }
-        // Actions of the old step that are gone, where they were among the others.
+        // Actions of the old step that are gone, after the others.
         if let Some((o, was)) = old_step {
             for (i, action) in was.actions.iter().enumerate() {
                 if !matching.actions.contains_key(&(o, i)) {
