@@ -809,6 +809,53 @@ mod tests {
     }
 
     #[test]
+    fn loops_confirmations_findings_and_parts_are_compared() {
+        let old = "# T\n\n## Who\n\n```sts.get-caller-identity id=me\n```\n\n## Devices\n\n```iam.list-mfa-devices id=devices\nuser = \"{{ me.user_name }}\"\nexpect = [{ check = \"count >= 1\", finding = \"none\" }]\n```\n\n```iam.deactivate-mfa-device id=off\nfor_each = \"devices.devices\"\nuser = \"{{ me.user_name }}\"\nserial_number = \"{{ item.serial_number }}\"\n```\n";
+        let new = old
+            .replace("## Devices", "## Part\n\n### Devices")
+            .replace(
+                "```iam.list-mfa-devices id=devices",
+                "```iam.list-mfa-devices id=devices confirm",
+            )
+            .replace("finding = \"none\"", "finding = \"no device\"")
+            .replace(
+                "for_each = \"devices.devices\"\n",
+                "for_each = \"devices.devices\"\nas = \"device\"\n",
+            )
+            .replace("{{ item.serial_number }}", "{{ device.serial_number }}");
+        let diff = compare(&plan(old), &plan(&new));
+        let step = &diff.steps[0];
+        assert_eq!(step.id, "devices", "{diff:#?}");
+        assert_eq!(
+            step.part_change,
+            Some(Change {
+                old: None,
+                new: Some("Part".into())
+            })
+        );
+        let (list, off) = (&step.actions[0], &step.actions[1]);
+        assert_eq!(
+            list.confirm,
+            Some(Change {
+                old: false,
+                new: true
+            })
+        );
+        assert_eq!(list.findings_added, ["count >= 1 (finding: no device)"]);
+        assert_eq!(list.findings_removed, ["count >= 1 (finding: none)"]);
+        assert_eq!(
+            off.for_each,
+            Some(Change {
+                old: Some("item in devices.devices".into()),
+                new: Some("device in devices.devices".into())
+            })
+        );
+        assert_eq!(off.params.len(), 1, "{off:#?}");
+        assert_eq!(diff.summary.steps_changed, 1);
+        assert!(diff.attention.is_empty(), "{:#?}", diff.attention);
+    }
+
+    #[test]
     fn the_same_plan_has_no_change() {
         let diff = compare(&plan(GUIDE), &plan(GUIDE));
         assert!(!diff.changed());
