@@ -87,6 +87,7 @@ pub struct Summary {
     pub actions_moved: usize,
     pub actions_changed: usize,
     pub parameters_changed: usize,
+    /// `expect` entries, findings included.
     pub expectations_added: usize,
     pub expectations_removed: usize,
 }
@@ -688,8 +689,11 @@ pub fn compare(old: &Plan, new: &Plan) -> PlanDiff {
                 }
                 summary.parameters_changed += action_diff.params.len();
             }
-            summary.expectations_added += action_diff.expect_added.len();
-            summary.expectations_removed += action_diff.expect_removed.len();
+            // Findings are written in `expect` too: they count as expectations.
+            summary.expectations_added +=
+                action_diff.expect_added.len() + action_diff.findings_added.len();
+            summary.expectations_removed +=
+                action_diff.expect_removed.len() + action_diff.findings_removed.len();
             diff.actions.push(action_diff);
         }
         // Actions of the old step that are gone, after the others.
@@ -697,7 +701,7 @@ pub fn compare(old: &Plan, new: &Plan) -> PlanDiff {
             for (i, action) in was.actions.iter().enumerate() {
                 if !matching.actions.contains_key(&(o, i)) {
                     summary.actions_removed += 1;
-                    summary.expectations_removed += action.expect.len();
+                    summary.expectations_removed += action.expect.len() + action.findings.len();
                     diff.actions.push(removed_action(action));
                 }
             }
@@ -735,7 +739,7 @@ pub fn compare(old: &Plan, new: &Plan) -> PlanDiff {
         for (i, action) in step.actions.iter().enumerate() {
             if !matching.actions.contains_key(&(o, i)) {
                 summary.actions_removed += 1;
-                summary.expectations_removed += action.expect.len();
+                summary.expectations_removed += action.expect.len() + action.findings.len();
                 diff.actions.push(removed_action(action));
             }
         }
