@@ -5,8 +5,8 @@
 #
 # For every guide under runbooks/ that the change adds or modifies (its .md, or its
 # .test.toml / snapshots) compared with the merge base of BASE and HEAD, it runs
-# `runbook check`, `runbook test` (with CI=true: snapshots are read-only) and
-# `runbook diff --git <merge base> --format markdown`, whose report it writes to
+# `runbook check`, `runbook test` (with CI=true: snapshots are read-only) and, with the
+# guides it removes, `runbook diff --git <merge base> --format markdown`, whose report it writes to
 # $RUNBOOK_DIFF_OUT (default runbook-diff.md) for the CI to post as a comment.
 # Exits 1 if a guide does not check or its tests fail (the report is written anyway),
 # 2 on a usage or git error. $RUNBOOK names the runbook binary (default: runbook on PATH).
@@ -37,35 +37,25 @@ while IFS= read -r -d '' path; do
     fi
 done < <(git diff -z --name-only --no-renames "$merge_base" HEAD -- runbooks/)
 
-status=0
-{
-    echo "## Runbook changes"
-    echo
-    if [[ ${#guides[@]} -eq 0 && ${#removed[@]} -eq 0 ]]; then
-        echo "No guide changed."
-    fi
-    for path in "${removed[@]}"; do
-        echo "- removed guide \`$path\`"
-    done
-} > "$out"
-if [[ ${#guides[@]} -eq 0 ]]; then
+if [[ ${#guides[@]} -eq 0 && ${#removed[@]} -eq 0 ]]; then
+    printf '## Runbook changes\n\nNo guide changed.\n' > "$out"
     cat "$out"
     exit 0
 fi
 
-echo "guides changed: ${guides[*]}"
-"$runbook" check "${guides[@]}" || status=1
-CI=true "$runbook" test "${guides[@]}" || status=1
-# The diff's own heading is replaced by the one above.
+status=0
+if [[ ${#guides[@]} -gt 0 ]]; then
+    echo "guides changed: ${guides[*]}"
+    "$runbook" check "${guides[@]}" || status=1
+    CI=true "$runbook" test "${guides[@]}" || status=1
+fi
+# Removed guides are diffed too (every step removed); 1 means a version does not check,
+# which `check` has already reported.
 diff_status=0
-report="$("$runbook" diff --git "$merge_base" --format markdown "${guides[@]}")" || diff_status=$?
+"$runbook" diff --git "$merge_base" --format markdown "${guides[@]}" "${removed[@]}" > "$out" || diff_status=$?
 if [[ $diff_status -eq 2 ]]; then
     exit 2
 fi
 [[ $diff_status -eq 0 ]] || status=1
-if [[ ${#removed[@]} -gt 0 ]]; then
-    echo >> "$out"
-fi
-printf '%s\n' "$report" | tail -n +3 >> "$out"
 cat "$out"
 exit "$status"

@@ -159,7 +159,7 @@ enum Command {
     /// changed, with the AWS CLI equivalent before and after. An action that newly changes
     /// AWS, or may newly run as the root user, is flagged first. Prose and line numbers
     /// are not compared. Give OLD NEW, or --git REV and the guides to compare with that
-    /// revision (a guide not in REV is new). If a version does not check, its diagnostics
+    /// revision (a guide not in REV is new; one in REV but gone is removed). If a version does not check, its diagnostics
     /// are shown and the command exits 1.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
@@ -588,7 +588,7 @@ fn diff_files(args: DiffArgs) -> Exit {
             let new = check::check_file(new);
             report_errors(&old);
             report_errors(&new);
-            guides.push(diff::guide(&new.path, Some(&old), &new));
+            guides.push(diff::guide(&new.path, Some(&old), Some(&new)));
         }
         Some(rev) => {
             for file in &args.files {
@@ -607,12 +607,13 @@ fn diff_files(args: DiffArgs) -> Exit {
                         return Exit::Usage;
                     }
                 };
-                let new = check::check_file(file);
-                if let Some(old) = &old {
-                    report_errors(old);
+                // A guide in REV but gone now is removed (not a file that cannot be read).
+                let new = (old.is_none() || file.exists()).then(|| check::check_file(file));
+                for checked in old.iter().chain(&new) {
+                    report_errors(checked);
                 }
-                report_errors(&new);
-                guides.push(diff::guide(&new.path, old.as_ref(), &new));
+                let name = file.display().to_string();
+                guides.push(diff::guide(&name, old.as_ref(), new.as_ref()));
             }
         }
     }

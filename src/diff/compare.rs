@@ -59,6 +59,9 @@ pub struct PlanDiff {
     /// The guide did not exist in the old version: every step is added.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub new_guide: bool,
+    /// The guide is gone in the new version: every step is removed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub removed_guide: bool,
     /// Flagged first: actions that newly change AWS or may newly run as root.
     pub attention: Vec<Attention>,
     pub summary: Summary,
@@ -759,6 +762,7 @@ pub fn compare(old: &Plan, new: &Plan) -> PlanDiff {
         title: new.title.clone(),
         old_title: (old.title != new.title).then(|| old.title.clone()),
         new_guide: false,
+        removed_guide: false,
         attention,
         summary,
         steps,

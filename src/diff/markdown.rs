@@ -85,6 +85,9 @@ fn render_diff(out: &mut String, file: &str, diff: &PlanDiff) {
     if diff.new_guide {
         let _ = writeln!(out, "A new guide: every step is added.\n");
     }
+    if diff.removed_guide {
+        let _ = writeln!(out, "The guide is removed: every step is removed.\n");
+    }
     if let Some(old) = &diff.old_title {
         let _ = writeln!(out, "Title was: {}\n", text(old));
     }

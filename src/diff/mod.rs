@@ -90,8 +90,8 @@ pub struct Invalid {
 }
 
 /// Compare two checked versions of a guide; `old` is `None` when the guide is new (it
-/// did not exist in the revision compared with).
-pub fn guide(file: &str, old: Option<&Checked>, new: &Checked) -> GuideReport {
+/// did not exist in the revision compared with), `new` when it is removed.
+pub fn guide(file: &str, old: Option<&Checked>, new: Option<&Checked>) -> GuideReport {
     let failing = |checked: &Checked| {
         (checked.errors() > 0 || checked.runbook.is_none()).then(|| {
             checked
@@ -104,7 +104,7 @@ pub fn guide(file: &str, old: Option<&Checked>, new: &Checked) -> GuideReport {
     };
     let invalid = Invalid {
         old: old.and_then(failing),
-        new: failing(new),
+        new: new.and_then(failing),
     };
     if invalid.old.is_some() || invalid.new.is_some() {
         return GuideReport {
@@ -114,18 +114,39 @@ pub fn guide(file: &str, old: Option<&Checked>, new: &Checked) -> GuideReport {
             invalid: Some(invalid),
         };
     }
-    let new_plan = Plan::new(new.runbook.as_ref().expect("checked above"));
-    let old_plan = match old {
-        Some(old) => Plan::new(old.runbook.as_ref().expect("checked above")),
-        None => Plan {
-            plan_version: new_plan.plan_version,
-            title: new_plan.title.clone(),
-            inputs: Vec::new(),
-            steps: Vec::new(),
-        },
+    let plan = |checked: &Checked| Plan::new(checked.runbook.as_ref().expect("checked above"));
+    // A missing side is an empty plan with the other's title.
+    let empty = |other: &Plan| Plan {
+        plan_version: other.plan_version,
+        title: other.title.clone(),
+        inputs: Vec::new(),
+        steps: Vec::new(),
     };
-    let mut diff = compare(&old_plan, &new_plan);
-    diff.new_guide = old.is_none();
+    let diff = match (old, new) {
+        (Some(old), Some(new)) => compare(&plan(old), &plan(new)),
+        (None, Some(new)) => {
+            let new = plan(new);
+            let mut diff = compare(&empty(&new), &new);
+            diff.new_guide = true;
+            diff
+        }
+        (Some(old), None) => {
+            let old = plan(old);
+            let mut diff = compare(&old, &empty(&old));
+            diff.removed_guide = true;
+            diff
+        }
+        // Neither version: nothing to compare (the command line never asks this).
+        (None, None) => {
+            let nothing = Plan {
+                plan_version: crate::bind::plan::PLAN_VERSION,
+                title: String::new(),
+                inputs: Vec::new(),
+                steps: Vec::new(),
+            };
+            compare(&nothing, &empty(&nothing))
+        }
+    };
     GuideReport {
         file: file.to_string(),
         status: if diff.changed() {

@@ -88,6 +88,9 @@ fn render_diff(out: &mut String, file: &str, diff: &PlanDiff) {
     if diff.new_guide {
         let _ = writeln!(out, "A new guide: every step is added.");
     }
+    if diff.removed_guide {
+        let _ = writeln!(out, "The guide is removed: every step is removed.");
+    }
     if let Some(old) = &diff.old_title {
         let _ = writeln!(out, "title: \"{old}\" -> \"{}\"", diff.title);
     }

@@ -48,7 +48,7 @@ fn report(old: &str, new: &str) -> Report {
     let old = check_source(Source::new(FILE, old));
     let new = check_source(Source::new(FILE, new));
     assert_eq!(new.errors(), 0, "{}", new.render_diagnostics(false));
-    Report::new(vec![diff::guide(FILE, Some(&old), &new)])
+    Report::new(vec![diff::guide(FILE, Some(&old), Some(&new))])
 }
 
 /// All three renderings of the diff, for one snapshot.
@@ -394,13 +394,18 @@ fn git(dir: &Path, args: &[&str]) {
 
 #[test]
 fn git_revision_of_the_same_file() {
-    let test = Test::new().file("guides/aws-mfa.md", guide());
+    let test = Test::new().file("guides/aws-mfa.md", guide()).file(
+        "guides/gone.md",
+        "# Gone\n\n## Who\n\n```sts.get-caller-identity id=me\n```\n",
+    );
     let dir = test.path().to_path_buf();
     git(&dir, &["init", "-q", "-b", "main"]);
     git(&dir, &["add", "."]);
     git(&dir, &["commit", "-q", "-m", "one"]);
     let changed = edit(&guide(), &[("fresh = true\n", "fresh = false\n")]);
     std::fs::write(dir.join("guides/aws-mfa.md"), changed).unwrap();
+    // A guide the change removes: in HEAD, gone now.
+    std::fs::remove_file(dir.join("guides/gone.md")).unwrap();
     // A guide the change adds: not in HEAD.
     std::fs::write(
         dir.join("guides/new.md"),
@@ -415,6 +420,7 @@ fn git_revision_of_the_same_file() {
             "HEAD",
             "guides/aws-mfa.md",
             "guides/new.md",
+            "guides/gone.md",
         ])
         .args(["--format", "json", "--exit-code"]);
     let output = test.run();
@@ -427,6 +433,9 @@ fn git_revision_of_the_same_file() {
     assert_eq!(action["params"][0]["name"], "fresh");
     assert_eq!(guides[1]["diff"]["new_guide"], true);
     assert_eq!(guides[1]["diff"]["summary"]["steps_added"], 1);
+    assert_eq!(guides[2]["file"], "guides/gone.md");
+    assert_eq!(guides[2]["diff"]["removed_guide"], true);
+    assert_eq!(guides[2]["diff"]["summary"]["steps_removed"], 1);
 
     // Run from inside the folder: the path is relative to where git runs.
     let inside = Test::new()
@@ -524,6 +533,10 @@ fn cli_files_exit_codes_and_invalid_versions() {
 fn the_ci_recipe_checks_tests_and_reports_changed_guides() {
     let test = Test::new()
         .file("runbooks/aws-mfa.md", guide())
+        .file(
+            "runbooks/extra.md",
+            "# Extra\n\n## Who\n\n```sts.get-caller-identity id=me\n```\n",
+        )
         .file("other.md", "not a guide\n");
     let dir = test.path().to_path_buf();
     for extension in ["test.toml", "transcript", "plan.json"] {
@@ -557,8 +570,13 @@ fn the_ci_recipe_checks_tests_and_reports_changed_guides() {
     // Same lines, other words: the plan (with its line numbers) is unchanged.
     let prose = edit(&guide(), &[("is critical.", "matters a lot.")]);
     std::fs::write(dir.join("runbooks/aws-mfa.md"), &prose).unwrap();
-    git(&dir, &["commit", "-q", "-am", "prose"]);
+    std::fs::remove_file(dir.join("runbooks/extra.md")).unwrap();
+    git(&dir, &["commit", "-q", "-am", "prose, and a guide removed"]);
     let report = recipe(0);
+    assert!(
+        report.contains("### `runbooks/extra.md`: Extra\n\nThe guide is removed"),
+        "{report}"
+    );
     assert!(
         report.starts_with("## Runbook changes\n\n### `runbooks/aws-mfa.md`"),
         "{report}"
@@ -586,7 +604,7 @@ fn markdown_escapes_what_the_guide_says() {
     let old = check_source(Source::new("g.md", old));
     let new = check_source(Source::new("g.md", new));
     assert_eq!(new.errors(), 0, "{}", new.render_diagnostics(false));
-    let report = Report::new(vec![diff::guide("g.md", Some(&old), &new)]);
+    let report = Report::new(vec![diff::guide("g.md", Some(&old), Some(&new))]);
     let markdown = diff::markdown::render(&report);
     for raw in [" [click]", " <img", " ![i]", "\n## Who"] {
         assert!(!markdown.contains(raw), "`{raw}` in:\n{markdown}");
