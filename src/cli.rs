@@ -592,7 +592,8 @@ fn diff_files(args: DiffArgs) -> Exit {
         }
         Some(rev) => {
             for file in &args.files {
-                let old = match crate::providers::git::show(rev, file) {
+                let limit = crate::parse::source::MAX_FILE_BYTES;
+                let old = match crate::providers::git::show(rev, file, limit) {
                     Ok(bytes) => bytes.map(|bytes| {
                         let name = PathBuf::from(format!("{rev}:{}", file.display()));
                         check::check_bytes(&name, bytes)

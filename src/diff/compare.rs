@@ -864,6 +864,14 @@ mod tests {
     }
 
     #[test]
+    fn a_new_title_is_a_change() {
+        let diff = compare(&plan(GUIDE), &plan(&GUIDE.replace("# T", "# Title")));
+        assert!(diff.changed());
+        assert_eq!(diff.old_title.as_deref(), Some("T"));
+        assert!(diff.steps.is_empty());
+    }
+
+    #[test]
     fn the_same_plan_has_no_change() {
         let diff = compare(&plan(GUIDE), &plan(GUIDE));
         assert!(!diff.changed());

@@ -9,6 +9,7 @@
 //!   as a rename when they share a written action id (`id=duo`), or else when it is the
 //!   only unmatched step on each side between the same matched neighbours, of the same
 //!   kind, with the same actions in the same order. Otherwise it is removed and added.
+//!   (Not by title: the id is the title's slug, so a new id means a new title.)
 //! - Actions by written id, anywhere in the guide (so an action moved to another step is
 //!   a move); the rest within a matched step by action name, in order.
 //! - Moves: the longest run of matched steps (actions) kept in order stays put; the
