@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::bind::catalog;
 use crate::bind::check::{self, Checked};
 use crate::bind::plan::Plan;
+use crate::diff;
 use crate::providers::aws::AwsOptions;
 use crate::render;
 use crate::run::executor::Selection;
@@ -29,6 +30,8 @@ pub enum Exit {
     Unverified = 3,
     /// `runbook run` finished, and the guide's checks reported findings (listed).
     Findings = 4,
+    /// `runbook diff --exit-code`: the guides' automation differs.
+    Differs = 5,
     /// Stopped by Ctrl-C (the journal keeps what finished).
     Interrupted = 130,
 }
@@ -50,6 +53,7 @@ Examples:
   runbook actions --format markdown           their full reference (docs/actions.md)
   runbook test runbooks/*.md                  run each guide on test backends, compare with its snapshots
   runbook render runbooks/*.md --out site     each guide as an HTML page, with its figures
+  runbook diff --git origin/main runbooks/aws-mfa.md   what a change does to the guide's automation
   runbook completions bash > ~/.local/share/bash-completion/completions/runbook
   runbook man --dir ~/.local/share/man/man1   a man page per command
   runbook mdbook                              (in book.toml) the guides inside an mdBook
@@ -59,7 +63,8 @@ sub-headings is a step; a heading with sub-headings is a part that groups steps.
 blocks whose info string names an action (```iam.enable-mfa-device id=x) are bound to typed
 actions.
 Exit codes: 0 ok, 1 invalid runbook or failed step, 2 usage or output error, 3 finished
-but some checks could not run (listed), 4 finished with findings (listed), 130 Ctrl-C.";
+but some checks could not run (listed), 4 finished with findings (listed), 5 `diff
+--exit-code` found a change, 130 Ctrl-C.";
 
 /// `runbook --version`: the version, and whether this build has USB security keys.
 #[cfg(feature = "usb")]
@@ -160,6 +165,17 @@ enum Command {
     /// error. Raw HTML in a runbook is sanitised unless --allow-html.
     #[command(after_help = RENDER_EXAMPLES)]
     Render(RenderArgs),
+    /// Compare two versions of a guide: what changes in what a run does.
+    ///
+    /// Builds both versions' plans and compares them: steps added, removed, renamed or
+    /// moved; actions added, removed or moved; parameters, conditions and expectations
+    /// changed, with the AWS CLI equivalent before and after. An action that newly changes
+    /// AWS, or may newly run as the root user, is flagged first. Prose and line numbers
+    /// are not compared. Give OLD NEW, or --git REV and the guides to compare with that
+    /// revision (a guide not in REV is new; one in REV but gone is removed). If a version does not check, its diagnostics
+    /// are shown and the command exits 1.
+    #[command(after_help = DIFF_EXAMPLES)]
+    Diff(DiffArgs),
     /// List the actions runbooks can use.
     ///
     /// `--format markdown` prints the full reference with every parameter and output;
@@ -175,7 +191,8 @@ enum Command {
     /// render` checks a guide; its action blocks become cards (what it does, whether it
     /// changes AWS, the equivalent AWS CLI command with a copy button) and its prose stays
     /// Markdown for mdBook's theme. A chapter with errors fails the book build with
-    /// `runbook check`'s diagnostics. Other chapters pass through untouched.
+    /// `runbook check`'s diagnostics. Other chapters pass through untouched. (mdBook
+    /// first asks `runbook mdbook supports RENDERER`: only `html` gets the cards.)
     #[command(after_help = MDBOOK_EXAMPLES)]
     Mdbook {
         #[command(subcommand)]
@@ -208,7 +225,9 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum MdbookQuery {
     /// Exit 0 if the cards can be made for RENDERER (mdBook asks before each build):
-    /// `html` only; other renderers get the chapters as written.
+    /// `html` only; other renderers get the chapters as written. Part of mdBook's
+    /// protocol, not for people, so hidden from --help and the man pages.
+    #[command(hide = true)]
     Supports {
         #[arg(value_name = "RENDERER")]
         renderer: String,
@@ -251,6 +270,13 @@ Examples:
   runbook test runbooks/*.md --update         accept the changes (then review and commit them)
   CI=true runbook test runbooks/*.md          as CI runs it: snapshots are read-only";
 
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  runbook diff old/aws-mfa.md runbooks/aws-mfa.md
+  runbook diff --git HEAD runbooks/aws-mfa.md                  your uncommitted edits
+  runbook diff --git origin/main runbooks/*.md --format markdown > comment.md
+  runbook diff --git origin/main runbooks/*.md --exit-code     exit 5 if automation changed";
+
 const RENDER_EXAMPLES: &str = "\
 Examples:
   runbook render runbooks/aws-mfa.md --out site                site/aws-mfa.html and its images
@@ -276,6 +302,31 @@ struct RenderArgs {
     /// runbooks only; the page then has no Content Security Policy).
     #[arg(long)]
     allow_html: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct DiffArgs {
+    /// OLD NEW; with --git, the guides (as they are now) to compare with REV.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Compare each FILE with its version in this git revision (`git show REV:FILE`).
+    #[arg(long, value_name = "REV")]
+    git: Option<String>,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    format: DiffFormat,
+    /// Exit 5 when some guide's automation changed (like `git diff --exit-code`).
+    #[arg(long)]
+    exit_code: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum DiffFormat {
+    /// For a terminal.
+    Text,
+    /// GitHub-flavoured Markdown, for a pull-request comment.
+    Markdown,
+    /// For tools (`diff_version` 1, in the README).
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -493,6 +544,7 @@ fn run(command: Command) -> Exit {
         },
         Command::Render(args) => render_files(args),
         Command::Mdbook { query } => mdbook(query),
+        Command::Diff(args) => diff_files(args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut definition(), "runbook", &mut script);
@@ -564,6 +616,70 @@ fn man_pages(dir: Option<PathBuf>) -> Exit {
             );
             Exit::Usage
         }
+    }
+}
+
+/// `runbook diff`: check both versions of each guide and compare their plans.
+fn diff_files(args: DiffArgs) -> Exit {
+    let mut guides = Vec::new();
+    match &args.git {
+        None => {
+            let [old, new] = args.files.as_slice() else {
+                let _ = writeln!(
+                    anstream::stderr(),
+                    "error: give two files, OLD NEW (got {})\nhelp: `runbook diff old.md new.md`, or `runbook diff --git REV FILE...` to compare with a git revision",
+                    args.files.len()
+                );
+                return Exit::Usage;
+            };
+            let old = check::check_file(old);
+            let new = check::check_file(new);
+            report_errors(&old);
+            report_errors(&new);
+            guides.push(diff::guide(&new.path, Some(&old), Some(&new)));
+        }
+        Some(rev) => {
+            for file in &args.files {
+                let limit = crate::parse::source::MAX_FILE_BYTES;
+                let old = match crate::providers::git::show(rev, file, limit) {
+                    Ok(bytes) => bytes.map(|bytes| {
+                        let name = PathBuf::from(format!("{rev}:{}", file.display()));
+                        check::check_bytes(&name, bytes)
+                    }),
+                    Err(error) => {
+                        let _ = writeln!(
+                            anstream::stderr(),
+                            "error: {}\nhelp: {}",
+                            escape(&error.to_string()),
+                            error.help()
+                        );
+                        return Exit::Usage;
+                    }
+                };
+                // A guide in REV but gone now is removed (not a file that cannot be read).
+                let new = (old.is_none() || file.exists()).then(|| check::check_file(file));
+                for checked in old.iter().chain(&new) {
+                    report_errors(checked);
+                }
+                let name = file.display().to_string();
+                guides.push(diff::guide(&name, old.as_ref(), new.as_ref()));
+            }
+        }
+    }
+    let report = diff::Report::new(guides);
+    let text = match args.format {
+        DiffFormat::Text => escape(&diff::text::render(&report)).into_owned(),
+        DiffFormat::Markdown => escape(&diff::markdown::render(&report)).into_owned(),
+        DiffFormat::Json => report.to_json(),
+    };
+    if !print(text.trim_end()) {
+        Exit::Usage
+    } else if report.invalid {
+        Exit::Failure
+    } else if report.changed && args.exit_code {
+        Exit::Differs
+    } else {
+        Exit::Success
     }
 }
 
@@ -686,6 +802,14 @@ fn mdbook(query: Option<MdbookQuery>) -> Exit {
     match serde_json::to_writer(&mut stdout, &book).map(|()| stdout.flush()) {
         Ok(Ok(())) => Exit::Success,
         _ => Exit::Usage,
+    }
+}
+
+/// [`report`] for a runbook with errors; its warnings alone are not worth showing (a
+/// diff compares plans, which warnings do not change).
+fn report_errors(checked: &Checked) {
+    if checked.errors() > 0 {
+        report(checked);
     }
 }
 

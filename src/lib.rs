@@ -10,6 +10,7 @@
 //! bind:      Document + action registry → Runbook | Vec<Diagnostic>; check, plan, catalog
 //! run:       Runbook + providers → events, outputs, journal      side effects only here
 //! render:    Runbook → HTML | Markdown                          (parse + bind only)
+//! diff:      two checked versions → their plans' semantic diff  (parse + bind + render's words)
 //! testing:   `runbook test`: a recorded run on test backends, compared with snapshots
 //! ```
 //!
@@ -26,6 +27,7 @@ pub mod actions;
 pub mod providers;
 pub mod run;
 
+pub mod diff;
 pub mod render;
 pub mod testing;
 

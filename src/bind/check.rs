@@ -70,6 +70,23 @@ pub fn check_file(path: &Path) -> Checked {
     }
 }
 
+/// [`check_file`] for a file's bytes read some other way (e.g. `git show REV:path`),
+/// reported under `name`.
+pub fn check_bytes(name: &Path, bytes: Vec<u8>) -> Checked {
+    match Source::from_bytes(name, bytes) {
+        Ok(source) => check_source(source),
+        Err(error) => {
+            let (diagnostic, lossy) = Diagnostic::from_load_error(&error);
+            Checked {
+                path: name.display().to_string(),
+                source: lossy.cloned(),
+                runbook: None,
+                diagnostics: vec![diagnostic],
+            }
+        }
+    }
+}
+
 /// Parse and bind text that is already in memory; every problem is reported in one pass.
 pub fn check_source(source: Source) -> Checked {
     // What `check_file` refuses to read is refused here too.

@@ -46,6 +46,10 @@ pub struct PlanStep {
 #[derive(Debug, Serialize)]
 pub struct PlanAction {
     pub id: String,
+    /// Whether `id` was written in the runbook (else it is `<step-id>-<n>`, which moves
+    /// with the block): `runbook diff` matches actions by written ids only.
+    #[serde(skip)]
+    pub explicit_id: bool,
     pub action: &'static str,
     pub line: usize,
     pub mutating: bool,
@@ -83,6 +87,7 @@ impl Plan {
                     .iter()
                     .map(|action| PlanAction {
                         id: action.id.clone(),
+                        explicit_id: action.explicit_id,
                         action: action.def.name(),
                         line: action.line,
                         mutating: action.def.mutating(),

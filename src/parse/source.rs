@@ -273,6 +273,19 @@ impl Source {
         if bytes.len() as u64 > MAX_FILE_BYTES {
             return Err(too_large(bytes.len() as u64));
         }
+        Source::from_bytes(path, bytes)
+    }
+
+    /// A runbook's text already read (e.g. from git), reported under `path`: a leading
+    /// byte-order mark is dropped, and text that is not UTF-8 is refused as in
+    /// [`Source::read`].
+    pub fn from_bytes(path: &Path, mut bytes: Vec<u8>) -> Result<Source, LoadError> {
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(LoadError::TooLarge {
+                path: path.into(),
+                size: bytes.len() as u64,
+            });
+        }
         // A UTF-8 byte-order mark (some Windows editors write one) is not text: dropped
         // here, before anything is parsed, so every span and line:column is counted from
         // the first character an editor shows (the title on line 1, column 1).

@@ -7,6 +7,7 @@ pub mod aws_config_file;
 pub mod aws_error;
 pub mod clock;
 pub mod credential_report;
+pub mod git;
 #[cfg(feature = "usb")]
 pub mod hid_key;
 pub mod local_file;

@@ -59,6 +59,11 @@ impl Test {
         self
     }
 
+    /// The scratch directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// Run in this directory instead of the scratch one.
     pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Test {
         self.cwd = Some(dir.as_ref().to_path_buf());

@@ -19,6 +19,7 @@ const RULES: &[(&str, &[&str])] = &[
             "run",
             "render",
             "testing",
+            "diff",
             "actions",
             "providers",
             "cli",
@@ -31,6 +32,7 @@ const RULES: &[(&str, &[&str])] = &[
             "providers",
             "render",
             "testing",
+            "diff",
             "cli",
             "run::executor",
             "run::runner",
@@ -42,17 +44,19 @@ const RULES: &[(&str, &[&str])] = &[
         ],
     ),
     // render shows the runbook; it never runs it.
-    ("render", &["run", "providers", "testing", "cli"]),
+    ("render", &["run", "providers", "testing", "cli", "diff"]),
+    // diff compares two plans (with render's Markdown words); it never runs anything.
+    ("diff", &["run", "providers", "testing", "actions", "cli"]),
     // providers are side effects only: they know nothing of runbooks.
     (
         "providers",
         &[
-            "parse", "bind", "run", "render", "testing", "actions", "cli",
+            "parse", "bind", "run", "render", "testing", "actions", "cli", "diff",
         ],
     ),
-    ("run", &["testing", "cli"]),
-    ("actions", &["render", "testing", "cli"]),
-    ("testing", &["cli"]),
+    ("run", &["testing", "cli", "diff"]),
+    ("actions", &["render", "testing", "cli", "diff"]),
+    ("testing", &["cli", "diff"]),
     // The leaves use only each other.
     (
         "secret",
@@ -62,6 +66,7 @@ const RULES: &[(&str, &[&str])] = &[
             "run",
             "render",
             "testing",
+            "diff",
             "actions",
             "providers",
             "cli",
@@ -75,6 +80,7 @@ const RULES: &[(&str, &[&str])] = &[
             "run",
             "render",
             "testing",
+            "diff",
             "actions",
             "providers",
             "cli",
@@ -88,6 +94,7 @@ const RULES: &[(&str, &[&str])] = &[
             "run",
             "render",
             "testing",
+            "diff",
             "actions",
             "providers",
             "cli",
@@ -101,6 +108,7 @@ const RULES: &[(&str, &[&str])] = &[
             "run",
             "render",
             "testing",
+            "diff",
             "actions",
             "providers",
             "cli",

@@ -9,6 +9,7 @@ mod cli;
 mod completions;
 mod coredump;
 mod diagnostics;
+mod diff;
 mod escapes;
 mod faults;
 mod fido;
