@@ -85,12 +85,7 @@ fn the_rendered_guide_in_a_real_browser() {
     }
 
     let browser = launch();
-    let tab = browser.new_tab().expect("open a tab");
-    let problems = listen_for_problems(&tab);
-    let url = format!("file://{}", page.display());
-    tab.navigate_to(&url)
-        .and_then(|tab| tab.wait_until_navigated())
-        .unwrap_or_else(|error| panic!("load {url}: {error}"));
+    let (tab, problems) = open(&browser, &page);
     let shown = read_page(&tab);
 
     // The guide's title, every heading (steps, parts, and the sections around them), a
@@ -199,9 +194,21 @@ fn launch() -> Browser {
     Browser::new(options).unwrap_or_else(|error| panic!("start {CHROMIUM}: {error}"))
 }
 
+/// A new tab with `page` (a file) loaded, and the problems it reports from the start.
+type Problems = Arc<Mutex<Vec<String>>>;
+fn open(browser: &Browser, page: &Path) -> (Arc<Tab>, Problems) {
+    let tab = browser.new_tab().expect("open a tab");
+    let problems = listen_for_problems(&tab);
+    let url = format!("file://{}", page.display());
+    tab.navigate_to(&url)
+        .and_then(|tab| tab.wait_until_navigated())
+        .unwrap_or_else(|error| panic!("load {url}: {error}"));
+    (tab, problems)
+}
+
 /// Console errors, uncaught exceptions and browser log errors (such as a resource that
 /// failed to load), as they happen.
-fn listen_for_problems(tab: &Arc<Tab>) -> Arc<Mutex<Vec<String>>> {
+fn listen_for_problems(tab: &Arc<Tab>) -> Problems {
     let problems = Arc::new(Mutex::new(Vec::new()));
     let sink = problems.clone();
     tab.add_event_listener(Arc::new(move |event: &Event| {
@@ -392,12 +399,7 @@ fn every_other_guide_in_a_real_browser() {
             "{guide}: its plan has no AWS CLI equivalent"
         );
 
-        let tab = browser.new_tab().expect("open a tab");
-        let problems = listen_for_problems(&tab);
-        let url = format!("file://{}", page.display());
-        tab.navigate_to(&url)
-            .and_then(|tab| tab.wait_until_navigated())
-            .unwrap_or_else(|error| panic!("load {url}: {error}"));
+        let (tab, problems) = open(&browser, &page);
         let shown = read_page(&tab);
 
         let title = headings(&source)[0].clone();
@@ -506,12 +508,7 @@ fn the_guide_in_an_mdbook_in_a_real_browser() {
     );
     let page = book.path().join("book/runbooks/aws-mfa.html");
     let browser = launch();
-    let tab = browser.new_tab().expect("open a tab");
-    let problems = listen_for_problems(&tab);
-    let url = format!("file://{}", page.display());
-    tab.navigate_to(&url)
-        .and_then(|tab| tab.wait_until_navigated())
-        .unwrap_or_else(|error| panic!("load {url}: {error}"));
+    let (tab, problems) = open(&browser, &page);
     let result = tab
         .evaluate(READ_CARDS, true)
         .unwrap_or_else(|error| panic!("read the page: {error}"));
