@@ -22,6 +22,7 @@
 //! virtual_devices = ["alice-Phone"]   # enabled; the phone knows the seed
 //! security_keys = ["alice-YubiKey"]   # registered u2f serials
 //! console_password = true
+//! phone_clock_offset = 120            # the phone's clock runs 2 minutes ahead
 //! users = [{ name = "bob", console_password = true }]
 //! # another user's credentials, e.g. for an offboarding guide:
 //! # users = [{ name = "bob", access_keys = ["Active", "Inactive"],
@@ -130,6 +131,11 @@ pub struct Setup {
     /// Other IAM users in the account.
     #[serde(default)]
     pub users: Vec<SetupUser>,
+    /// How many seconds the stand-in phone's clock is ahead of the test's clock (negative:
+    /// behind): its codes are those of that time, as a phone whose clock drifted shows
+    /// them (default 0).
+    #[serde(default)]
+    pub phone_clock_offset: i64,
     /// IAM groups in the account (empty, made by the run's user).
     #[serde(default)]
     pub groups: Vec<String>,
@@ -572,6 +578,8 @@ fn code_kind(value: &str) -> Option<CodeKind> {
 #[derive(Default)]
 pub struct Phone {
     seed: RefCell<Option<Secret>>,
+    /// Seconds its clock is ahead of the test's (`setup.phone_clock_offset`).
+    clock_offset: std::cell::Cell<i64>,
 }
 
 impl Phone {
@@ -579,7 +587,13 @@ impl Phone {
         *self.seed.borrow_mut() = Some(seed.clone());
     }
 
+    /// Set the phone's clock `seconds` ahead of the test's clock (negative: behind).
+    pub fn set_clock_offset(&self, seconds: i64) {
+        self.clock_offset.set(seconds);
+    }
+
     fn code(&self, kind: CodeKind, now: u64) -> Result<Secret, String> {
+        let now = now.saturating_add_signed(self.clock_offset.get());
         let seed = self.seed.borrow();
         let seed = seed
             .as_ref()

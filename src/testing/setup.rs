@@ -101,6 +101,15 @@ pub fn prepare(
             device.serial_number
         ));
     }
+    if setup.phone_clock_offset != 0 {
+        phone.set_clock_offset(setup.phone_clock_offset);
+        let offset = setup.phone_clock_offset;
+        lines.push(format!(
+            "the stand-in phone's clock runs {} s {} of the test's clock",
+            offset.unsigned_abs(),
+            if offset > 0 { "ahead" } else { "behind" }
+        ));
+    }
     if !setup.security_keys.is_empty() {
         let account = aws
             .get_caller_identity()
