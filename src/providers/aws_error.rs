@@ -143,10 +143,9 @@ impl AwsError {
 
     /// What happened, in words.
     pub fn what(&self) -> &'static str {
-        if let Some((what, _)) =
-            sign_in_credentials(self.operation, self.kind)
-                .or_else(|| self.policy_advice())
-                .or_else(|| resync(self.operation, self.kind))
+        if let Some((what, _)) = sign_in_credentials(self.operation, self.kind)
+            .or_else(|| self.policy_advice())
+            .or_else(|| resync(self.operation, self.kind))
         {
             return what;
         }
@@ -192,10 +191,9 @@ impl AwsError {
         if let Some(step) = self.sts_next_step() {
             return step;
         }
-        if let Some((_, next)) =
-            sign_in_credentials(self.operation, self.kind)
-                .or_else(|| self.policy_advice())
-                .or_else(|| resync(self.operation, self.kind))
+        if let Some((_, next)) = sign_in_credentials(self.operation, self.kind)
+            .or_else(|| self.policy_advice())
+            .or_else(|| resync(self.operation, self.kind))
         {
             return next;
         }
@@ -527,12 +525,32 @@ mod tests {
     #[test]
     fn resync_errors_do_not_send_the_person_back_to_resync() {
         let codes = AwsError::new("ResyncMFADevice", ErrorKind::InvalidAuthenticationCode);
-        assert!(codes.what().contains("not resynchronised"), "{}", codes.what());
-        assert!(!codes.next_step().contains("resync-mfa-device.md"), "{}", codes.next_step());
-        assert!(codes.next_step().contains("type two new codes"), "{}", codes.next_step());
-        assert!(codes.next_step().contains("aws-mfa.md"), "{}", codes.next_step());
+        assert!(
+            codes.what().contains("not resynchronised"),
+            "{}",
+            codes.what()
+        );
+        assert!(
+            !codes.next_step().contains("resync-mfa-device.md"),
+            "{}",
+            codes.next_step()
+        );
+        assert!(
+            codes.next_step().contains("type two new codes"),
+            "{}",
+            codes.next_step()
+        );
+        assert!(
+            codes.next_step().contains("aws-mfa.md"),
+            "{}",
+            codes.next_step()
+        );
         let missing = AwsError::new("ResyncMFADevice", ErrorKind::NoSuchEntity);
-        assert!(missing.next_step().contains("list-mfa-devices"), "{}", missing.next_step());
+        assert!(
+            missing.next_step().contains("list-mfa-devices"),
+            "{}",
+            missing.next_step()
+        );
         // Enabling keeps its own words, which point at the resync guide.
         let enable = AwsError::new("EnableMFADevice", ErrorKind::InvalidAuthenticationCode);
         assert!(enable.next_step().contains("runbooks/resync-mfa-device.md"));

@@ -37,7 +37,10 @@ fn a_run_against_an_endpoint_never_gets_the_stand_in_and_codes_are_checked_local
         GUIDE,
         state.path(),
         &[],
-        &[("RUNBOOK_ANSWERS", answers), ("RUNBOOK_FAKE_CLOCK", "1704067200")],
+        &[
+            ("RUNBOOK_ANSWERS", answers),
+            ("RUNBOOK_FAKE_CLOCK", "1704067200"),
+        ],
     );
     output.assert_code(1);
     let text = format!("{}{}", output.stdout, output.stderr);
@@ -51,7 +54,10 @@ fn a_run_against_an_endpoint_never_gets_the_stand_in_and_codes_are_checked_local
         assert!(text.contains(wanted), "no `{wanted}` in:\n{text}");
     }
     assert!(!text.contains("[sandbox stand-in"), "{text}");
-    assert!(!text.contains("314159") && !text.contains("271828"), "{text}");
+    assert!(
+        !text.contains("314159") && !text.contains("271828"),
+        "{text}"
+    );
 }
 
 /// `runbook test` of the guide (its drifted, wrong-codes and no-device scenarios) writing
@@ -73,8 +79,8 @@ fn the_resync_guide_leaks_no_seed_or_code() {
         .env_remove("CI")
         .run();
     test.assert_code(0);
-    let drifted = std::fs::read_to_string(tested.join("resync-mfa-device.drifted.transcript"))
-        .unwrap();
+    let drifted =
+        std::fs::read_to_string(tested.join("resync-mfa-device.drifted.transcript")).unwrap();
     assert!(
         drifted.contains("→ ok [sandbox stand-in: moto has no ResyncMFADevice]"),
         "{drifted}"
@@ -110,7 +116,10 @@ fn the_resync_guide_leaks_no_seed_or_code() {
         .filter_map(|d| d.base32_string_seed())
         .map(|blob| String::from_utf8(blob.as_ref().to_vec()).unwrap())
         .collect();
-    assert!(!seeds.is_empty(), "the scenarios' devices are on the emulator");
+    assert!(
+        !seeds.is_empty(),
+        "the scenarios' devices are on the emulator"
+    );
     let test_clock: u64 = 1_704_067_200; // `clock` in runbooks/resync-mfa-device.test.toml
     let mut needles = Vec::new();
     let mut codes = Vec::new();

@@ -76,7 +76,10 @@ fn the_whole_guide_runs_in_the_sandbox_and_again_from_the_start() {
     // moto has no GetMFADevice: the sandbox's labelled stand-in answers it, from the
     // devices the emulator lists.
     let details = action(&events, "key_details");
-    assert_eq!(details["outputs"]["user_name"], "runbook-sandbox", "{details}");
+    assert_eq!(
+        details["outputs"]["user_name"], "runbook-sandbox",
+        "{details}"
+    );
     assert_eq!(details["outputs"]["serial_number"], key.as_str());
     assert!(
         format!("{}{}", output.stdout, output.stderr)
