@@ -874,6 +874,41 @@ mod tests {
     }
 
     #[test]
+    fn a_drifted_phone_shows_the_codes_of_its_own_clock() {
+        let text = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+        let seed = totp::parse_seed(text).unwrap();
+        let phone = Phone::default();
+        phone.scan(&Secret::new(text));
+        let now = DEFAULT_CLOCK;
+        assert_eq!(
+            phone.code(CodeKind::Current, now).unwrap(),
+            seed.code_at(now)
+        );
+        phone.set_clock_offset(120);
+        assert_eq!(
+            phone.code(CodeKind::Current, now).unwrap(),
+            seed.code_at(now + 120)
+        );
+        assert_eq!(
+            phone.code(CodeKind::Previous, now).unwrap(),
+            seed.code_at(now + 90)
+        );
+        phone.set_clock_offset(-60);
+        assert_eq!(
+            phone.code(CodeKind::Next, now).unwrap(),
+            seed.code_at(now - 30)
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("g.test.toml"),
+            "[setup]\nvirtual_devices = [\"alice-Phone\"]\nphone_clock_offset = -90\n",
+        )
+        .unwrap();
+        let file = TestFile::load(&dir.path().join("g.md")).unwrap();
+        assert_eq!(file.scenarios[0].answers.setup.phone_clock_offset, -90);
+    }
+
+    #[test]
     fn a_wrong_code_matches_no_nearby_window() {
         let seed = totp::parse_seed("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").unwrap();
         let now = DEFAULT_CLOCK;
