@@ -131,3 +131,42 @@ fn the_resync_guide_leaks_no_seed_or_code() {
     }
     assert_no_leak(&haystacks, &needles, &codes);
 }
+
+/// Unattended, nobody can type the codes and the run has no seed to compute them from:
+/// it stops before resynchronising anything, and says how to run it instead. (The whole
+/// guide, unattended, stops one step earlier, at the manual check of the phone's clock.)
+#[test]
+fn an_unattended_run_has_no_codes_and_changes_nothing() {
+    let user = user("resync-unattended");
+    let aws = user.provider();
+    let device = aws
+        .create_virtual_mfa_device("resync-unattended-phone", None)
+        .unwrap();
+    let seed = totp::parse_seed(device.seed.expose()).unwrap();
+    let (code1, code2) = seed.consecutive_codes(1_704_067_200);
+    aws.enable_mfa_device(&user.name, &device.serial_number, &code1, &code2)
+        .unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let whole = user.run_as_is(GUIDE, state.path(), &["--yes"], &[]);
+    whole.assert_code(1);
+    let said = format!("{}{}", whole.stdout, whole.stderr);
+    assert!(
+        said.contains("step `check-the-phones-clock` is manual"),
+        "{said}"
+    );
+    let output = user.run_as_is(
+        GUIDE,
+        state.path(),
+        &["--yes", "--only", "enter-two-consecutive-codes"],
+        &[],
+    );
+    output.assert_code(1);
+    let text = format!("{}{}", output.stdout, output.stderr);
+    for wanted in [
+        "no codes: an unattended run computes codes from the seed, and this run has none",
+        "type two consecutive codes from the app",
+    ] {
+        assert!(text.contains(wanted), "no `{wanted}` in:\n{text}");
+    }
+    assert!(!text.contains("ResyncMFADevice"), "{text}");
+}

@@ -103,9 +103,16 @@ fn without_seed(ctx: &mut Context<'_>, app: &str) -> Result<Outcome, RunError> {
                     .unavailable("code2", "a dry run reads no codes without the seed"),
             );
         }
+        let who = if ctx.mode().sandbox {
+            "the sandbox's stand-in app computes codes from the seed"
+        } else {
+            "an unattended run computes codes from the seed"
+        };
         return Err(RunError::failed(
-            "no codes: an unattended run computes codes from the seed, and this run has none (only the phone has this device's seed)",
-            "run in a terminal, without --yes, and type two consecutive codes from the app",
+            format!(
+                "no codes: {who}, and this run has none (only the phone has this device's seed)"
+            ),
+            "run in a terminal, without --yes or --sandbox, and type two consecutive codes from the app",
         ));
     }
     for attempt in 1..=super::ATTEMPTS {
