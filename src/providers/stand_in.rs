@@ -57,7 +57,7 @@ pub const RESYNC_WINDOWS: u64 = totp::MAX_SKEW_WINDOWS;
 struct KnownDevice {
     seed: Secret,
     /// How many windows ahead of the clock (negative: behind) the device's clock was at
-    /// its last resync.
+    /// its last resync: the window of the second code, less the current one (0 before).
     drift_windows: i64,
 }
 
