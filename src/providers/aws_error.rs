@@ -143,8 +143,9 @@ impl AwsError {
 
     /// What happened, in words.
     pub fn what(&self) -> &'static str {
-        if let Some((what, _)) =
-            sign_in_credentials(self.operation, self.kind).or_else(|| self.policy_advice())
+        if let Some((what, _)) = sign_in_credentials(self.operation, self.kind)
+            .or_else(|| self.policy_advice())
+            .or_else(|| resync(self.operation, self.kind))
         {
             return what;
         }
@@ -190,8 +191,9 @@ impl AwsError {
         if let Some(step) = self.sts_next_step() {
             return step;
         }
-        if let Some((_, next)) =
-            sign_in_credentials(self.operation, self.kind).or_else(|| self.policy_advice())
+        if let Some((_, next)) = sign_in_credentials(self.operation, self.kind)
+            .or_else(|| self.policy_advice())
+            .or_else(|| resync(self.operation, self.kind))
         {
             return next;
         }
@@ -212,7 +214,7 @@ impl AwsError {
                 "deactivate the device first (`aws iam deactivate-mfa-device`); runbook never deletes an assigned device"
             }
             ErrorKind::InvalidAuthenticationCode => {
-                "check that the phone's clock is set automatically, then enter two new consecutive codes; if the device drifted, use `iam.resync-mfa-device`"
+                "check that the phone's clock is set automatically, then enter two new consecutive codes; if an enabled device drifted, resynchronise it (runbooks/resync-mfa-device.md)"
             }
             ErrorKind::NoSuchEntity => {
                 "check the user name and serial number; `runbook plan` shows which values the step uses"
@@ -287,6 +289,35 @@ impl AwsError {
             _ => None,
         }
     }
+}
+
+// Resynchronise a virtual MFA device (resync-mfa-device)
+
+/// What happened and what to do when `ResyncMFADevice` fails, where the general words
+/// (about enabling a device) would send the person in a circle.
+fn resync(operation: &str, kind: ErrorKind) -> Option<(&'static str, &'static str)> {
+    if operation != "ResyncMFADevice" {
+        return None;
+    }
+    Some(match kind {
+        ErrorKind::InvalidAuthenticationCode => (
+            "AWS did not accept the two codes, so the device was not resynchronised",
+            "type two new codes: the one the app shows now, then wait until it changes and type the next one (codes from the app entry for this account and this device's serial number); if AWS still refuses them, the device is too far off to resynchronise: remove it (runbooks/remove-mfa-devices.md) and set up a new one (runbooks/aws-mfa.md)",
+        ),
+        ErrorKind::NoSuchEntity => (
+            "the user has no MFA device with that serial number",
+            "check the user name and the serial number (`aws iam list-mfa-devices --user-name USER`); a device removed meanwhile cannot be resynchronised",
+        ),
+        ErrorKind::InvalidInput => (
+            "AWS refused the codes: each must be 6 digits",
+            "type the 6 digits the app shows, without anything else",
+        ),
+        ErrorKind::AccessDenied => (
+            "access denied",
+            "use credentials allowed to resynchronise your own MFA device (iam:ResyncMFADevice), e.g. with --profile",
+        ),
+        _ => return None,
+    })
 }
 
 // Sign-in credentials (offboarding)
@@ -489,6 +520,41 @@ mod tests {
         assert!(missing.what().contains("console password"));
         let mfa = AwsError::new("EnableMFADevice", ErrorKind::LimitExceeded);
         assert!(mfa.what().contains("MFA devices"));
+    }
+
+    #[test]
+    fn resync_errors_do_not_send_the_person_back_to_resync() {
+        let codes = AwsError::new("ResyncMFADevice", ErrorKind::InvalidAuthenticationCode);
+        assert!(
+            codes.what().contains("not resynchronised"),
+            "{}",
+            codes.what()
+        );
+        assert!(
+            !codes.next_step().contains("resync-mfa-device.md"),
+            "{}",
+            codes.next_step()
+        );
+        assert!(
+            codes.next_step().contains("type two new codes"),
+            "{}",
+            codes.next_step()
+        );
+        assert!(
+            codes.next_step().contains("aws-mfa.md"),
+            "{}",
+            codes.next_step()
+        );
+        let missing = AwsError::new("ResyncMFADevice", ErrorKind::NoSuchEntity);
+        assert!(
+            missing.next_step().contains("list-mfa-devices"),
+            "{}",
+            missing.next_step()
+        );
+        // Enabling keeps its own words, which point at the resync guide.
+        let enable = AwsError::new("EnableMFADevice", ErrorKind::InvalidAuthenticationCode);
+        assert!(enable.next_step().contains("runbooks/resync-mfa-device.md"));
+        assert_eq!(enable.what(), "AWS rejected the MFA codes");
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod prompt;
 pub mod sandbox;
 pub mod security_key;
 pub mod software_key;
+pub mod stand_in;
 pub mod usb_unavailable;
 
 pub use aws_error::{AwsError, ErrorKind};
@@ -110,6 +111,12 @@ pub enum Assignment {
 
 /// AWS IAM, as the guide uses it.
 pub trait Iam {
+    /// The label of the stand-in that answers `operation` (e.g. `ResyncMFADevice`) in
+    /// place of the service, when one does ([`stand_in::EmulatorAws`]); `None`: the
+    /// service itself answers.
+    fn stand_in(&self, _operation: &str) -> Option<&'static str> {
+        None
+    }
     fn create_virtual_mfa_device(
         &self,
         name: &str,

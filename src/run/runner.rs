@@ -11,7 +11,9 @@ use crate::providers::prompt;
 use crate::providers::sandbox;
 use crate::providers::security_key::SecurityKeys;
 use crate::providers::software_key::SoftwareKeys;
+use crate::providers::stand_in::EmulatorAws;
 use crate::providers::{Clock, FixedClock, Prompt, ScriptedPrompt, SystemClock, TerminalPrompt};
+use crate::providers::{Iam, Sts};
 use crate::run::context::{JournalHandle, Mode, RunError};
 use crate::run::executor::{self, Executor, Finish, INTERRUPTED, Selection};
 use crate::run::journal::{self, Journal, JournalFile};
@@ -134,15 +136,20 @@ pub fn run(request: RunRequest) -> RunResult {
     }
     // A finished guide needs no AWS at all, and no emulator.
     let needs_aws = !executor::nothing_to_do(runbook, &journal, &request.selection);
+    let clock = clock();
     let mut emulator = None;
-    let options = if request.sandbox && needs_aws {
-        match start_sandbox(&mut ui) {
-            Ok((started, options)) => {
+    let sandbox_aws = if request.sandbox && needs_aws {
+        // The emulator, with labelled stand-ins for the calls it lacks; never real AWS.
+        let started = start_sandbox(&mut ui).and_then(|(started, user)| {
+            let aws =
+                EmulatorAws::connect(&started, &user, request.aws.call_timeout, clock.as_ref())
+                    .map_err(|error| error.to_string())?;
+            Ok((started, aws))
+        });
+        match started {
+            Ok((started, aws)) => {
                 emulator = Some(started);
-                AwsOptions {
-                    call_timeout: request.aws.call_timeout,
-                    ..options
-                }
+                Some(aws)
             }
             Err(message) => {
                 ui.error(
@@ -155,22 +162,28 @@ pub fn run(request: RunRequest) -> RunResult {
             }
         }
     } else {
-        request.aws.clone()
+        None
     };
-    let provider = AwsProvider::connect(&options);
+    let real;
+    let (iam, sts): (&dyn Iam, &dyn Sts) = match &sandbox_aws {
+        Some(aws) => (aws, aws),
+        None => {
+            real = AwsProvider::connect(&request.aws);
+            (&real, &real)
+        }
+    };
     // The sandbox's key is a software authenticator; otherwise, the USB keys.
     let keys: Box<dyn SecurityKeys> = if request.sandbox {
         Box::new(SoftwareKeys::new())
     } else {
         usb_keys()
     };
-    let clock = clock();
     let mut prompt = prompt();
     let mut executor = Executor {
         runbook,
         source,
-        iam: &provider,
-        sts: &provider,
+        iam,
+        sts,
         clock: clock.as_ref(),
         keys: keys.as_ref(),
         prompt: prompt.as_mut(),
@@ -197,6 +210,8 @@ pub fn run(request: RunRequest) -> RunResult {
         },
     };
     let result = executor.run();
+    drop(executor);
+    drop(sandbox_aws);
     drop(emulator);
     match result {
         Ok(Finish::Completed | Finish::NothingToDo) => RunResult::Ok,
@@ -242,7 +257,7 @@ fn target(request: &RunRequest) -> String {
 
 /// Start the local emulator with a user of its own. Never touches real AWS: the options
 /// carry the emulator's endpoint and the sandbox user's keys.
-fn start_sandbox(ui: &mut Ui) -> Result<(sandbox::Emulator, AwsOptions), String> {
+fn start_sandbox(ui: &mut Ui) -> Result<(sandbox::Emulator, sandbox::SandboxUser), String> {
     if let Some((endpoint, user_name)) = attached_sandbox() {
         let emulator = sandbox::Emulator::attach(&endpoint).map_err(|error| error.to_string())?;
         let user =
@@ -250,8 +265,7 @@ fn start_sandbox(ui: &mut Ui) -> Result<(sandbox::Emulator, AwsOptions), String>
         ui.text(&format!(
             "[sandbox] attached to the emulator at {endpoint} (IAM user `{user_name}`); real AWS is not used.\n"
         ));
-        let options = sandbox::sandbox_options(&emulator, &user);
-        return Ok((emulator, options));
+        return Ok((emulator, user));
     }
     let venv = sandbox::venv_dir();
     let moto =
@@ -270,8 +284,7 @@ fn start_sandbox(ui: &mut Ui) -> Result<(sandbox::Emulator, AwsOptions), String>
         emulator.endpoint(),
         user.user_name
     ));
-    let options = sandbox::sandbox_options(&emulator, &user);
-    Ok((emulator, options))
+    Ok((emulator, user))
 }
 
 /// Tests only: `RUNBOOK_SANDBOX_ENDPOINT=http://127.0.0.1:PORT` makes `--sandbox` use an

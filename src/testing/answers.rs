@@ -22,6 +22,7 @@
 //! virtual_devices = ["alice-Phone"]   # enabled; the phone knows the seed
 //! security_keys = ["alice-YubiKey"]   # registered u2f serials
 //! console_password = true
+//! phone_clock_offset = 120            # the phone's clock runs 2 minutes ahead
 //! users = [{ name = "bob", console_password = true }]
 //! # another user's credentials, e.g. for an offboarding guide:
 //! # users = [{ name = "bob", access_keys = ["Active", "Inactive"],
@@ -130,6 +131,11 @@ pub struct Setup {
     /// Other IAM users in the account.
     #[serde(default)]
     pub users: Vec<SetupUser>,
+    /// How many seconds the stand-in phone's clock is ahead of the test's clock (negative:
+    /// behind): its codes are those of that time, as a phone whose clock drifted shows
+    /// them (default 0).
+    #[serde(default)]
+    pub phone_clock_offset: i64,
     /// IAM groups in the account (empty, made by the run's user).
     #[serde(default)]
     pub groups: Vec<String>,
@@ -572,6 +578,8 @@ fn code_kind(value: &str) -> Option<CodeKind> {
 #[derive(Default)]
 pub struct Phone {
     seed: RefCell<Option<Secret>>,
+    /// Seconds its clock is ahead of the test's (`setup.phone_clock_offset`).
+    clock_offset: std::cell::Cell<i64>,
 }
 
 impl Phone {
@@ -579,7 +587,13 @@ impl Phone {
         *self.seed.borrow_mut() = Some(seed.clone());
     }
 
+    /// Set the phone's clock `seconds` ahead of the test's clock (negative: behind).
+    pub fn set_clock_offset(&self, seconds: i64) {
+        self.clock_offset.set(seconds);
+    }
+
     fn code(&self, kind: CodeKind, now: u64) -> Result<Secret, String> {
+        let now = now.saturating_add_signed(self.clock_offset.get());
         let seed = self.seed.borrow();
         let seed = seed
             .as_ref()
@@ -857,6 +871,41 @@ mod tests {
         assert_eq!(device.setup.users[0].name, "carol");
         assert!(device.setup.users[0].console_password);
         assert_eq!(device.answers.len(), 1);
+    }
+
+    #[test]
+    fn a_drifted_phone_shows_the_codes_of_its_own_clock() {
+        let text = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+        let seed = totp::parse_seed(text).unwrap();
+        let phone = Phone::default();
+        phone.scan(&Secret::new(text));
+        let now = DEFAULT_CLOCK;
+        assert_eq!(
+            phone.code(CodeKind::Current, now).unwrap(),
+            seed.code_at(now)
+        );
+        phone.set_clock_offset(120);
+        assert_eq!(
+            phone.code(CodeKind::Current, now).unwrap(),
+            seed.code_at(now + 120)
+        );
+        assert_eq!(
+            phone.code(CodeKind::Previous, now).unwrap(),
+            seed.code_at(now + 90)
+        );
+        phone.set_clock_offset(-60);
+        assert_eq!(
+            phone.code(CodeKind::Next, now).unwrap(),
+            seed.code_at(now - 30)
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("g.test.toml"),
+            "[setup]\nvirtual_devices = [\"alice-Phone\"]\nphone_clock_offset = -90\n",
+        )
+        .unwrap();
+        let file = TestFile::load(&dir.path().join("g.md")).unwrap();
+        assert_eq!(file.scenarios[0].answers.setup.phone_clock_offset, -90);
     }
 
     #[test]

@@ -28,10 +28,10 @@ use crate::bind::check;
 use crate::bind::plan::Plan;
 use crate::bind::runbook::Runbook;
 use crate::parse::source::Source;
-use crate::providers::aws::AwsProvider;
 use crate::providers::sandbox::{self, Emulator};
 use crate::providers::security_key::{NoKeys, SecurityKeys};
 use crate::providers::software_key::SoftwareKeys;
+use crate::providers::stand_in::EmulatorAws;
 use crate::providers::{Clock, FixedClock};
 use crate::run::context::{JournalHandle, Mode};
 use crate::run::executor::{Executor, Selection};
@@ -480,7 +480,11 @@ fn record(
 ) -> Result<Recorded, String> {
     let answers = &scenario.answers;
     let user = sandbox::create_user(emulator, &answers.user).map_err(|error| error.to_string())?;
-    let aws = AwsProvider::connect(&sandbox::sandbox_options(emulator, &user));
+    let clock = FixedClock::new(answers.clock);
+    // The emulator, with the stand-ins for the calls it lacks (they know the seeds of the
+    // devices the set-up and the run create).
+    let aws =
+        EmulatorAws::connect(emulator, &user, None, &clock).map_err(|error| error.to_string())?;
     let phone = Phone::default();
     let setup = setup::prepare(emulator, &aws, answers, answers_label, &phone, runbook)?;
     let dir = tempfile::tempdir().map_err(|error| format!("no temporary directory: {error}"))?;
@@ -496,7 +500,6 @@ fn record(
     )
     .map_err(|error| error.to_string())?;
     let recorder = Recorder::new(runbook, journal_file.clone());
-    let clock = FixedClock::new(answers.clock);
     let recording_aws = RecordingAws {
         iam: &aws,
         sts: &aws,

@@ -5,8 +5,8 @@
 //! `setup:` line of the transcript (never a seed, code or password).
 
 use crate::bind::runbook::Runbook;
-use crate::providers::aws::AwsProvider;
 use crate::providers::sandbox::{self, Emulator};
+use crate::providers::stand_in::EmulatorAws;
 use crate::providers::{Iam, Sts};
 use crate::secret::Secret;
 use crate::testing::answers::{Answers, Phone};
@@ -17,7 +17,7 @@ use crate::totp::{self, STEP_SECONDS};
 /// the transcript's `setup:` lines.
 pub fn prepare(
     emulator: &Emulator,
-    aws: &AwsProvider,
+    aws: &EmulatorAws<'_>,
     answers: &Answers,
     answers_label: &str,
     phone: &Phone,
@@ -101,6 +101,15 @@ pub fn prepare(
             device.serial_number
         ));
     }
+    if setup.phone_clock_offset != 0 {
+        phone.set_clock_offset(setup.phone_clock_offset);
+        let offset = setup.phone_clock_offset;
+        lines.push(format!(
+            "the stand-in phone's clock runs {} s {} of the test's clock",
+            offset.unsigned_abs(),
+            if offset > 0 { "ahead" } else { "behind" }
+        ));
+    }
     if !setup.security_keys.is_empty() {
         let account = aws
             .get_caller_identity()
@@ -125,7 +134,7 @@ pub fn prepare(
 /// Create the virtual MFA device `name` and enable it on `user` with two codes from
 /// before `clock`; the seed is dropped here. Returns its serial.
 fn enable_virtual_device(
-    aws: &AwsProvider,
+    aws: &EmulatorAws<'_>,
     user: &str,
     name: &str,
     clock: u64,
@@ -145,7 +154,7 @@ fn enable_virtual_device(
 
 /// Register the security key `name` on `user` the way the emulator takes one (a `u2f`
 /// serial through EnableMFADevice, codes ignored). Returns its serial.
-fn register_security_key(aws: &AwsProvider, user: &str, name: &str) -> Result<String, String> {
+fn register_security_key(aws: &EmulatorAws<'_>, user: &str, name: &str) -> Result<String, String> {
     let account = aws
         .get_caller_identity()
         .map_err(|error| error.to_string())?
@@ -161,7 +170,7 @@ fn register_security_key(aws: &AwsProvider, user: &str, name: &str) -> Result<St
 /// `groups` and `policies` (created and attached as the run's user: the emulator does not
 /// enforce IAM policies).
 fn prepare_policies(
-    aws: &AwsProvider,
+    aws: &EmulatorAws<'_>,
     answers: &Answers,
     runbook: &Runbook,
     failed: &dyn Fn(String, &dyn std::fmt::Display) -> String,
@@ -170,7 +179,14 @@ fn prepare_policies(
     let setup = &answers.setup;
     let user = answers.user.as_str();
     for group in &setup.groups {
-        aws.run(aws.iam_client().create_group().group_name(group).send())
+        aws.emulator()
+            .run(
+                aws.emulator()
+                    .iam_client()
+                    .create_group()
+                    .group_name(group)
+                    .send(),
+            )
             .map_err(|error| {
                 let error = crate::providers::AwsError::from_sdk("CreateGroup", &error);
                 failed(format!("create the group `{group}`"), &error)

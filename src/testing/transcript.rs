@@ -270,10 +270,16 @@ impl RecordingAws<'_> {
         result: &Result<T, AwsError>,
         ok: impl FnOnce(&T) -> String,
     ) {
-        let outcome = match result {
+        let mut outcome = match result {
             Ok(value) => ok(value),
             Err(error) => aws_error(error),
         };
+        // Who answered, when not the service: `[sandbox stand-in: …]`.
+        let operation = call.rsplit(' ').next().unwrap_or(call);
+        if let Some(label) = self.iam.stand_in(operation) {
+            outcome.push(' ');
+            outcome.push_str(label);
+        }
         self.recorder
             .note(format!("aws {call}{} → {outcome}", args(params)));
     }
@@ -282,6 +288,10 @@ impl RecordingAws<'_> {
 const SECRET: &str = "<secret>";
 
 impl Iam for RecordingAws<'_> {
+    fn stand_in(&self, operation: &str) -> Option<&'static str> {
+        self.iam.stand_in(operation)
+    }
+
     fn create_virtual_mfa_device(
         &self,
         name: &str,

@@ -31,6 +31,7 @@ mod prose;
 mod proxy;
 mod readme;
 mod render;
+mod resync;
 mod robustness;
 mod run;
 mod runbook_test;

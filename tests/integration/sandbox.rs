@@ -73,6 +73,20 @@ fn the_whole_guide_runs_in_the_sandbox_and_again_from_the_start() {
         .map(|d| d["serial_number"].as_str().unwrap())
         .collect();
     assert!(serials.contains(&key.as_str()), "{serials:?}");
+    // moto has no GetMFADevice: the sandbox's labelled stand-in answers it, from the
+    // devices the emulator lists.
+    let details = action(&events, "key_details");
+    assert_eq!(
+        details["outputs"]["user_name"], "runbook-sandbox",
+        "{details}"
+    );
+    assert_eq!(details["outputs"]["serial_number"], key.as_str());
+    assert!(
+        format!("{}{}", output.stdout, output.stderr)
+            .contains("[sandbox stand-in: moto has no GetMFADevice]"),
+        "{}",
+        output.stderr
+    );
     assert!(
         output
             .stderr

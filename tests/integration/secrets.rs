@@ -14,7 +14,7 @@ use crate::moto::{own_emulator, user};
 
 const START: u64 = 1_700_000_000;
 
-fn files(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+pub(crate) fn files(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
@@ -110,7 +110,7 @@ fn no_seed_or_code_is_printed_or_written() {
 /// No needle (a form of a seed) and no code anywhere in the haystacks (what was printed
 /// or written, each with where it came from).
 #[track_caller]
-fn assert_no_leak(
+pub(crate) fn assert_no_leak(
     haystacks: &[(String, Vec<u8>)],
     needles: &[(String, Vec<u8>)],
     codes: &[String],
@@ -134,7 +134,7 @@ fn assert_no_leak(
 /// Every form of `seed_text` worth looking for: base32 in either case, the manual-entry
 /// groups, a long prefix, the raw bytes, hex in either case, percent-encoded bytes, and the
 /// `otpauth://` URI's `secret=` parameter as an app would receive it.
-fn seed_needles(seed_text: &str) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn seed_needles(seed_text: &str) -> Vec<(String, Vec<u8>)> {
     let seed = totp::parse_seed(seed_text).unwrap();
     let raw = decode_base32(seed_text);
     let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();

@@ -76,11 +76,16 @@ impl Action for GetMfaDevice {
         }) {
             Ok(details) => {
                 let certifications = details.certifications.join(", ");
+                // In the sandbox and in `runbook test`, a labelled stand-in answers.
+                let by = match ctx.iam().stand_in("GetMFADevice") {
+                    Some(label) => format!("{label} "),
+                    None => String::new(),
+                };
                 let note = if certifications.is_empty() {
-                    format!("{serial}, enabled {}", details.enable_date)
+                    format!("{by}{serial}, enabled {}", details.enable_date)
                 } else {
                     format!(
-                        "{serial}, enabled {}, certified {certifications}",
+                        "{by}{serial}, enabled {}, certified {certifications}",
                         details.enable_date
                     )
                 };

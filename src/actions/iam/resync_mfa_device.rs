@@ -62,6 +62,11 @@ impl Action for ResyncMfaDevice {
         ctx.wait("Resynchronising the MFA device…", |ctx| {
             ctx.iam().resync_mfa_device(&user, &serial, &code1, &code2)
         })?;
-        Ok(Outcome::new(format!("resynchronised {serial}")).changed())
+        // In the sandbox and in `runbook test`, a labelled stand-in answers (moto lacks the call).
+        let by = match ctx.iam().stand_in("ResyncMFADevice") {
+            Some(label) => format!("{label} "),
+            None => String::new(),
+        };
+        Ok(Outcome::new(format!("{by}resynchronised {serial}")).changed())
     }
 }
