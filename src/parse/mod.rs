@@ -8,6 +8,7 @@ pub mod body;
 pub mod diagnostic;
 pub mod document;
 pub mod expr;
+pub mod include;
 pub mod markdown;
 pub mod parser;
 pub mod source;
