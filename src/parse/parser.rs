@@ -88,10 +88,11 @@ struct ImageInProgress {
     end: usize,
 }
 
-/// Parse a runbook; for a guide with includes ([`Source::includes`]), every file, with the
-/// included sections put in place ([`crate::parse::include::splice`]).
+/// Parse a runbook; for a guide with includes (a source of several files,
+/// [`Source::segments`]), every file, with the included sections put in place
+/// ([`crate::parse::include::splice`]).
 pub fn parse(source: &Source) -> Parsed<'_> {
-    if source.includes().is_empty() {
+    if source.segments().is_empty() {
         parse_file(source)
     } else {
         crate::parse::include::splice(source)
