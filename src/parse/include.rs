@@ -79,7 +79,7 @@ pub fn resolve(main: Source) -> Resolved {
         };
     }
     let root = folder(&normalise(main.path()));
-    let first = scan(main.path(), main.text(), 0);
+    let first = scan(main.path(), main.text());
     if first.1.is_empty() && first.2.is_empty() {
         return Resolved {
             source: main,
@@ -198,7 +198,7 @@ pub fn resolve(main: Source) -> Resolved {
                         }
                     };
                     let to = files.len();
-                    let (outline, found, errors) = scan(&shown_path, source.text(), to);
+                    let (outline, found, errors) = scan(&shown_path, source.text());
                     problems.extend(errors.into_iter().map(|d| Problem::new(to, d)));
                     pending.push(found);
                     index.insert(key.clone(), to);
@@ -418,7 +418,7 @@ type Found = Vec<(Span, Span, String)>;
 
 /// Parse one file on its own: its step ids and anchors, and its includes as (directive,
 /// quoted value, path as written), with problems in how they are written.
-fn scan(path: &Path, text: &str, _file: usize) -> (Outline, Found, Vec<Diagnostic>) {
+fn scan(path: &Path, text: &str) -> (Outline, Found, Vec<Diagnostic>) {
     let source = Source::new(path, text);
     let parsed = parser::parse_file(&source);
     let document = &parsed.document;
