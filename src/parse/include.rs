@@ -741,3 +741,99 @@ impl<'s> Rebase<'_, 's> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::document::Block;
+
+    #[test]
+    fn paths_are_normalised_without_the_file_system() {
+        assert_eq!(
+            normalise(Path::new("a/./b/../c.md")),
+            PathBuf::from("a/c.md")
+        );
+        assert_eq!(normalise(Path::new("../x.md")), PathBuf::from("../x.md"));
+        assert_eq!(
+            normalise(Path::new("a/../../x.md")),
+            PathBuf::from("../x.md")
+        );
+    }
+
+    /// Two files in one source: positions and names are the included file's own, the
+    /// included step sits one level under the including heading, and every borrowed text
+    /// is the same bytes as in the file it came from.
+    #[test]
+    fn an_included_step_is_spliced_in_with_spans_into_its_file() {
+        let guide = "# G\n\n## Host\n<!-- runbook: include = \"s.md#two\" -->\n\nOwn prose.\n";
+        let shared =
+            "# S\n\n## One\n\ntext\n\n### 2. Two\n\n```sts.get-caller-identity id=me\n```\n";
+        let directive = guide.find("<!--").unwrap();
+        let value = guide.find("\"s.md").unwrap();
+        let directive_end = guide.find("-->").unwrap() + 3;
+        let include = Include {
+            directive: Span::new(directive, directive_end),
+            value: Span::new(value, value + "\"s.md#two\"".len()),
+            written: "s.md#two".to_string(),
+            segment: 1,
+            anchor: Some("two".to_string()),
+        };
+        let source = Source::with_files(
+            vec![
+                (PathBuf::from("dir/g.md"), guide.to_string()),
+                (PathBuf::from("dir/s.md"), shared.to_string()),
+            ],
+            vec![include],
+        );
+        let parsed = parser::parse(&source);
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        let document = parsed.document;
+        assert_eq!(document.sections.len(), 1);
+        let host = &document.sections[0];
+        assert_eq!(host.heading.text, "Host");
+        assert_eq!(host.children.len(), 1, "only the named step");
+        let step = &host.children[0];
+        assert_eq!(step.heading.text, "2. Two");
+        assert_eq!(step.heading.level, 3);
+        assert_eq!(step.origin.as_ref().unwrap().written, "s.md#two");
+        assert_eq!(document.action_blocks, 1);
+        let Block::Action(action) = &step.blocks[0] else {
+            panic!("{:?}", step.blocks)
+        };
+        assert_eq!(action.name, "sts.get-caller-identity");
+        assert_eq!(source.slice(action.name_span), action.name);
+        assert_eq!(action.attributes[0].key, "id");
+        assert_eq!(action.attributes[0].value, Some("me"));
+        // Lines and names are the included file's.
+        assert_eq!(source.line(action.span.start), 9);
+        assert_eq!(source.name_at(action.span.start), "dir/s.md");
+        assert_eq!(
+            source.included_name_at(action.span.start).as_deref(),
+            Some("s.md")
+        );
+        assert_eq!(source.line(host.heading.span.start), 3);
+        assert_eq!(source.name_at(host.heading.span.start), "dir/g.md");
+        assert_eq!(source.included_name_at(host.heading.span.start), None);
+    }
+
+    /// A diagnostic whose labels are in two files shows a window for each, under its name
+    /// and with its own line numbers.
+    #[test]
+    fn a_diagnostic_shows_each_file_under_its_name() {
+        let source = Source::with_files(
+            vec![
+                (PathBuf::from("g.md"), "# G\n\nfirst\n".to_string()),
+                (PathBuf::from("s.md"), "# S\n\nsecond\n".to_string()),
+            ],
+            Vec::new(),
+        );
+        let second = source.text().find("second").unwrap();
+        let first = source.text().find("first").unwrap();
+        let diagnostic = Diagnostic::error("x", "two files")
+            .label(Span::new(second, second + 6), "here")
+            .secondary(Span::new(first, first + 5), "and here");
+        let shown = diagnostic.render(Some(&source), false, "g.md");
+        assert!(shown.contains("--> s.md:3:1"), "{shown}");
+        assert!(shown.contains("::: g.md:3:1"), "{shown}");
+    }
+}
