@@ -229,3 +229,53 @@ fn the_replace_guide_runs_aws_mfa_steps_in_place() {
     assert_eq!(skipped, ["select-security-key"]);
     assert_eq!(events.last().unwrap()["status"], "ok");
 }
+
+/// The journal is keyed by every file a run reads: resuming after a crash keeps the one
+/// journal while nothing changed, and an edit to the included aws-mfa.md (not to the guide
+/// itself) starts a new journal rather than resuming a run of different steps.
+#[test]
+fn an_edited_included_file_starts_a_new_journal() {
+    let endpoint = crate::moto::endpoint();
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["replace-mfa-device.md", "aws-mfa.md"] {
+        std::fs::copy(root().join("runbooks").join(name), dir.path().join(name)).unwrap();
+    }
+    let state = dir.path().join("state");
+    let run = |fault: Option<&str>| {
+        let mut test = Test::new()
+            .current_dir(dir.path())
+            .args([
+                "run",
+                "replace-mfa-device.md",
+                "--sandbox",
+                "--yes",
+                "--state-dir",
+            ])
+            .args([state.to_str().unwrap()])
+            .env("RUNBOOK_SANDBOX_ENDPOINT", endpoint)
+            .env("RUNBOOK_SANDBOX_USER", "include-journal")
+            .env("RUNBOOK_FAKE_CLOCK", "1700000000");
+        if let Some(point) = fault {
+            test = test.env("RUNBOOK_FAULT", point);
+        }
+        test.run()
+    };
+    let journals = || std::fs::read_dir(state.join("journals")).unwrap().count();
+    let killed = run(Some("journaled:before"));
+    assert_eq!(killed.signal, Some(libc::SIGKILL), "{}", killed.stderr);
+    assert_eq!(journals(), 1);
+    let killed = run(Some("journaled:device_name"));
+    assert_eq!(killed.signal, Some(libc::SIGKILL), "{}", killed.stderr);
+    assert_eq!(journals(), 1, "the resumed run kept its journal");
+    let aws_mfa = dir.path().join("aws-mfa.md");
+    let text = std::fs::read_to_string(&aws_mfa).unwrap();
+    let edited = text.replace(
+        "Once completed, AWS will confirm",
+        "When it is done, AWS will confirm",
+    );
+    assert_ne!(edited, text);
+    std::fs::write(&aws_mfa, edited).unwrap();
+    let finished = run(None);
+    assert_eq!(finished.code, 0, "{}\n{}", finished.stdout, finished.stderr);
+    assert_eq!(journals(), 2, "an edit to an included file is a new run");
+}
