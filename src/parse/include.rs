@@ -228,17 +228,27 @@ pub fn resolve(main: Source) -> Resolved {
     cycles(&files, &mut edges, &mut problems);
 
     // `#STEP` must name a step or part of the included guide.
+    let anchors: Vec<std::collections::HashSet<&str>> = files
+        .iter()
+        .map(|file| file.anchors.iter().map(String::as_str).collect())
+        .collect();
+    // "Did you mean" compares a bounded number of names in all (a guide of many bad
+    // includes stays linear).
+    let mut budget = 10_000;
     for edge in edges.iter_mut().filter(|edge| edge.ok) {
         let Some(anchor) = &edge.anchor else { continue };
         let file = &files[edge.to];
-        if file.anchors.iter().any(|a| a == anchor) {
+        if anchors[edge.to].contains(anchor.as_str()) {
             continue;
         }
         edge.ok = false;
         let mut steps: Vec<&str> = file.anchors.iter().step_by(2).map(String::as_str).collect();
         steps.truncate(12);
-        let suggestion =
-            crate::parse::diagnostic::did_you_mean(anchor, file.anchors.iter().map(String::as_str));
+        let suggestion = crate::parse::diagnostic::did_you_mean_within(
+            anchor,
+            file.anchors.iter().map(String::as_str),
+            &mut budget,
+        );
         let help = match suggestion {
             Some(s) => format!("did you mean `#{s}`?"),
             None => format!(
@@ -257,6 +267,45 @@ pub fn resolve(main: Source) -> Resolved {
             .help(help),
             elsewhere: vec![(edge.to, file.title, "the guide it names".to_string())],
         });
+    }
+
+    // A step included twice would define its ids twice: said once, at the second include.
+    let mut seen: HashMap<(usize, Option<&str>), usize> = HashMap::new();
+    for e in 0..edges.len() {
+        if !edges[e].ok {
+            continue;
+        }
+        let key = (edges[e].to, edges[e].anchor.as_deref());
+        match seen.get(&key) {
+            Some(&first) => {
+                let (first, again) = (&edges[first], &edges[e]);
+                problems.push(Problem {
+                    file: again.from,
+                    diagnostic: Diagnostic::error(
+                        "include-twice",
+                        format!("`{}` is included twice", again.written),
+                    )
+                    .label(again.value, "included again")
+                    .help(
+                        "include a step once; its actions' ids can be defined only once in a run",
+                    ),
+                    elsewhere: vec![(first.from, first.value, "first included here".to_string())],
+                });
+            }
+            None => {
+                seen.insert(key, e);
+            }
+        }
+    }
+    for problem in &problems {
+        if problem.diagnostic.code == "include-twice"
+            && let Some(primary) = &problem.diagnostic.primary
+            && let Some(edge) = edges
+                .iter_mut()
+                .find(|edge| edge.from == problem.file && edge.value == primary.span)
+        {
+            edge.ok = false;
+        }
     }
 
     // One text, every file after the one before it.
@@ -336,14 +385,21 @@ fn cycles(files: &[File], edges: &mut [Edge], problems: &mut Vec<Problem>) {
     let mut stack: Vec<(usize, usize)> = vec![(0, 0)];
     let mut path: Vec<usize> = Vec::new();
     marks[0] = Mark::Open;
+    // Each file's includes, in order, so the walk is linear in the includes.
+    let mut out_of: Vec<Vec<usize>> = vec![Vec::new(); files.len()];
+    for (e, edge) in edges.iter().enumerate() {
+        if edge.ok {
+            out_of[edge.from].push(e);
+        }
+    }
     while let Some(&mut (file, ref mut next)) = stack.last_mut() {
-        let Some(e) = (*next..edges.len()).find(|&e| edges[e].from == file && edges[e].ok) else {
+        let Some(&e) = out_of[file].get(*next) else {
             marks[file] = Mark::Done;
             stack.pop();
             path.pop();
             continue;
         };
-        *next = e + 1;
+        *next += 1;
         let to = edges[e].to;
         match marks[to] {
             Mark::New => {
@@ -546,9 +602,16 @@ pub fn splice(source: &Source) -> Parsed<'_> {
             d
         }));
     }
+    let mut by_directive: HashMap<Span, Vec<&Include>> = HashMap::new();
+    for include in source.includes() {
+        by_directive
+            .entry(include.directive)
+            .or_default()
+            .push(include);
+    }
     let mut document = documents.first().cloned().unwrap_or_default();
     for section in &mut document.sections {
-        put_in_place(section, &documents, source.includes(), 0);
+        put_in_place(section, &documents, &by_directive, 0);
     }
     document.action_blocks = count_actions(&document);
     Parsed {
@@ -560,7 +623,7 @@ pub fn splice(source: &Source) -> Parsed<'_> {
 fn put_in_place<'s>(
     section: &mut Section<'s>,
     documents: &[Document<'s>],
-    includes: &[Include],
+    includes: &HashMap<Span, Vec<&Include>>,
     depth: usize,
 ) {
     for child in &mut section.children {
@@ -571,7 +634,7 @@ fn put_in_place<'s>(
     }
     let mut added = Vec::new();
     for directive in &section.directives {
-        for include in includes.iter().filter(|i| i.directive == directive.span) {
+        for include in includes.get(&directive.span).into_iter().flatten() {
             let Some(document) = documents.get(include.segment) else {
                 continue;
             };

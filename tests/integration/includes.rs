@@ -38,6 +38,8 @@ const BROKEN: &[(&str, &[(&str, &str)])] = &[
         "broken-ref.md",
         &[("undefined-reference", "broken-shared.md:6:12")],
     ),
+    // One step included twice would define its ids twice.
+    ("twice.md", &[("include-twice", "twice.md:12:25")]),
     // The included step wants `me.user_name`; this guide's `me` is a plain string.
     ("wrong-type.md", &[("unknown-output", "shared.md:11:12")]),
 ];
