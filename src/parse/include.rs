@@ -72,7 +72,7 @@ struct Edge {
 /// it is.
 pub fn resolve(main: Source) -> Resolved {
     // Cheap test first: most guides include nothing.
-    if !main.text().contains(INCLUDE) {
+    if !may_include(main.text()) {
         return Resolved {
             source: main,
             diagnostics: Vec::new(),
@@ -351,6 +351,22 @@ pub fn resolve(main: Source) -> Resolved {
         source,
         diagnostics,
     }
+}
+
+/// Whether some `<!-- runbook … -->` comment of `text` mentions `include`: one pass over
+/// the text, so a guide without includes is parsed once, as before includes existed.
+fn may_include(text: &str) -> bool {
+    let mut rest = text;
+    while let Some(open) = rest.find("<!--") {
+        rest = &rest[open + 4..];
+        let end = rest.find("-->").unwrap_or(rest.len());
+        let comment = &rest[..end];
+        if comment.trim_start().starts_with("runbook") && comment.contains(INCLUDE) {
+            return true;
+        }
+        rest = &rest[end..];
+    }
+    false
 }
 
 /// A problem found while resolving: its file, the diagnostic (spans in that file), and
@@ -809,6 +825,15 @@ impl<'s> Rebase<'_, 's> {
 mod tests {
     use super::*;
     use crate::parse::document::Block;
+
+    #[test]
+    fn only_a_runbook_comment_naming_include_is_looked_at() {
+        assert!(may_include("# T\n<!-- runbook: include = \"a.md\" -->\n"));
+        assert!(!may_include(
+            "# T\n\nInclude this.\n<!-- include -->\n<!-- runbook: info = true -->"
+        ));
+        assert!(!may_include("<!-- runbook"));
+    }
 
     #[test]
     fn paths_are_normalised_without_the_file_system() {
