@@ -15,8 +15,10 @@
 //!   (`3-set-up-the-authenticator-app`); without `#STEP`, every section of the file.
 //! - A list includes several, in order: `include = ["a.md#one", "a.md#two"]`.
 //! - The included sections go first under the heading, one level below it.
-//! - Absolute paths, and paths leading out of the including guide's folder (`../x.md`), are
-//!   refused: a guide and what it includes are reviewed, tested and shipped together.
+//! - Only guides in the including guide's own folder: absolute paths, `../x.md` and
+//!   `sub/x.md` are refused. A guide and what it includes are reviewed, tested and shipped
+//!   together, and the included prose's relative links and figures name the same files as
+//!   in its own file.
 //! - A guide never includes itself, directly or through another guide.
 
 use std::collections::HashMap;
@@ -138,14 +140,17 @@ pub fn resolve(main: Source) -> Resolved {
                 continue;
             }
             let key = normalise(&folder(&files[from].key).join(path));
-            if !key.starts_with(&root) || key.components().any(|c| c == Component::ParentDir) {
+            // Only next to the guide: there the included prose's relative links and
+            // figures name the same files as in its own file, and nothing leads out of the
+            // folder that is reviewed, tested and shipped together.
+            if folder(&key) != root || key.components().any(|c| c == Component::ParentDir) {
                 problems.push(Problem::new(
                     from,
                     refuse(
-                        "include-outside-guides",
-                        format!("`{path}` is outside the guide's folder `{}`", shown(&root)),
-                        "leads out of the folder",
-                        "a guide includes only guides in its own folder or below it: copy or move the shared guide there",
+                        "include-outside-folder",
+                        format!("`{path}` is not in the guide's folder `{}`", shown(&root)),
+                        "another folder",
+                        "a guide includes only guides in its own folder, where the included steps' links and figures mean what they mean in their own file: move the shared guide next to this one",
                     ),
                 ));
                 continue;

@@ -29,8 +29,9 @@ const BROKEN: &[(&str, &[(&str, &str)])] = &[
             ("include-not-found", "paths.md:9:26"),
             ("include-step-not-found", "paths.md:9:37"),
             ("include-absolute-path", "paths.md:9:66"),
-            ("include-outside-guides", "paths.md:9:81"),
-            ("invalid-include", "paths.md:9:100"),
+            ("include-outside-folder", "paths.md:9:81"),
+            ("include-outside-folder", "paths.md:9:100"),
+            ("invalid-include", "paths.md:9:117"),
         ],
     ),
     // The mistake is in the included file; the guide's include is labelled too.
