@@ -282,3 +282,64 @@ fn an_edited_included_file_starts_a_new_journal() {
     assert_eq!(finished.code, 0, "{}\n{}", finished.stdout, finished.stderr);
     assert_eq!(journals(), 2, "an edit to an included file is a new run");
 }
+
+/// Includes in included steps are followed: a part of nest-b.md that includes all of
+/// nest-c.md puts nest-c.md's steps, with their files, under nest-a.md's heading.
+#[test]
+fn includes_inside_included_steps_are_followed() {
+    let output = check("nest-a.md");
+    output.assert_code(0);
+    let plan = Test::new()
+        .current_dir(fixtures())
+        .args(["plan", "nest-a.md", "--format", "json"])
+        .run();
+    plan.assert_code(0);
+    let plan: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    let steps: Vec<(&str, &str, &str)> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap(),
+                s["file"].as_str().unwrap_or("-"),
+                s["kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("who-am-i", "-", "automated"),
+            ("inner-one", "nest-c.md", "automated"),
+            ("inner-two", "nest-c.md", "manual"),
+        ]
+    );
+}
+
+/// A circle through three guides is named whole, with a label at each include.
+#[test]
+fn a_cycle_through_three_guides_is_named_whole() {
+    let output = check("ring-a.md");
+    output.assert_code(1);
+    assert_eq!(
+        output.stderr.matches("error[").count(),
+        1,
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output.stderr.contains(
+            "includes go round in a circle: ring-a.md → ring-b.md → ring-c.md → ring-a.md"
+        ),
+        "{}",
+        output.stderr
+    );
+    for at in [
+        "--> ring-c.md:4:25",
+        "::: ring-a.md:4:25",
+        "::: ring-b.md:4:25",
+    ] {
+        assert!(output.stderr.contains(at), "no {at} in\n{}", output.stderr);
+    }
+}
