@@ -72,6 +72,7 @@ pub fn check_file(path: &Path) -> Checked {
 }
 
 /// Parse and bind text that is already in memory; every problem is reported in one pass.
+/// Guides it includes are read from disk, relative to the source's path.
 pub fn check_source(source: Source) -> Checked {
     // What `check_file` refuses to read is refused here too.
     if source.text().len() as u64 > MAX_FILE_BYTES {
