@@ -286,6 +286,7 @@ impl<'d> Binder<'_, 'd> {
                 title: step.section.heading.text.clone(),
                 part: step.part.map(str::to_string),
                 line,
+                file: self.source.included_name_at(step.section.span.start),
                 span: step.section.span,
                 prose: Vec::with_capacity(blocks.len() - actions),
                 actions: Vec::with_capacity(actions),
@@ -388,7 +389,7 @@ impl<'d> Binder<'_, 'd> {
         }
         let mut conditions = Vec::new();
         let mut info = false;
-        const KEYS: &[&str] = &["when", "info"];
+        const KEYS: &[&str] = &["when", "info", "include"];
         for directive in &step.directives {
             let own = step
                 .section
@@ -426,6 +427,8 @@ impl<'d> Binder<'_, 'd> {
                         }
                         conditions.push(text.to_string());
                     }
+                    // Put in place by the parser (`parse::include`), which checked it.
+                    ("include", _) => {}
                     ("info", DeValue::Boolean(flag)) if own => info = *flag,
                     ("info", DeValue::Boolean(_)) => self.diagnostics.push(
                         Diagnostic::error("invalid-directive", "`info` is for a step, not a part")
@@ -457,8 +460,8 @@ impl<'d> Binder<'_, 'd> {
                             )
                             .label(key_span, "unknown setting")
                             .help(match suggestion {
-                                Some(s) => format!("did you mean `{s}`? the settings are `when` (a condition) and `info` (the step only explains)"),
-                                None => "the settings are `when` (a condition) and `info` (the step only explains)".to_string(),
+                                Some(s) => format!("did you mean `{s}`? the settings are `when` (a condition), `info` (the step only explains) and `include` (steps of another guide)"),
+                                None => "the settings are `when` (a condition), `info` (the step only explains) and `include` (steps of another guide)".to_string(),
                             }),
                         );
                     }

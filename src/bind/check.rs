@@ -5,6 +5,7 @@ use std::path::Path;
 use crate::bind::binder;
 use crate::bind::runbook::Runbook;
 use crate::parse::diagnostic::{self, Diagnostic};
+use crate::parse::include;
 use crate::parse::parser;
 use crate::parse::source::{LoadError, MAX_FILE_BYTES, Source};
 
@@ -88,6 +89,7 @@ pub fn check_bytes(name: &Path, bytes: Vec<u8>) -> Checked {
 }
 
 /// Parse and bind text that is already in memory; every problem is reported in one pass.
+/// Guides it includes are read from disk, relative to the source's path.
 pub fn check_source(source: Source) -> Checked {
     // What `check_file` refuses to read is refused here too.
     if source.text().len() as u64 > MAX_FILE_BYTES {
@@ -102,8 +104,12 @@ pub fn check_source(source: Source) -> Checked {
             diagnostics: vec![Diagnostic::from_load_error(&error).0],
         };
     }
+    // Everything it includes, read and checked; the source then holds every file.
+    let resolved = include::resolve(source);
+    let source = resolved.source;
     let parsed = parser::parse(&source);
-    let mut diagnostics = parsed.diagnostics;
+    let mut diagnostics = resolved.diagnostics;
+    diagnostics.extend(parsed.diagnostics);
     let parse_failed = diagnostics.iter().any(Diagnostic::is_error);
     let empty = source.text().trim().is_empty();
     let bound = (!empty).then(|| binder::bind(&source, &parsed.document));
@@ -112,11 +118,41 @@ pub fn check_source(source: Source) -> Checked {
         diagnostics.extend(bound.diagnostics);
         runbook = bound.runbook.filter(|_| !parse_failed);
     }
+    point_at_includes(&source, &mut diagnostics);
     diagnostic::sort(&mut diagnostics);
     Checked {
         path: source.name(),
         source: Some(source),
         runbook,
         diagnostics,
+    }
+}
+
+/// A problem inside an included file also shows where it is included: a label on the
+/// include in the guide itself (or, for a file only others include, in the one that does).
+fn point_at_includes(source: &Source, diagnostics: &mut [Diagnostic]) {
+    if source.includes().is_empty() {
+        return;
+    }
+    for diagnostic in diagnostics.iter_mut() {
+        let Some(primary) = &diagnostic.primary else {
+            continue;
+        };
+        let segment = source.segment_of(primary.span.start);
+        if segment == 0 || diagnostic.code.starts_with("include-") {
+            continue;
+        }
+        if let Some(include) = source.includes().iter().find(|i| i.segment == segment) {
+            let already = diagnostic
+                .secondary
+                .iter()
+                .any(|label| label.span == include.value);
+            if !already {
+                diagnostic.secondary.push(crate::parse::diagnostic::Label {
+                    span: include.value,
+                    text: "included here".to_string(),
+                });
+            }
+        }
     }
 }

@@ -35,6 +35,10 @@ pub struct PlanStep {
     pub id: String,
     pub title: String,
     pub part: Option<String>,
+    /// The guide an included step comes from, relative to this one (present only then);
+    /// `line` and its actions' lines are in that file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     pub line: usize,
     pub kind: StepKind,
     /// The step runs only when all of these hold.
@@ -79,6 +83,7 @@ impl Plan {
                 id: step.id.clone(),
                 title: step.title.clone(),
                 part: step.part.clone(),
+                file: step.file.clone(),
                 line: step.line,
                 kind: step.kind(),
                 when: step.conditions.clone(),
@@ -187,8 +192,13 @@ impl Plan {
             let indent = if step.part.is_some() { "  " } else { "" };
             let _ = writeln!(
                 out,
-                "\n{indent}* {}  [step {}, line {}] {kind}",
-                step.title, step.id, step.line
+                "\n{indent}* {}  [step {}, {}line {}] {kind}",
+                step.title,
+                step.id,
+                step.file
+                    .as_deref()
+                    .map_or(String::new(), |file| format!("included from {file}, ")),
+                step.line
             );
             for condition in &step.when {
                 let _ = writeln!(out, "{indent}  only when: {condition}");

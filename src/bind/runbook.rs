@@ -35,7 +35,10 @@ pub struct Step {
     pub title: String,
     /// The enclosing part's heading, if any.
     pub part: Option<String>,
+    /// Line of the heading, in `file` for an included step.
     pub line: usize,
+    /// The file the step was included from (`runbooks/aws-mfa.md`); `None` for the guide's own.
+    pub file: Option<String>,
     /// The whole section, heading to the next heading.
     pub span: Span,
     /// The step's prose blocks (everything but its action blocks), in order.

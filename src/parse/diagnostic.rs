@@ -188,8 +188,11 @@ impl Diagnostic {
                 let mut group = Group::with_title(title);
                 for (window, text) in windows.iter().zip(&window_text) {
                     let raw = &source.text()[window.clone()];
+                    // A guide with includes: each window names the file it is in.
+                    let file = (source.segment_of(window.start) > 0)
+                        .then(|| escape(&source.name_at(window.start)).into_owned());
                     let mut snippet = Snippet::source(text.as_ref())
-                        .path(path.as_ref())
+                        .path(file.map_or_else(|| path.clone(), std::borrow::Cow::Owned))
                         .line_start(source.line(window.start))
                         .fold(true);
                     let shift = |range: &std::ops::Range<usize>| {
@@ -299,7 +302,10 @@ fn windows(
     let mut merged: Vec<std::ops::Range<usize>> = Vec::with_capacity(lines.len());
     for window in lines {
         match merged.last_mut() {
-            Some(last) if window.start <= last.end.saturating_add(WINDOW_GAP) => {
+            Some(last)
+                if window.start <= last.end.saturating_add(WINDOW_GAP)
+                    && source.segment_of(window.start) == source.segment_of(last.start) =>
+            {
                 last.end = last.end.max(window.end);
             }
             _ => merged.push(window),

@@ -42,6 +42,17 @@ pub struct Section<'s> {
     pub children: Vec<Section<'s>>,
     /// From the heading to the end of the section.
     pub span: Span,
+    /// Set when the section was included from another guide (`include = "…"`).
+    pub origin: Option<IncludedFrom>,
+}
+
+/// The include that put a section where it is: the section's own spans are in the
+/// included file, `value` is the quoted path in the including one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncludedFrom {
+    /// The path as written, `aws-mfa.md#set-up-the-authenticator-app`.
+    pub written: String,
+    pub value: Span,
 }
 
 impl Section<'_> {

@@ -88,7 +88,19 @@ struct ImageInProgress {
     end: usize,
 }
 
+/// Parse a runbook; for a guide with includes (a source of several files,
+/// [`Source::segments`]), every file, with the included sections put in place
+/// ([`crate::parse::include::splice`]).
 pub fn parse(source: &Source) -> Parsed<'_> {
+    if source.segments().is_empty() {
+        parse_file(source)
+    } else {
+        crate::parse::include::splice(source)
+    }
+}
+
+/// Parse one file's text, includes left as they are written.
+pub fn parse_file(source: &Source) -> Parsed<'_> {
     let text = source.text();
     let mut diagnostics = Vec::new();
     if text.trim().is_empty() {
@@ -555,6 +567,7 @@ impl<'s> Tree<'s> {
                     blocks: Vec::new(),
                     directives: Vec::new(),
                     children: Vec::new(),
+                    origin: None,
                 });
             }
             // A block belongs to the innermost open section (text after a sub-section that

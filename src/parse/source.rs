@@ -63,11 +63,48 @@ impl fmt::Display for Position {
 }
 
 /// The text of one runbook and the name it is reported under.
+///
+/// A guide that includes steps of other guides (`<!-- runbook: include = "…" -->`, see
+/// [`crate::parse::include`]) is one `Source` holding every file involved, one after the
+/// other (each after a line feed): its [`Segment`]s. Offsets stay plain byte offsets into
+/// [`Source::text`], so every stage works on included steps as on any other; only
+/// positions ([`Source::position`], [`Source::line`]) and names ([`Source::name_at`]) are
+/// counted per file.
 #[derive(Clone, Debug)]
 pub struct Source {
     path: PathBuf,
     text: String,
     line_starts: Vec<usize>,
+    /// Empty for a single file; otherwise every file, the guide itself first.
+    segments: Vec<Segment>,
+    /// The includes to splice in, in file order.
+    includes: Vec<Include>,
+}
+
+/// One file of a [`Source`] made of several: where its text is in the whole.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub path: PathBuf,
+    pub start: usize,
+    pub end: usize,
+    /// The 0-based line of the whole text the file starts on.
+    first_line: usize,
+}
+
+/// One checked `include = "FILE#STEP"`: the parser puts the named section (or, without
+/// `#STEP`, every section of the file) under the section whose directive names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Include {
+    /// The whole `<!-- runbook … -->` comment the include is in.
+    pub directive: Span,
+    /// The quoted path, `"aws-mfa.md#set-up-the-authenticator-app"`.
+    pub value: Span,
+    /// The path as written (relative to the including file).
+    pub written: String,
+    /// Which [`Segment`] the included file is.
+    pub segment: usize,
+    /// The step id or heading anchor after `#`, if any.
+    pub anchor: Option<String>,
 }
 
 impl Source {
@@ -80,7 +117,84 @@ impl Source {
             path: path.into(),
             text,
             line_starts,
+            segments: Vec::new(),
+            includes: Vec::new(),
         }
+    }
+
+    /// A source made of several files (`files[0]` is the guide itself), each after a line
+    /// feed, with the includes between them. Spans in `includes` are offsets in the whole.
+    pub fn with_files(files: Vec<(PathBuf, String)>, includes: Vec<Include>) -> Source {
+        let main = files[0].0.clone();
+        let mut text = String::with_capacity(files.iter().map(|f| f.1.len() + 1).sum());
+        let mut bounds = Vec::with_capacity(files.len());
+        for (i, (path, file)) in files.into_iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            let start = text.len();
+            text.push_str(&file);
+            bounds.push((path, start, text.len()));
+        }
+        let mut source = Source::new(main, text);
+        source.segments = bounds
+            .into_iter()
+            .map(|(path, start, end)| Segment {
+                first_line: source.line_starts.partition_point(|&s| s <= start) - 1,
+                path,
+                start,
+                end,
+            })
+            .collect();
+        source.includes = includes;
+        source
+    }
+
+    /// Every file of a source made of several (empty for a single file).
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    pub fn includes(&self) -> &[Include] {
+        &self.includes
+    }
+
+    /// Which segment holds `offset` (0 for a single file).
+    pub fn segment_of(&self, offset: usize) -> usize {
+        if self.segments.is_empty() {
+            return 0;
+        }
+        self.segments
+            .partition_point(|segment| segment.start <= offset)
+            .saturating_sub(1)
+    }
+
+    /// The file `offset` is in, as shown in diagnostics.
+    pub fn name_at(&self, offset: usize) -> String {
+        match self.segments.get(self.segment_of(offset)) {
+            Some(segment) if self.segment_of(offset) > 0 => segment.path.display().to_string(),
+            _ => self.name(),
+        }
+    }
+
+    /// For an offset in an included file, that file's path relative to the guide's folder
+    /// (`aws-mfa.md`), the same wherever the guide is checked from; `None` in the guide.
+    pub fn included_name_at(&self, offset: usize) -> Option<String> {
+        let segment = self.segment_of(offset);
+        if segment == 0 {
+            return None;
+        }
+        let path = &self.segments.get(segment)?.path;
+        let folder = self.path.parent().unwrap_or(Path::new(""));
+        let relative = path.strip_prefix(folder).unwrap_or(path);
+        Some(relative.display().to_string())
+    }
+
+    /// The 0-based line the file holding `offset` starts on (0 for a single file).
+    fn first_line(&self, offset: usize) -> usize {
+        self.segments
+            .get(self.segment_of(offset))
+            .map_or(0, |segment| segment.first_line)
     }
 
     pub fn path(&self) -> &Path {
@@ -110,7 +224,7 @@ impl Source {
             .count()
             + 1;
         Position {
-            line: line + 1,
+            line: line + 1 - self.first_line(offset),
             column,
         }
     }
@@ -125,6 +239,9 @@ impl Source {
     /// nearby line starts, where a binary search over all of a large file's lines misses
     /// the cache on every call. Any other offset gets a plain [`Source::line`].
     pub fn line_from(&self, from: usize, offset: usize) -> usize {
+        if !self.segments.is_empty() {
+            return self.line(offset);
+        }
         let offset = offset.min(self.text.len());
         let Some(mut low) = from.checked_sub(1).filter(|&i| {
             self.line_starts

@@ -69,6 +69,10 @@ struct SectionModel {
     step_kind: Option<StepKind>,
     /// The step's conditions, as written.
     conditions: Vec<String>,
+    /// For a step included from another guide: that guide (`aws-mfa.md`), and a link to
+    /// the step in it.
+    from: Option<String>,
+    from_link: Option<String>,
     line: usize,
     items: Vec<ItemModel>,
     actions: usize,
@@ -294,6 +298,8 @@ fn section_model(
                 .collect(),
             step_kind: None,
             conditions: Vec::new(),
+            from: None,
+            from_link: None,
             line: rendering.source.line(section.heading.span.start),
             items: Vec::new(),
             actions: 0,
@@ -314,6 +320,8 @@ fn section_model(
         children: Vec::new(),
         step_kind: Some(step.kind()),
         conditions: step.conditions.clone(),
+        from: step.file.clone(),
+        from_link: step.file.as_ref().map(|file| format!("{file}#{}", step.id)),
         line: step.line,
         items: step_model_items(rendering, step, level),
         actions: step.actions.len(),

@@ -52,22 +52,130 @@ pub fn page_with(
             ));
         }
     }
-    edits.sort_by_key(|(span, _)| span.start);
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for (span, replacement) in edits {
-        if span.start < at {
-            continue;
-        }
-        out.push_str(&text[at..span.start]);
-        out.push_str(&replacement);
-        at = span.end;
+    // Included steps: their headings at the level they have here.
+    if !source.segments().is_empty() {
+        heading_levels(text, &rendering.document.sections, false, &mut edits);
     }
-    out.push_str(&text[at..]);
+    edits.sort_by_key(|(span, _)| span.start);
+    let whole = match source.segments().first() {
+        Some(guide) => guide.start..guide.end,
+        None => 0..text.len(),
+    };
+    let mut out = String::with_capacity(text.len());
+    with_includes(rendering, whole, &edits, 0, &mut out);
     if !out.ends_with('\n') {
         out.push('\n');
     }
     out
+}
+
+/// `range` of the text with `edits` applied, and after each include in it the included
+/// sections (themselves with their includes), so the page reads as the run goes.
+fn with_includes(
+    rendering: &Rendering<'_>,
+    range: std::ops::Range<usize>,
+    edits: &[(Span, String)],
+    depth: usize,
+    out: &mut String,
+) {
+    let text = rendering.source.text();
+    let mut at = range.start;
+    let mut includes: Vec<_> = rendering
+        .source
+        .includes()
+        .iter()
+        .filter(|i| range.start <= i.directive.start && i.directive.end <= range.end)
+        .collect();
+    includes.sort_by_key(|i| i.directive.start);
+    for include in includes {
+        // After the including section's own prose, where the parser put them (first
+        // among its sub-sections); several includes share that place.
+        let place = host_end(&rendering.document.sections, include.directive)
+            .unwrap_or(include.directive.end)
+            .clamp(include.directive.end, range.end);
+        if depth >= 16 || place < at {
+            continue;
+        }
+        if place > at {
+            apply(text, at..place, edits, out);
+            at = place;
+        }
+        let mut sections = Vec::new();
+        included(&rendering.document.sections, include.value, &mut sections);
+        for section in sections {
+            let file = include.written.split('#').next().unwrap_or_default();
+            out.push_str(&format!("\n\n*From [{file}]({}):*\n\n", include.written));
+            with_includes(rendering, section.span.range(), edits, depth + 1, out);
+            let trimmed = out.trim_end().len();
+            out.truncate(trimmed);
+        }
+    }
+    apply(text, at..range.end, edits, out);
+}
+
+/// Where the own blocks of the section holding `directive` end.
+fn host_end(sections: &[Section<'_>], directive: Span) -> Option<usize> {
+    sections.iter().find_map(|section| {
+        if section.directives.iter().any(|d| d.span == directive) {
+            let blocks = section.blocks.iter().map(|b| b.span().end);
+            Some(blocks.chain([directive.end]).max().unwrap_or(directive.end))
+        } else {
+            host_end(&section.children, directive)
+        }
+    })
+}
+
+/// `text[range]` with the edits inside it made.
+fn apply(text: &str, range: std::ops::Range<usize>, edits: &[(Span, String)], out: &mut String) {
+    let mut at = range.start;
+    let first = edits.partition_point(|(span, _)| span.start < range.start);
+    for (span, replacement) in &edits[first..] {
+        if span.end > range.end {
+            break;
+        }
+        if span.start < at {
+            continue;
+        }
+        out.push_str(&text[at..span.start]);
+        out.push_str(replacement);
+        at = span.end;
+    }
+    out.push_str(&text[at..range.end]);
+}
+
+/// The sections an include put in place (their `origin` is that include).
+fn included<'d, 's>(sections: &'d [Section<'s>], value: Span, out: &mut Vec<&'d Section<'s>>) {
+    for section in sections {
+        if section.origin.as_ref().is_some_and(|o| o.value == value) {
+            out.push(section);
+        } else {
+            included(&section.children, value, out);
+        }
+    }
+}
+
+/// Edits giving each included heading (`### 2. Choose …`) the level it has here.
+fn heading_levels(
+    text: &str,
+    sections: &[Section<'_>],
+    inside: bool,
+    edits: &mut Vec<(Span, String)>,
+) {
+    for section in sections {
+        let inside = inside || section.origin.is_some();
+        let start = section.heading.span.start;
+        let hashes = text[start..section.heading.span.end]
+            .bytes()
+            .take_while(|&b| b == b'#')
+            .count();
+        if inside && hashes > 0 && hashes != section.heading.level as usize {
+            edits.push((
+                Span::new(start, start + hashes),
+                "#".repeat(section.heading.level as usize),
+            ));
+        }
+        heading_levels(text, &section.children, inside, edits);
+    }
 }
 
 /// Every prose block of the document (under the title, in parts and in steps).

@@ -801,3 +801,320 @@ fn one_offboarding_crash(
         again.stdout
     );
 }
+
+const REPLACE: &str = "runbooks/replace-mfa-device.md";
+
+/// The replacement guide's starting point: `user` lost the phone of `{user}-oldphone` and
+/// keeps a security key, which must survive. Returns the lost device's serial.
+fn prepare_replacement(endpoint: &str, user: &str) -> String {
+    use runbook::secret::Secret;
+    let emulator = Emulator::attach(endpoint).unwrap();
+    let key = sandbox::create_user(&emulator, user).unwrap();
+    let aws = AwsProvider::connect(&AwsOptions {
+        max_attempts: Some(1),
+        ..sandbox::sandbox_options(&emulator, &key)
+    });
+    let code = Secret::new("123456");
+    let lost = aws
+        .create_virtual_mfa_device(&format!("{user}-oldphone"), None)
+        .unwrap()
+        .serial_number;
+    aws.enable_mfa_device(user, &lost, &code, &code).unwrap();
+    let kept = format!("arn:aws:iam::123456789012:u2f/user/{user}/{user}-key");
+    aws.enable_mfa_device(user, &kept, &code, &code).unwrap();
+    lost
+}
+
+fn replace(
+    endpoint: &str,
+    user: &str,
+    lost: &str,
+    state: &Path,
+    clock: u64,
+    extra: &[(&str, &str)],
+    victim: Option<&Proxy>,
+) -> Output {
+    let var = format!("lost={lost}");
+    run_guide(
+        REPLACE,
+        endpoint,
+        user,
+        state,
+        clock,
+        extra,
+        &["--var", &var],
+        victim,
+    )
+}
+
+/// The promised end state: the lost device gone (deactivated and deleted), the key kept,
+/// exactly one new virtual device, enabled, no orphan; the journal finished (or, when the
+/// crash took the new seed, finished but for the sign-in check) with every action.
+fn assert_replaced(endpoint: &str, user: &str, state: &Path, case: &str, finished: bool) {
+    let emulator = Emulator::attach(endpoint).unwrap();
+    let key = sandbox::create_user(&emulator, user).unwrap();
+    let aws = AwsProvider::connect(&AwsOptions {
+        max_attempts: Some(1),
+        ..sandbox::sandbox_options(&emulator, &key)
+    });
+    let mut serials: Vec<String> = aws
+        .list_mfa_devices(Some(user))
+        .unwrap()
+        .into_iter()
+        .map(|d| d.serial_number)
+        .collect();
+    serials.sort();
+    assert_eq!(
+        serials,
+        [
+            format!("arn:aws:iam::123456789012:mfa/{user}-DuoMobile"),
+            format!("arn:aws:iam::123456789012:u2f/user/{user}/{user}-key"),
+        ],
+        "{case}: the new virtual device and the kept key"
+    );
+    let all = (0..5)
+        .find_map(|_| aws.list_virtual_mfa_devices(Assignment::Any).ok())
+        .expect("ListVirtualMFADevices failed five times");
+    let ours: Vec<_> = all
+        .iter()
+        .filter(|d| d.serial_number.contains(&format!(":mfa/{user}-")))
+        .collect();
+    assert_eq!(
+        ours.len(),
+        1,
+        "{case}: the lost device deleted, no orphan, no duplicate: {ours:?}"
+    );
+    assert_eq!(ours[0].user_name.as_deref(), Some(user), "{case}: {ours:?}");
+
+    let journals: Vec<_> = std::fs::read_dir(state.join("journals"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(journals.len(), 1, "{case}: one journal: {journals:?}");
+    let journal: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&journals[0]).unwrap()).unwrap();
+    assert_eq!(journal["finished"], finished, "{case}: {journal}");
+    assert_eq!(journal["pending"], serde_json::Value::Null, "{case}");
+    assert_eq!(journal["created"], serde_json::json!([]), "{case}");
+    let recorded: BTreeSet<String> = journal["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["id"].as_str().unwrap().to_string())
+        .collect();
+    let missing: Vec<&String> = replace_ids().difference(&recorded).collect();
+    assert!(
+        missing.is_empty(),
+        "{case}: not in the journal: {missing:?}"
+    );
+}
+
+/// Every action id of the replacement guide that a run with the security-key steps
+/// skipped journals (included steps' ids with them), from its committed plan; a loop's
+/// as its two items.
+fn replace_ids() -> &'static BTreeSet<String> {
+    static IDS: std::sync::OnceLock<BTreeSet<String>> = std::sync::OnceLock::new();
+    IDS.get_or_init(|| {
+        let plan: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(root().join("runbooks/replace-mfa-device.plan.json")).unwrap(),
+        )
+        .unwrap();
+        let mut ids = BTreeSet::new();
+        for step in plan["steps"].as_array().unwrap() {
+            if step["id"] == "select-security-key" {
+                continue;
+            }
+            for action in step["actions"].as_array().unwrap() {
+                let id = action["id"].as_str().unwrap().to_string();
+                if action.get("for_each").is_some() {
+                    ids.extend((0..2).map(|n| format!("{id}[{n}]")));
+                } else {
+                    ids.insert(id);
+                }
+            }
+        }
+        assert!(
+            ids.contains("enabled") && ids.contains("session"),
+            "{ids:?}"
+        );
+        ids
+    })
+}
+
+/// `kill -9` at every boundary of the replacement guide (each action and loop item
+/// journaled, aws-mfa.md's included ones too), while the new device is being created and
+/// enabled, and before and after each change reaches the emulator; then resume: the lost
+/// device is gone, the key kept, one new device enabled, no orphan, and a further run has
+/// nothing to do (or, when the crash took the new seed, only the sign-in check is left).
+#[test]
+fn kill_9_at_every_boundary_of_the_replacement_guide_then_resume() {
+    // An emulator of its own: its cases add some 70 virtual devices, which on the shared
+    // one would change how many pages the other guides' fault tests list, mid-test.
+    let scratch = tempfile::tempdir().unwrap();
+    let emulator = crate::moto::own_emulator(scratch.path());
+    let endpoint = emulator.endpoint();
+    let endpoint = endpoint.as_str();
+    let upstream = Emulator::attach(endpoint).unwrap().port();
+
+    let probe = Proxy::start(upstream, |_, _| Fault::None);
+    let lost = prepare_replacement(endpoint, "rprobe");
+    let state = tempfile::tempdir().unwrap();
+    let clean = replace(
+        &probe.endpoint(),
+        "rprobe",
+        &lost,
+        state.path(),
+        START,
+        &[],
+        None,
+    );
+    assert_eq!(clean.code, 0, "{}\n{}", clean.stdout, clean.stderr);
+    assert_replaced(endpoint, "rprobe", state.path(), "clean run", true);
+    let calls = probe.calls();
+    const CHANGES: [&str; 5] = [
+        "DeactivateMFADevice",
+        "DeleteVirtualMFADevice",
+        "CreateVirtualMFADevice",
+        "EnableMFADevice",
+        "GetSessionToken",
+    ];
+    for wanted in CHANGES {
+        assert!(
+            calls.iter().any(|c| c == wanted),
+            "no {wanted} in {calls:?}"
+        );
+    }
+    let mut crashes: Vec<Crash> = replace_ids()
+        .iter()
+        .map(|id| Crash::At(format!("journaled:{id}")))
+        .collect();
+    for id in ["duo", "enabled"] {
+        crashes.push(Crash::At(format!("pending:{id}")));
+        crashes.push(Crash::At(format!("called:{id}")));
+    }
+    for (n, action) in calls.iter().enumerate() {
+        if CHANGES.contains(&action.as_str()) {
+            for after in [false, true] {
+                crashes.push(Crash::Call {
+                    n,
+                    action: action.clone(),
+                    after,
+                });
+            }
+        }
+    }
+    let total = crashes.len();
+    let queue = Mutex::new(crashes.into_iter().enumerate().collect::<VecDeque<_>>());
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                loop {
+                    let Some((number, crash)) = queue.lock().unwrap().pop_front() else {
+                        break;
+                    };
+                    let case = crash.describe();
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        one_replacement_crash(
+                            endpoint,
+                            upstream,
+                            &format!("r{number}"),
+                            &crash,
+                            &calls,
+                        )
+                    }));
+                    if let Err(panic) = result {
+                        let message = panic
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                            .unwrap_or_default();
+                        failures.lock().unwrap().push(format!("{case}: {message}"));
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} of {total} crash cases failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+fn one_replacement_crash(
+    endpoint: &str,
+    upstream: u16,
+    user: &str,
+    crash: &Crash,
+    calls: &[String],
+) {
+    let case = crash.describe();
+    let lost = prepare_replacement(endpoint, user);
+    let state = tempfile::tempdir().unwrap();
+    let killed = match crash {
+        Crash::At(point) => replace(
+            endpoint,
+            user,
+            &lost,
+            state.path(),
+            START,
+            &[("RUNBOOK_FAULT", point)],
+            None,
+        ),
+        Crash::Call { n, after, .. } => {
+            let (n, after) = (*n, *after);
+            let proxy = Proxy::start(upstream, move |index, _| match index == n {
+                true if after => Fault::KillAfter,
+                true => Fault::KillBefore,
+                false => Fault::None,
+            });
+            let output = replace(
+                &proxy.endpoint(),
+                user,
+                &lost,
+                state.path(),
+                START,
+                &[],
+                Some(&proxy),
+            );
+            let seen = proxy.calls();
+            assert_eq!(seen.len(), n + 1, "{case}: calls {seen:?}");
+            assert_eq!(seen[..], calls[..=n], "{case}: a different run");
+            output
+        }
+    };
+    assert_eq!(
+        killed.signal,
+        Some(libc::SIGKILL),
+        "{case}: not killed\n{}\n{}",
+        killed.stdout,
+        killed.stderr
+    );
+    let resumed = replace(endpoint, user, &lost, state.path(), START + 600, &[], None);
+    assert!(
+        resumed.code == 0 || resumed.code == 3,
+        "{case}: the resumed run failed\n{}\n{}",
+        resumed.stdout,
+        resumed.stderr
+    );
+    let unverified = resumed.code == 3;
+    if unverified {
+        assert_not_run_is_the_sign_in_check(&resumed.stdout, &case);
+    }
+    assert_replaced(endpoint, user, state.path(), &case, !unverified);
+    let again = replace(endpoint, user, &lost, state.path(), START + 1200, &[], None);
+    if unverified {
+        assert_eq!(again.code, 3, "{case}: {}", again.stdout);
+        assert_not_run_is_the_sign_in_check(&again.stdout, &case);
+    } else {
+        assert_eq!(again.code, 0, "{case}: {}", again.stdout);
+        assert!(
+            again.stdout.contains("Nothing to do"),
+            "{case}: a finished guide ran again:\n{}",
+            again.stdout
+        );
+    }
+}

@@ -16,6 +16,7 @@ mod fido;
 mod handoff;
 mod harness;
 mod hostile;
+mod includes;
 mod inprocess;
 mod interrupt;
 mod journal;

@@ -704,3 +704,80 @@ fn the_aws_cli_guide_leaks_no_code_or_credential() {
     }
     assert_no_leak(&haystacks, &needles, &codes);
 }
+
+/// `runbook test runbooks/replace-mfa-device.md` (all four scenarios, the new device set
+/// up by aws-mfa.md's included steps) writing its transcripts and plan, and the guide
+/// rendered as HTML and Markdown: no seed of a device on the emulator, no code of the
+/// windows around the test clock, and no temporary credential anywhere.
+#[test]
+fn the_replacement_guide_leaks_no_seed_code_or_credential() {
+    let scratch = tempfile::tempdir().unwrap();
+    let emulator = own_emulator(scratch.path());
+    let endpoint = emulator.endpoint();
+    let tested = scratch.path().join("tested");
+    std::fs::create_dir_all(&tested).unwrap();
+    for name in [
+        "replace-mfa-device.md",
+        "replace-mfa-device.test.toml",
+        "aws-mfa.md",
+    ] {
+        std::fs::copy(root().join("runbooks").join(name), tested.join(name)).unwrap();
+    }
+    let test = Test::new()
+        .current_dir(&tested)
+        .args(["test", "replace-mfa-device.md", "--update"])
+        .env("RUNBOOK_SANDBOX_ENDPOINT", endpoint.clone())
+        .env_remove("CI")
+        .run();
+    test.assert_code(0);
+    assert!(
+        tested
+            .join("replace-mfa-device.virtual-lost.transcript")
+            .exists(),
+        "{}",
+        test.stdout
+    );
+    let mut haystacks = vec![
+        ("runbook test stdout".to_string(), test.stdout.into_bytes()),
+        ("runbook test stderr".to_string(), test.stderr.into_bytes()),
+    ];
+    let out = scratch.path().join("render");
+    for format in ["html", "markdown"] {
+        Test::new()
+            .current_dir(root())
+            .args([
+                "render",
+                "runbooks/replace-mfa-device.md",
+                "--format",
+                format,
+            ])
+            .args(["--out", out.to_str().unwrap()])
+            .run()
+            .assert_code(0);
+    }
+    files(&tested, &mut haystacks);
+    files(&out, &mut haystacks);
+    let mut needles = emulator_credentials(&emulator, "leak-replace-signer");
+    let admin = sandbox::create_user(&emulator, "leak-replace-lister").unwrap();
+    let aws = AwsProvider::connect(&sandbox::sandbox_options(&emulator, &admin));
+    let seeds: Vec<String> = aws
+        .run(aws.iam_client().list_virtual_mfa_devices().send())
+        .unwrap()
+        .virtual_mfa_devices()
+        .iter()
+        .filter_map(|d| d.base32_string_seed())
+        .map(|blob| String::from_utf8(blob.as_ref().to_vec()).unwrap())
+        .collect();
+    assert!(
+        !seeds.is_empty(),
+        "the last scenario's new device is on the emulator"
+    );
+    let mut codes = Vec::new();
+    let test_clock: u64 = 1_704_067_200; // `clock` in runbooks/replace-mfa-device.test.toml
+    for seed_text in &seeds {
+        needles.extend(seed_needles(seed_text));
+        let seed = totp::parse_seed(seed_text).unwrap();
+        codes.extend((0..8).map(|n| seed.code_at(test_clock - 90 + n * 30).expose().to_string()));
+    }
+    assert_no_leak(&haystacks, &needles, &codes);
+}
