@@ -22,7 +22,9 @@ pub fn mdbook() -> PathBuf {
 }
 
 /// A book in a scratch folder: the introduction and the real guide with its figures, the
-/// preprocessor registered with this build's binary. `guide` replaces the guide's text.
+/// preprocessor registered with this build's binary, and replace-mfa-device.md, which
+/// includes aws-mfa.md's steps. `guide` replaces aws-mfa.md's text (and then the other
+/// guide is a plain chapter).
 pub fn book(guide: Option<&str>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src");
@@ -36,7 +38,7 @@ pub fn book(guide: Option<&str>) -> tempfile::TempDir {
     .unwrap();
     std::fs::write(
         src.join("SUMMARY.md"),
-        "# Summary\n\n[Introduction](intro.md)\n\n- [Set up MFA](runbooks/aws-mfa.md)\n",
+        "# Summary\n\n[Introduction](intro.md)\n\n- [Set up MFA](runbooks/aws-mfa.md)\n- [Replace a device](runbooks/replace-mfa-device.md)\n",
     )
     .unwrap();
     std::fs::write(
@@ -49,6 +51,13 @@ pub fn book(guide: Option<&str>) -> tempfile::TempDir {
         None => std::fs::read_to_string(root().join("runbooks/aws-mfa.md")).unwrap(),
     };
     std::fs::write(src.join("runbooks/aws-mfa.md"), text).unwrap();
+    // With the real aws-mfa.md, a guide that includes steps of it.
+    let replace = src.join("runbooks/replace-mfa-device.md");
+    if guide.is_none() {
+        std::fs::copy(root().join("runbooks/replace-mfa-device.md"), &replace).unwrap();
+    } else {
+        std::fs::write(&replace, "# Replace\n\nOnly with the real aws-mfa.md.\n").unwrap();
+    }
     for entry in std::fs::read_dir(root().join("runbooks/images")).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "png") {
@@ -80,18 +89,7 @@ fn the_guide_builds_into_an_mdbook_with_its_cards() {
     let page = std::fs::read_to_string(book.path().join("book/runbooks/aws-mfa.html")).unwrap();
 
     // One card per action block, in a card wrapper, with the CLI equivalents.
-    let actions = Command::new(BIN)
-        .args(["plan", "--format", "json"])
-        .arg(root().join("runbooks/aws-mfa.md"))
-        .output()
-        .unwrap();
-    let plan: serde_json::Value = serde_json::from_slice(&actions.stdout).unwrap();
-    let blocks: usize = plan["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|step| step["actions"].as_array().map_or(0, Vec::len))
-        .sum();
+    let blocks = planned_actions(&root().join("runbooks/aws-mfa.md"));
     assert!(blocks >= 10, "the guide has {blocks} action blocks");
     assert_eq!(
         page.matches("<div class=\"runbook-card\">").count(),
@@ -133,6 +131,46 @@ fn the_guide_builds_into_an_mdbook_with_its_cards() {
     let intro = std::fs::read_to_string(book.path().join("book/intro.html")).unwrap();
     assert!(intro.contains("language-rust"), "{intro}");
     assert!(!intro.contains("runbook-card"));
+}
+
+/// The number of action blocks `runbook plan` counts in a guide (included ones too).
+fn planned_actions(guide: &Path) -> usize {
+    let output = Command::new(BIN)
+        .args(["plan", "--format", "json"])
+        .arg(guide)
+        .output()
+        .unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| step["actions"].as_array().map_or(0, Vec::len))
+        .sum()
+}
+
+#[test]
+fn a_guide_with_includes_gets_the_included_cards_and_a_link_to_their_guide() {
+    let book = book(None);
+    let output = build(book.path());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let page =
+        std::fs::read_to_string(book.path().join("book/runbooks/replace-mfa-device.html")).unwrap();
+    let actions = planned_actions(&root().join("runbooks/replace-mfa-device.md"));
+    assert_eq!(
+        page.matches("<div class=\"runbook-card\">").count(),
+        actions,
+        "one card per action, the included ones too"
+    );
+    assert!(
+        page.contains("From <a href=\"aws-mfa.html#"),
+        "no link from an included section to its guide's page"
+    );
+    assert!(page.contains("aws iam deactivate-mfa-device"));
 }
 
 #[test]
