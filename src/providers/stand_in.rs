@@ -1,5 +1,6 @@
 //! The local emulator's IAM and STS, with stand-ins for the two calls moto lacks:
-//! `ResyncMFADevice` and `GetMFADevice` (moto answers both with HTTP 500).
+//! `ResyncMFADevice` and `GetMFADevice` (moto answers both with HTTP 500), and for the MFA
+//! check moto skips: it takes any code in `GetSessionToken` and `AssumeRole`.
 //!
 //! [`EmulatorAws`] passes every other call to the emulator. It keeps, in memory only, the
 //! seed of each virtual MFA device created through it (the sandbox run's own, or a
@@ -15,7 +16,14 @@
 //! - `GetMFADevice` from the user's devices as the emulator lists them (serial, user,
 //!   enable date; no certifications: nobody certified the sandbox's software key).
 //!
-//! Every answer is labelled ([`RESYNC_STAND_IN`], [`GET_STAND_IN`]) through
+//! - `GetSessionToken` and `AssumeRole` with an MFA device's serial and code: the code is
+//!   checked against the device's seed first (one window either side of its clock, shifted
+//!   by the drift its last resync found, as AWS remembers it), and a wrong code, or a
+//!   device whose seed the stand-in does not know (a security key has no codes), is
+//!   refused with AWS's `AccessDenied` (HTTP 403); a right one goes on to the emulator.
+//!   So the guides' sign-in proof proves something in the sandbox too.
+//!
+//! Every answer is labelled ([`RESYNC_STAND_IN`], [`GET_STAND_IN`], [`SIGN_IN_STAND_IN`]) through
 //! [`Iam::stand_in`], so the run's output and a test's transcript say who answered.
 //!
 //! It can only ever stand in for the emulator: its one constructor takes an [`Emulator`],
@@ -48,6 +56,14 @@ pub const RESYNC_STAND_IN: &str = "[sandbox stand-in: moto has no ResyncMFADevic
 
 /// How the stand-in for `GetMFADevice` labels its answers.
 pub const GET_STAND_IN: &str = "[sandbox stand-in: moto has no GetMFADevice]";
+
+/// How the stand-in that checks sign-in codes labels the answers of `GetSessionToken` and
+/// `AssumeRole`.
+pub const SIGN_IN_STAND_IN: &str = "[sandbox stand-in: moto takes any MFA code; this one checks MFA codes against the device's seed]";
+
+/// How many 30-second windows either side of the device's clock a sign-in code may be
+/// from (AWS's own tolerance is not published; one window each way is what TOTP allows).
+pub const SIGN_IN_WINDOWS: u64 = 1;
 
 /// How far from its clock, in 30-second windows either side, the `ResyncMFADevice`
 /// stand-in looks for the two codes: 10 windows, five minutes.
@@ -198,6 +214,39 @@ impl<'c> EmulatorAws<'c> {
         }
     }
 
+    /// The sign-in check AWS makes and moto does not: `code` must be the device's code for
+    /// now (its drift allowed for), within [`SIGN_IN_WINDOWS`].
+    fn check_sign_in(
+        &self,
+        operation: &'static str,
+        serial: &str,
+        code: &Secret,
+    ) -> Result<(), AwsError> {
+        let refused = |why: &str| {
+            stand_in_error(
+                operation,
+                ErrorKind::AccessDenied,
+                403,
+                format!(
+                    "{SIGN_IN_STAND_IN} MultiFactorAuthentication failed with invalid MFA one time pass code: {why}"
+                ),
+            )
+        };
+        let devices = self.devices.borrow();
+        let Some(device) = devices.get(serial) else {
+            return Err(refused(
+                "the stand-in knows no seed for this device (only virtual devices created in this sandbox run or test set-up have codes it can check; a security key has none)",
+            ));
+        };
+        let seed = totp::parse_seed(device.seed.expose())
+            .map_err(|_| refused("the device's seed is not usable"))?;
+        let shift = device.drift_windows.saturating_mul(30);
+        let now = self.clock.now().saturating_add_signed(shift);
+        seed.verify(code, now, SIGN_IN_WINDOWS)
+            .map(|_| ())
+            .map_err(|_| refused("the code is not the device's code for now"))
+    }
+
     fn details(&self, serial: &str, user: Option<&str>) -> Result<MfaDeviceDetails, AwsError> {
         const OPERATION: &str = "GetMFADevice";
         let user = match user {
@@ -265,6 +314,7 @@ impl Iam for EmulatorAws<'_> {
         match operation {
             "ResyncMFADevice" => Some(RESYNC_STAND_IN),
             "GetMFADevice" => Some(GET_STAND_IN),
+            "GetSessionToken" | "AssumeRole" => Some(SIGN_IN_STAND_IN),
             _ => None,
         }
     }
@@ -417,10 +467,14 @@ impl Sts for EmulatorAws<'_> {
         code: &Secret,
         duration_seconds: Option<u32>,
     ) -> Result<SessionToken, AwsError> {
+        self.check_sign_in("GetSessionToken", serial, code)?;
         self.aws.get_session_token(serial, code, duration_seconds)
     }
 
     fn assume_role(&self, request: &AssumeRoleRequest<'_>) -> Result<AssumedRole, AwsError> {
+        if let Some((serial, code)) = request.mfa {
+            self.check_sign_in("AssumeRole", serial, code)?;
+        }
         self.aws.assume_role(request)
     }
 }
@@ -513,10 +567,83 @@ mod tests {
         assert_eq!(error.status, Some(status), "{error}");
         let message = error.message.as_deref().unwrap();
         assert!(
-            message.starts_with(RESYNC_STAND_IN) || message.starts_with(GET_STAND_IN),
+            message.starts_with(RESYNC_STAND_IN)
+                || message.starts_with(GET_STAND_IN)
+                || message.starts_with(SIGN_IN_STAND_IN),
             "{message}"
         );
         assert!(message.contains(words), "{message}");
+    }
+
+    #[test]
+    fn sign_in_codes_are_checked_against_the_seed_with_the_drift_a_resync_found() {
+        let fixture = fixture();
+        let clock = FixedClock::new(NOW);
+        let aws = EmulatorAws::connect(&fixture.emulator, &fixture.user, None, &clock).unwrap();
+        let (serial, seed) = enabled(&aws, "alice-phone");
+        assert_eq!(aws.stand_in("GetSessionToken"), Some(SIGN_IN_STAND_IN));
+        assert_eq!(aws.stand_in("AssumeRole"), Some(SIGN_IN_STAND_IN));
+        // Now's code, and one window either side: signed in.
+        for windows in [-1, 0, 1] {
+            aws.get_session_token(&serial, &code(&seed, windows), None)
+                .unwrap_or_else(|error| panic!("window {windows}: {error}"));
+        }
+        // Two windows off, another device's code, or a made-up one: AccessDenied.
+        let other = totp::parse_seed("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").unwrap();
+        let made_up = (0..1_000_000u32)
+            .map(|n| Secret::new(format!("{n:06}")))
+            .find(|c| (-2..=2).all(|w| c.expose() != code(&seed, w).expose()))
+            .unwrap();
+        for wrong in [code(&seed, 2), code(&seed, -2), other.code_at(NOW), made_up] {
+            let error = aws.get_session_token(&serial, &wrong, None).unwrap_err();
+            assert_refused(
+                &error,
+                ErrorKind::AccessDenied,
+                403,
+                "invalid MFA one time pass code",
+            );
+            assert!(!error.to_string().contains(wrong.expose()), "{error}");
+        }
+        // AssumeRole with MFA is checked the same way, before the emulator sees it.
+        let wrong = code(&seed, 3);
+        let error = aws
+            .assume_role(&AssumeRoleRequest {
+                role_arn: "arn:aws:iam::123456789012:role/Admin",
+                session_name: "alice-cli",
+                mfa: Some((&serial, &wrong)),
+                duration_seconds: None,
+            })
+            .unwrap_err();
+        assert_refused(
+            &error,
+            ErrorKind::AccessDenied,
+            403,
+            "invalid MFA one time pass code",
+        );
+        // A device it knows no seed of (a security key, say).
+        let error = aws
+            .get_session_token(
+                "arn:aws:iam::123456789012:u2f/user/alice/key",
+                &code(&seed, 0),
+                None,
+            )
+            .unwrap_err();
+        assert_refused(&error, ErrorKind::AccessDenied, 403, "knows no seed");
+        // After a resync that found the phone five windows ahead, its codes sign in and
+        // now's code no longer does.
+        aws.resync_mfa_device("alice", &serial, &code(&seed, 4), &code(&seed, 5))
+            .unwrap();
+        aws.get_session_token(&serial, &code(&seed, 5), None)
+            .unwrap();
+        let error = aws
+            .get_session_token(&serial, &code(&seed, 0), None)
+            .unwrap_err();
+        assert_refused(
+            &error,
+            ErrorKind::AccessDenied,
+            403,
+            "not the device's code",
+        );
     }
 
     #[test]
