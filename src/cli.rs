@@ -57,6 +57,7 @@ Examples:
   runbook completions bash > ~/.local/share/bash-completion/completions/runbook
   runbook man --dir ~/.local/share/man/man1   a man page per command
   runbook mdbook                              (in book.toml) the guides inside an mdBook
+  runbook lsp                                 (started by an editor) check's diagnostics as you type
 
 A runbook is a Markdown guide: the `#` heading is the title; every heading without
 sub-headings is a step; a heading with sub-headings is a part that groups steps. Fenced code
@@ -198,6 +199,12 @@ enum Command {
         #[command(subcommand)]
         query: Option<MdbookQuery>,
     },
+    /// Serve the Language Server Protocol on stdin and stdout, for an editor.
+    ///
+    /// The editor starts it (see the README's Editor support): it shows `runbook check`'s
+    /// diagnostics as a guide is typed, and an action's reference or a value's type and
+    /// origin on hover. It never calls AWS, the network or another program.
+    Lsp,
     /// Print a shell completion script for runbook to stdout.
     ///
     /// Generated from this very command line, so it completes every command and option
@@ -544,6 +551,13 @@ fn run(command: Command) -> Exit {
         },
         Command::Render(args) => render_files(args),
         Command::Mdbook { query } => mdbook(query),
+        Command::Lsp => match crate::lsp::serve_stdio() {
+            Ok(()) => Exit::Success,
+            Err(error) => {
+                eprintln!("error: {error}");
+                Exit::Usage
+            }
+        },
         Command::Diff(args) => diff_files(args),
         Command::Completions { shell } => {
             let mut script = Vec::new();

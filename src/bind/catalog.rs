@@ -85,6 +85,13 @@ pub fn markdown() -> String {
     out
 }
 
+/// One action's entry, as `docs/actions.md` has it (what `runbook lsp` shows on hover).
+pub fn action_markdown(action: &dyn ActionDef) -> String {
+    let mut out = String::new();
+    document(&mut out, action);
+    out.trim().to_string()
+}
+
 fn document(out: &mut String, action: &dyn ActionDef) {
     let _ = writeln!(out, "\n### `{}`\n", action.name());
     let _ = writeln!(out, "{}\n", action.summary());

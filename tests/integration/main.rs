@@ -21,6 +21,7 @@ mod interrupt;
 mod journal;
 mod layers;
 mod lockout;
+mod lsp;
 mod mdbook;
 mod moto;
 mod network;

@@ -1,0 +1,345 @@
+//! `runbook lsp` in process: a client on the other end of an in-memory connection sends
+//! what an editor sends, and gets `runbook check`'s diagnostics and hovers back.
+
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
+use lsp_types::Position;
+use serde_json::{Value, json};
+
+use runbook::bind::check::check_source;
+use runbook::parse::source::Source;
+
+use crate::harness::root;
+
+struct Client {
+    connection: Connection,
+    server: Option<JoinHandle<Result<(), runbook::lsp::LspError>>>,
+    next_id: i32,
+}
+
+impl Client {
+    fn start() -> Client {
+        let (server, connection) = Connection::memory();
+        let server = std::thread::spawn(move || runbook::lsp::serve(&server));
+        let mut client = Client {
+            connection,
+            server: Some(server),
+            next_id: 0,
+        };
+        let result = client.request("initialize", json!({ "capabilities": {} }));
+        assert_eq!(
+            result["capabilities"]["positionEncoding"], "utf-16",
+            "{result}"
+        );
+        assert_eq!(result["capabilities"]["textDocumentSync"], 2, "{result}");
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    fn notify(&self, method: &str, params: Value) {
+        let notification = Notification::new(method.to_string(), params);
+        self.connection.sender.send(notification.into()).unwrap();
+    }
+
+    fn receive(&self) -> Message {
+        self.connection
+            .receiver
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the server answers within 10 s")
+    }
+
+    fn response(&mut self, method: &str, params: Value) -> Response {
+        self.next_id += 1;
+        let id = RequestId::from(self.next_id);
+        let request = Request::new(id.clone(), method.to_string(), params);
+        self.connection.sender.send(request.into()).unwrap();
+        loop {
+            if let Message::Response(response) = self.receive()
+                && response.id == id
+            {
+                return response;
+            }
+        }
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let response = self.response(method, params);
+        match response.response_result {
+            Ok(result) => result,
+            Err(error) => panic!("{method}: {error:?}"),
+        }
+    }
+
+    /// The next `publishDiagnostics`.
+    fn diagnostics(&self) -> Value {
+        loop {
+            if let Message::Notification(n) = self.receive()
+                && n.method == "textDocument/publishDiagnostics"
+            {
+                return n.params;
+            }
+        }
+    }
+
+    fn open(&self, uri: &str, text: &str) -> Value {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": {
+                "uri": uri, "languageId": "markdown", "version": 1, "text": text
+            }}),
+        );
+        self.diagnostics()
+    }
+
+    fn hover(&mut self, uri: &str, position: Position) -> Value {
+        self.request(
+            "textDocument/hover",
+            json!({ "textDocument": { "uri": uri }, "position": position }),
+        )
+    }
+
+    fn stop(mut self) {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        let server = self.server.take().unwrap();
+        server.join().unwrap().expect("the server stops cleanly");
+    }
+}
+
+fn aws_mfa() -> String {
+    std::fs::read_to_string(root().join("runbooks/aws-mfa.md")).unwrap()
+}
+
+/// `file:///…/runbooks/NAME`: the guide's real folder, so its images are found.
+fn uri(name: &str) -> String {
+    format!("file://{}", root().join("runbooks").join(name).display())
+}
+
+/// The LSP position of a byte offset, counted the way the protocol says: lines, then
+/// UTF-16 code units.
+fn position(text: &str, offset: usize) -> Position {
+    let before = &text[..offset];
+    let line = before.matches('\n').count();
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    Position::new(line as u32, before[start..].encode_utf16().count() as u32)
+}
+
+/// (line, character, code) of each diagnostic, as published.
+fn published(params: &Value) -> Vec<(u64, u64, String)> {
+    params["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["range"]["start"]["line"].as_u64().unwrap(),
+                d["range"]["start"]["character"].as_u64().unwrap(),
+                d["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// What `runbook check` reports for the same text: (line, character, code), from its
+/// spans.
+fn checked(path: &str, text: &str) -> Vec<(u64, u64, String)> {
+    let checked = check_source(Source::new(path, text));
+    checked
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let p = position(text, d.primary.as_ref().map_or(0, |l| l.span.start));
+            (p.line as u64, p.character as u64, d.code.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn diagnostics_on_open_are_checks() {
+    let text = aws_mfa().replace("duo.serial_number", "duo.serial_numbr");
+    let client = Client::start();
+    let params = client.open(&uri("aws-mfa.md"), &text);
+    assert_eq!(params["version"], 1);
+    let found = published(&params);
+    let line = |needle: &str| text[..text.find(needle).unwrap()].matches('\n').count() as u64;
+    // Two references with the typo, on the lines `check` shows (70 and 152, 1-based), at
+    // column 21 (1-based): the reference's start.
+    assert_eq!(
+        found,
+        vec![
+            (69, 20, "unknown-output".to_string()),
+            (151, 20, "unknown-output".to_string())
+        ],
+        "{params:#}"
+    );
+    assert_eq!(found, checked("runbooks/aws-mfa.md", &text));
+    assert_eq!(line("{{ duo.serial_numbr }}"), 69);
+    let first = &params["diagnostics"][0];
+    assert_eq!(first["severity"], 1);
+    assert_eq!(first["source"], "runbook");
+    assert_eq!(
+        first["range"]["end"]["character"], 36,
+        "the span ends after `duo.serial_numbr`"
+    );
+    let message = first["message"].as_str().unwrap();
+    assert_eq!(
+        message.lines().collect::<Vec<_>>(),
+        [
+            "`iam.create-virtual-mfa-device` has no output `serial_numbr`",
+            "help: did you mean `duo.serial_number`?",
+            "note: `duo` (`iam.create-virtual-mfa-device`) outputs `serial_number` and `seed`",
+        ]
+    );
+    client.stop();
+}
+
+/// Characters are UTF-16 code units: `é` is one, `😀` two, though 2 and 4 bytes.
+#[test]
+fn positions_count_utf16_units() {
+    let text = "# T\n\n## Step\n\nCafé 😀 {{ nobody.here }} and ```x``` prose.\n";
+    let client = Client::start();
+    let found = published(&client.open("file:///tmp/utf16.md", text));
+    // 11 units before `nobody`: `Café ` 5, `😀` 2, ` {{ ` 4.
+    assert_eq!(found, vec![(4, 11, "undefined-reference".to_string())]);
+    assert_eq!(found, checked("/tmp/utf16.md", text));
+    // `check` counts 1-based characters, where the emoji is one: column 11, not 12.
+    let at = text.find("nobody").unwrap();
+    assert_eq!(Source::new("x", text).position(at).column, 11);
+    client.stop();
+}
+
+#[test]
+fn incremental_changes_recheck() {
+    let text = aws_mfa();
+    let client = Client::start();
+    let uri = uri("aws-mfa.md");
+    assert_eq!(published(&client.open(&uri, &text)), vec![]);
+    // Break the first `duo.serial_number`: replace `number` by `numbr`.
+    let at = text.find("duo.serial_number").unwrap() + "duo.serial_".len();
+    let edit = |version: i32, start: usize, end: usize, new: &str| {
+        json!({
+            "textDocument": { "uri": uri, "version": version },
+            "contentChanges": [{
+                "range": { "start": position(&text, start), "end": position(&text, end) },
+                "text": new
+            }]
+        })
+    };
+    client.notify("textDocument/didChange", edit(2, at, at + 6, "numbr"));
+    let params = client.diagnostics();
+    assert_eq!(params["version"], 2);
+    assert_eq!(
+        published(&params),
+        vec![(69, 20, "unknown-output".to_string())]
+    );
+    // Undo it (the range is in the text as it is now: `numbr` is 5 bytes).
+    client.notify("textDocument/didChange", edit(3, at, at + 5, "number"));
+    assert_eq!(published(&client.diagnostics()), vec![]);
+    // A full-text change replaces everything.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri, "version": 4 },
+            "contentChanges": [{ "text": "" }]
+        }),
+    );
+    assert_eq!(
+        published(&client.diagnostics()),
+        vec![(0, 0, "empty-runbook".to_string())]
+    );
+    client.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert_eq!(published(&client.diagnostics()), vec![]);
+    client.stop();
+}
+
+#[test]
+fn a_duplicate_points_at_its_first_definition() {
+    let text = "# T\n\n## A\n\n```sts.get-caller-identity id=me\n```\n\n## B\n\n```sts.get-caller-identity id=me\n```\n";
+    let client = Client::start();
+    let params = client.open("file:///tmp/dup.md", text);
+    let diagnostic = &params["diagnostics"][0];
+    assert_eq!(diagnostic["code"], "duplicate-id", "{params:#}");
+    assert_eq!(diagnostic["range"]["start"]["line"], 9, "{params:#}");
+    let related = &diagnostic["relatedInformation"][0];
+    assert_eq!(related["location"]["uri"], "file:///tmp/dup.md");
+    assert_eq!(
+        related["location"]["range"]["start"]["line"], 4,
+        "{params:#}"
+    );
+    client.stop();
+}
+
+#[test]
+fn hover_shows_actions_and_references() {
+    let text = aws_mfa();
+    let mut client = Client::start();
+    let uri = uri("aws-mfa.md");
+    client.open(&uri, &text);
+    let at = |needle: &str, plus: usize| position(&text, text.find(needle).unwrap() + plus);
+
+    // An action name: its catalogue entry.
+    let hover = client.hover(&uri, at("iam.create-virtual-mfa-device id=duo", 4));
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.starts_with("### `iam.create-virtual-mfa-device`"),
+        "{value}"
+    );
+    assert!(
+        value.contains("aws iam create-virtual-mfa-device"),
+        "{value}"
+    );
+    assert!(value.contains("| `serial_number` | string"), "{value}");
+    assert_eq!(
+        hover["range"]["start"],
+        json!(at("iam.create-virtual-mfa-device id=duo", 0))
+    );
+
+    // A reference to an output: its type, secrecy and origin.
+    let hover = client.hover(&uri, at("{{ duo.serial_number }}", 9));
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.starts_with("**`duo.serial_number`**: string (not secret) — from the `iam.create-virtual-mfa-device id=duo` block on line 42"),
+        "{value}"
+    );
+    let hover = client.hover(&uri, at("{{ duo.seed }}", 4));
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.starts_with("**`duo.seed`**: string (secret: never shown"),
+        "{value}"
+    );
+
+    // An input's value, referred to by its id alone.
+    let hover = client.hover(&uri, at("{{ device_name }}", 5));
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.contains("from the `input.text id=device_name` block"),
+        "{value}"
+    );
+
+    // A name in a `when` expression.
+    let hover = client.hover(&uri, at("not me.is_root", 8));
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(value.starts_with("**`me.is_root`**: boolean"), "{value}");
+
+    // Prose outside `{{ … }}` has nothing to show.
+    let hover = client.hover(&uri, at("Securing your", 2));
+    assert_eq!(hover, Value::Null);
+    client.stop();
+}
+
+#[test]
+fn unknown_requests_are_refused_and_shutdown_is_clean() {
+    let mut client = Client::start();
+    let response = client.response("textDocument/formatting", json!({}));
+    let error = response.response_result.expect_err("an error");
+    assert_eq!(error.code, lsp_server::ErrorCode::MethodNotFound as i32);
+    // A hover on a document never opened has nothing to show.
+    let hover = client.hover("file:///nowhere.md", Position::new(0, 0));
+    assert_eq!(hover, Value::Null);
+    client.stop();
+}
