@@ -7,6 +7,7 @@ use lsp_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
 use crate::bind::action::{Exports, Output};
 use crate::bind::catalog;
 use crate::lsp::documents::{Documents, Open};
+use crate::lsp::navigation;
 use crate::lsp::outline::{self, Action};
 use crate::parse::source::Source;
 
@@ -38,11 +39,11 @@ pub fn hover_at(open: &Open, offset: usize) -> Option<(String, crate::parse::sou
     {
         return Some((describe_id(&source, block?, &id), span));
     }
-    // A reference: in a `{{ … }}` anywhere, or anywhere in a block's body (`when`, `expect`).
-    if block.is_none() && !in_template(&open.text, offset) {
+    // A reference: in a `{{ … }}` anywhere, or in a block's `when` or `expect`.
+    let (segments, span, segment) = outline::word_at(&open.text, offset)?;
+    if !navigation::is_reference(&open.text, &actions, span.start) {
         return None;
     }
-    let (segments, span, segment) = outline::word_at(&open.text, offset)?;
     let root = segments[0];
     let Some(defining) = outline::defining(&actions, root) else {
         // An output of the block itself (`expect = ["count < 8"]`).
@@ -63,16 +64,6 @@ pub fn hover_at(open: &Open, offset: usize) -> Option<(String, crate::parse::sou
         describe_output(&source, defining, &name, output, rest),
         span,
     ))
-}
-
-fn in_template(text: &str, offset: usize) -> bool {
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let before = &text[line_start..offset];
-    match (before.rfind("{{"), before.rfind("}}")) {
-        (Some(open), Some(close)) => open > close,
-        (Some(_), None) => true,
-        _ => false,
-    }
 }
 
 fn origin(source: &Source, action: &Action) -> String {

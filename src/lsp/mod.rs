@@ -7,10 +7,12 @@
 //!
 //! A part above bind: it uses parse and bind; no stage uses it.
 
+pub mod completion;
 pub mod diagnostics;
 pub mod documents;
 pub mod hover;
 pub mod lines;
+pub mod navigation;
 pub mod outline;
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
@@ -18,10 +20,13 @@ use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _,
     PublishDiagnostics,
 };
-use lsp_types::request::{HoverRequest, Request as _};
+use lsp_types::request::{
+    Completion, GotoDefinition, HoverRequest, References, Rename, Request as _,
+};
 use lsp_types::{
-    HoverProviderCapability, InitializeResult, PositionEncodingKind, PublishDiagnosticsParams,
-    ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind, Uri,
+    CompletionOptions, HoverProviderCapability, InitializeResult, OneOf, PositionEncodingKind,
+    PublishDiagnosticsParams, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
+    TextDocumentSyncKind, Uri,
 };
 
 use crate::lsp::documents::{Documents, Open};
@@ -45,6 +50,13 @@ pub fn capabilities() -> ServerCapabilities {
             TextDocumentSyncKind::INCREMENTAL,
         )),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
+        definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Left(true)),
+        completion_provider: Some(CompletionOptions {
+            trigger_characters: Some(vec![".".into(), "`".into(), " ".into(), "{".into()]),
+            ..CompletionOptions::default()
+        }),
         ..ServerCapabilities::default()
     }
 }
@@ -107,6 +119,33 @@ impl Server<'_> {
         let response = match request.method.as_str() {
             HoverRequest::METHOD => match request.extract(HoverRequest::METHOD) {
                 Ok((id, params)) => Response::new_ok(id, hover::hover(&self.documents, params)),
+                Err(error) => bad_params(id, error),
+            },
+            Completion::METHOD => match request.extract(Completion::METHOD) {
+                Ok((id, params)) => {
+                    Response::new_ok(id, completion::completion(&self.documents, params))
+                }
+                Err(error) => bad_params(id, error),
+            },
+            GotoDefinition::METHOD => match request.extract(GotoDefinition::METHOD) {
+                Ok((id, params)) => {
+                    Response::new_ok(id, navigation::definition(&self.documents, params))
+                }
+                Err(error) => bad_params(id, error),
+            },
+            References::METHOD => match request.extract(References::METHOD) {
+                Ok((id, params)) => {
+                    Response::new_ok(id, navigation::references(&self.documents, params))
+                }
+                Err(error) => bad_params(id, error),
+            },
+            Rename::METHOD => match request.extract(Rename::METHOD) {
+                Ok((id, params)) => match navigation::rename(&self.documents, params) {
+                    Ok(edit) => Response::new_ok(id, edit),
+                    Err(error) => {
+                        Response::new_err(id, ErrorCode::InvalidParams as i32, error.to_string())
+                    }
+                },
                 Err(error) => bad_params(id, error),
             },
             method => Response::new_err(

@@ -343,3 +343,212 @@ fn unknown_requests_are_refused_and_shutdown_is_clean() {
     assert_eq!(hover, Value::Null);
     client.stop();
 }
+
+/// The labels offered at `position`.
+fn labels(client: &mut Client, uri: &str, position: Position) -> Vec<String> {
+    let result = client.request(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": position }),
+    );
+    result
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|item| item["label"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn completion_offers_what_fits_the_place() {
+    let mut client = Client::start();
+    let uri = "file:///tmp/complete.md";
+    let text = "# T\n\n## A\n\n```sts.get-caller-identity id=me\n```\n\n```iam.list-mfa-devices id=devices\nuser = \"{{ me.\"\n\n```\n\n```iam.list-mfa-devices \nexpect = [\"count < 8\"]\n```\n\nSee {{ devices.devices[0]. }} and {{  }}.\n";
+    client.open(uri, text);
+    let after = |needle: &str| position(text, text.find(needle).unwrap() + needle.len());
+
+    // After `{{ me.`: the outputs of `sts.get-caller-identity`.
+    let offered = labels(&mut client, uri, after("{{ me."));
+    assert!(offered.contains(&"user_name".to_string()), "{offered:?}");
+    assert!(offered.contains(&"is_root".to_string()), "{offered:?}");
+    assert!(!offered.contains(&"me".to_string()), "{offered:?}");
+
+    // An action name after ```.
+    let offered = labels(&mut client, uri, after("```iam.list"));
+    assert!(
+        offered.contains(&"iam.list-mfa-devices".to_string()),
+        "{offered:?}"
+    );
+    assert!(
+        offered.contains(&"sts.get-caller-identity".to_string()),
+        "{offered:?}"
+    );
+
+    // Attributes after the name.
+    let offered = labels(&mut client, uri, after("```iam.list-mfa-devices "));
+    assert_eq!(offered, ["id=", "confirm"]);
+
+    // A body's keys: `user` is set, so not offered again; the common keys follow.
+    let line = text.find("user = \"{{ me.\"\n").unwrap() + "user = \"{{ me.\"\n".len();
+    let offered = labels(&mut client, uri, position(text, line));
+    assert!(!offered.contains(&"user".to_string()), "{offered:?}");
+    assert!(offered.contains(&"when".to_string()), "{offered:?}");
+    // `expect` is set in the other block, where it is not offered.
+    let line = text.find("expect = [").unwrap();
+    let offered = labels(&mut client, uri, position(text, line));
+    assert!(offered.contains(&"user".to_string()), "{offered:?}");
+    assert!(!offered.contains(&"expect".to_string()), "{offered:?}");
+
+    // Inside `expect`: the block's own outputs.
+    let offered = labels(&mut client, uri, after("expect = [\"co"));
+    assert!(offered.contains(&"count".to_string()), "{offered:?}");
+
+    // A list's item fields, and in prose the ids above.
+    let offered = labels(&mut client, uri, after("{{ devices.devices[0]."));
+    assert!(
+        offered.contains(&"serial_number".to_string()),
+        "{offered:?}"
+    );
+    let offered = labels(&mut client, uri, after("and {{ "));
+    assert!(offered.contains(&"me".to_string()), "{offered:?}");
+    assert!(offered.contains(&"devices".to_string()), "{offered:?}");
+    client.stop();
+}
+
+#[test]
+fn parameters_come_with_type_and_doc_required_first() {
+    let mut client = Client::start();
+    let uri = "file:///tmp/params.md";
+    let text = "# T\n\n## A\n\n```iam.enable-mfa-device\n\n```\n";
+    client.open(uri, text);
+    let at = position(text, text.find("device\n").unwrap() + "device\n".len());
+    let result = client.request(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": at }),
+    );
+    let items = result.as_array().unwrap();
+    let serial = items
+        .iter()
+        .find(|item| item["label"] == "serial_number")
+        .expect("serial_number offered");
+    assert!(
+        serial["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("string (required"),
+        "{serial:#}"
+    );
+    assert!(serial["documentation"]["value"].as_str().unwrap().len() > 5);
+    // Sorted by sortText, the required parameters come before the optional ones.
+    let mut sorted: Vec<&Value> = items.iter().collect();
+    sorted.sort_by_key(|item| item["sortText"].as_str().unwrap().to_string());
+    let required: Vec<bool> = sorted
+        .iter()
+        .map(|item| item["detail"].as_str().unwrap().contains("(required"))
+        .collect();
+    assert!(required[0], "{sorted:#?}");
+    assert!(required.windows(2).all(|w| w[0] >= w[1]), "{sorted:#?}");
+    client.stop();
+}
+
+#[test]
+fn definition_references_and_rename_follow_ids() {
+    let text = aws_mfa();
+    let mut client = Client::start();
+    let uri = uri("aws-mfa.md");
+    client.open(&uri, &text);
+    let at = |needle: &str, plus: usize| position(&text, text.find(needle).unwrap() + plus);
+    let params = |position: Position| {
+        json!({ "textDocument": { "uri": uri }, "position": position,
+                "context": { "includeDeclaration": true } })
+    };
+
+    // From `duo` in `{{ duo.seed }}` to `id=duo`.
+    let location = client.request("textDocument/definition", params(at("{{ duo.seed }}", 4)));
+    assert_eq!(location["uri"], uri.as_str());
+    assert_eq!(location["range"]["start"], json!(at("id=duo", 3)));
+    assert_eq!(location["range"]["end"], json!(at("id=duo", 6)));
+    // `seed` is an output, not an id: no definition to go to.
+    let none = client.request("textDocument/definition", params(at("{{ duo.seed }}", 8)));
+    assert_eq!(none, Value::Null);
+
+    // Every `duo`: its definition and the references in templates.
+    let found = client.request("textDocument/references", params(at("id=duo", 4)));
+    let lines: Vec<u64> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["range"]["start"]["line"].as_u64().unwrap())
+        .collect();
+    let expected: Vec<u64> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.contains("id=duo") || line.contains("{{ duo."))
+        .map(|(i, _)| i as u64)
+        .collect();
+    assert_eq!(lines, expected);
+
+    // `me`: also in `when` expressions, but not the word "me" in prose.
+    let found = client.request("textDocument/references", params(at("id=me", 3)));
+    let count = found.as_array().unwrap().len();
+    let expected = text.matches("{{ me.").count()
+        + text.matches("when = \"not me.").count()
+        + text.matches("when = \"me.").count()
+        + 1;
+    assert_eq!(count, expected, "{found:#}");
+
+    // Rename `duo` to `phone`: the result checks, and has no `duo` reference left.
+    let edit = client.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": uri }, "position": at("{{ duo.seed }}", 3),
+                "newName": "phone" }),
+    );
+    let edits = edit["changes"][uri.as_str()].as_array().unwrap();
+    let mut renamed = text.clone();
+    let mut spans: Vec<(usize, usize)> = edits
+        .iter()
+        .map(|e| {
+            let offset = |p: &Value| {
+                let line = p["line"].as_u64().unwrap() as usize;
+                let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+                let units = p["character"].as_u64().unwrap() as usize;
+                let line_text = &text[start..];
+                let mut n = 0;
+                start
+                    + line_text
+                        .char_indices()
+                        .find(|(_, c)| {
+                            let here = n >= units;
+                            n += c.len_utf16();
+                            here
+                        })
+                        .unwrap()
+                        .0
+            };
+            (offset(&e["range"]["start"]), offset(&e["range"]["end"]))
+        })
+        .collect();
+    spans.sort();
+    for &(start, end) in spans.iter().rev() {
+        assert_eq!(&text[start..end], "duo");
+        renamed.replace_range(start..end, "phone");
+    }
+    assert!(!renamed.contains("{{ duo."), "{renamed}");
+    assert!(renamed.contains("id=phone"));
+    let checked = check_source(Source::new(root().join("runbooks/aws-mfa.md"), renamed));
+    assert_eq!(checked.errors(), 0, "{}", checked.render_diagnostics(false));
+
+    // A new name that is not an id, or is another block's, is refused with the reason.
+    for (name, reason) in [("2fa", "not a valid id"), ("me", "already the id")] {
+        let response = client.response(
+            "textDocument/rename",
+            json!({ "textDocument": { "uri": uri }, "position": at("id=duo", 4),
+                    "newName": name }),
+        );
+        let error = response.response_result.expect_err("refused");
+        assert!(error.message.contains(reason), "{}", error.message);
+    }
+    client.stop();
+}
