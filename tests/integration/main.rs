@@ -24,6 +24,7 @@ mod lockout;
 mod lsp;
 mod mdbook;
 mod moto;
+mod neovim;
 mod network;
 mod plan;
 mod policies;
