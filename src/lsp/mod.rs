@@ -14,6 +14,7 @@ pub mod hover;
 pub mod lines;
 pub mod navigation;
 pub mod outline;
+pub mod symbols;
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{
@@ -21,7 +22,8 @@ use lsp_types::notification::{
     PublishDiagnostics,
 };
 use lsp_types::request::{
-    Completion, GotoDefinition, HoverRequest, References, Rename, Request as _,
+    Completion, DocumentSymbolRequest, GotoDefinition, HoverRequest, References, Rename,
+    Request as _,
 };
 use lsp_types::{
     CompletionOptions, HoverProviderCapability, InitializeResult, OneOf, PositionEncodingKind,
@@ -50,6 +52,7 @@ pub fn capabilities() -> ServerCapabilities {
             TextDocumentSyncKind::INCREMENTAL,
         )),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
+        document_symbol_provider: Some(OneOf::Left(true)),
         definition_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
         rename_provider: Some(OneOf::Left(true)),
@@ -146,6 +149,10 @@ impl Server<'_> {
                         Response::new_err(id, ErrorCode::InvalidParams as i32, error.to_string())
                     }
                 },
+                Err(error) => bad_params(id, error),
+            },
+            DocumentSymbolRequest::METHOD => match request.extract(DocumentSymbolRequest::METHOD) {
+                Ok((id, params)) => Response::new_ok(id, symbols::symbols(&self.documents, params)),
                 Err(error) => bad_params(id, error),
             },
             method => Response::new_err(

@@ -552,3 +552,54 @@ fn definition_references_and_rename_follow_ids() {
     }
     client.stop();
 }
+
+#[test]
+fn symbols_are_parts_steps_and_actions() {
+    let text = aws_mfa();
+    let mut client = Client::start();
+    let uri = uri("aws-mfa.md");
+    client.open(&uri, &text);
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let symbols = symbols.as_array().unwrap();
+    let names: Vec<&str> = symbols
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names[0], "Prerequisites", "{names:?}");
+    let part = symbols
+        .iter()
+        .find(|s| s["name"].as_str().unwrap().starts_with("Part\u{a0}1"))
+        .expect("Part 1");
+    assert_eq!(part["detail"], "part");
+    let step = &part["children"][1];
+    assert_eq!(step["name"], "2. Choose Authenticator\u{a0}App", "{part:#}");
+    assert_eq!(step["detail"], "step");
+    let actions: Vec<(&str, &str)> = step["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["name"].as_str().unwrap(), a["detail"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("input.text", "id=device_name"),
+            ("iam.create-virtual-mfa-device", "id=duo")
+        ]
+    );
+    // The selection is the action's name, inside the block's range.
+    let duo = &step["children"][1];
+    let line = text.lines().position(|l| l.contains("id=duo")).unwrap();
+    assert_eq!(
+        duo["selectionRange"]["start"],
+        json!({ "line": line, "character": 3 })
+    );
+    assert_eq!(
+        duo["range"]["start"],
+        json!({ "line": line, "character": 0 })
+    );
+    client.stop();
+}
