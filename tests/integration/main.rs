@@ -38,6 +38,7 @@ mod run;
 mod runbook_test;
 mod runbooks;
 mod sandbox;
+mod schema;
 mod secrets;
 mod sign_in_credentials;
 mod sts_errors;
