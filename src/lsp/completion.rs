@@ -26,7 +26,7 @@ pub fn completion(documents: &Documents, params: CompletionParams) -> Option<Com
 pub fn complete_at(open: &Open, offset: usize) -> Vec<CompletionItem> {
     let text = open.text.as_str();
     let source = Source::new("", text);
-    let actions = outline::actions(&source);
+    let actions = open.actions();
     let line_start = text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     let before = &text[line_start..offset];
     let block = actions
@@ -47,14 +47,14 @@ pub fn complete_at(open: &Open, offset: usize) -> Vec<CompletionItem> {
         (Some(block), None) => {
             let body_line = before.trim_start();
             if in_string(before) || in_template(before) {
-                references(&actions, Some(block), offset, before)
+                references(actions, Some(block), offset, before)
             } else if let Some((key, _)) = body_line.split_once('=') {
                 enum_values(block, key.trim())
             } else {
                 keys(text, block)
             }
         }
-        (None, None) if in_template(before) => references(&actions, None, offset, before),
+        (None, None) if in_template(before) => references(actions, None, offset, before),
         (None, _) => Vec::new(),
     }
 }

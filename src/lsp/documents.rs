@@ -8,6 +8,7 @@ use lsp_types::{TextDocumentContentChangeEvent, Uri};
 
 use crate::bind::check::{self, Checked};
 use crate::lsp::lines::Lines;
+use crate::lsp::outline::{self, Action};
 use crate::parse::source::Source;
 
 /// One open document, checked.
@@ -17,6 +18,9 @@ pub struct Open {
     pub text: String,
     pub lines: Lines,
     pub checked: Checked,
+    /// The action blocks, found on the first request after a change (or just after the
+    /// change's diagnostics are sent, [`Open::warm`]).
+    actions: std::cell::OnceCell<Vec<Action>>,
 }
 
 impl Open {
@@ -28,7 +32,19 @@ impl Open {
             text,
             lines,
             checked,
+            actions: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The document's action blocks (parsed again: the check's parse borrows its source).
+    pub fn actions(&self) -> &[Action] {
+        self.actions
+            .get_or_init(|| outline::actions(&Source::new("", self.text.as_str())))
+    }
+
+    /// Find the action blocks now, so the requests that follow an edit need not.
+    pub fn warm(&self) {
+        self.actions();
     }
 
     /// Apply the editor's changes in order (each range is in the text as the changes
@@ -52,6 +68,7 @@ impl Open {
         }
         self.version = version;
         self.checked = check::check_source(Source::new(path(uri), self.text.clone()));
+        self.actions = std::cell::OnceCell::new();
     }
 }
 

@@ -28,7 +28,7 @@ pub fn hover(documents: &Documents, params: HoverParams) -> Option<Hover> {
 /// The hover text at byte `offset` and the span it is about.
 pub fn hover_at(open: &Open, offset: usize) -> Option<(String, crate::parse::source::Span)> {
     let source = Source::new("", open.text.as_str());
-    let actions = outline::actions(&source);
+    let actions = open.actions();
     let within = |span: crate::parse::source::Span| span.start <= offset && offset <= span.end;
     let block = actions.iter().find(|action| within(action.span));
     if let Some(action) = block.filter(|action| within(action.name_span)) {
@@ -41,11 +41,11 @@ pub fn hover_at(open: &Open, offset: usize) -> Option<(String, crate::parse::sou
     }
     // A reference: in a `{{ … }}` anywhere, or in a block's `when` or `expect`.
     let (segments, span, segment) = outline::word_at(&open.text, offset)?;
-    if !navigation::is_reference(&open.text, &actions, span.start) {
+    if !navigation::is_reference(&open.text, actions, span.start) {
         return None;
     }
     let root = segments[0];
-    let Some(defining) = outline::defining(&actions, root) else {
+    let Some(defining) = outline::defining(actions, root) else {
         // An output of the block itself (`expect = ["count < 8"]`).
         let output = block?.output(root)?;
         let text = describe_output(&source, block?, root, output, &segments[1..]);

@@ -117,6 +117,13 @@ impl Server<'_> {
             .map_err(|_| LspError::Closed)
     }
 
+    /// After the diagnostics are out, what the next requests need.
+    fn warm(&self, uri: &Uri) {
+        if let Some(open) = self.documents.get(uri) {
+            open.warm();
+        }
+    }
+
     fn request(&mut self, request: Request) -> Result<(), LspError> {
         let id = request.id.clone();
         let response = match request.method.as_str() {
@@ -177,6 +184,7 @@ impl Server<'_> {
                         .open(document.uri, document.version, document.text);
                     let message = publish(&uri, open);
                     self.send(message)?;
+                    self.warm(&uri);
                 }
             }
             DidChangeTextDocument::METHOD => {
@@ -191,6 +199,7 @@ impl Server<'_> {
                     ) {
                         let message = publish(&uri, open);
                         self.send(message)?;
+                        self.warm(&uri);
                     }
                 }
             }

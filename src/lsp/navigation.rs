@@ -12,7 +12,7 @@ use lsp_types::{
 use crate::bind::binder::{EXPECT, WHEN, is_identifier};
 use crate::lsp::documents::{Documents, Open};
 use crate::lsp::outline::{self, Action};
-use crate::parse::source::{Source, Span};
+use crate::parse::source::Span;
 
 /// The id at byte `offset`: on its `id=` or on a reference to it.
 pub fn id_at(open: &Open, actions: &[Action], offset: usize) -> Option<String> {
@@ -103,11 +103,11 @@ fn at<'d>(
     documents: &'d Documents,
     uri: &Uri,
     position: lsp_types::Position,
-) -> Option<(&'d Open, Vec<Action>, String)> {
+) -> Option<(&'d Open, &'d [Action], String)> {
     let open = documents.get(uri)?;
-    let actions = outline::actions(&Source::new("", open.text.as_str()));
+    let actions = open.actions();
     let offset = open.lines.offset(&open.text, position);
-    let id = id_at(open, &actions, offset)?;
+    let id = id_at(open, actions, offset)?;
     Some((open, actions, id))
 }
 
@@ -118,7 +118,7 @@ pub fn definition(
     let at_ = params.text_document_position_params;
     let uri = at_.text_document.uri;
     let (open, actions, id) = at(documents, &uri, at_.position)?;
-    let (_, span) = outline::defining(&actions, &id)?.id.as_ref()?;
+    let (_, span) = outline::defining(actions, &id)?.id.as_ref()?;
     let range = open.lines.range(&open.text, span.range());
     Some(GotoDefinitionResponse::Scalar(Location::new(uri, range)))
 }
@@ -133,7 +133,7 @@ pub fn references(documents: &Documents, params: ReferenceParams) -> Option<Vec<
         .filter(|(name, _)| *name == id)
         .map(|(_, span)| *span)
         .collect();
-    let locations = occurrences(&open.text, &actions, &id)
+    let locations = occurrences(&open.text, actions, &id)
         .into_iter()
         .filter(|span| params.context.include_declaration || !definitions.contains(span))
         .map(|span| Location::new(uri.clone(), open.lines.range(&open.text, span.range())))
@@ -163,10 +163,10 @@ pub fn rename(
     if !is_identifier(&new) {
         return Err(RenameError::Invalid(new));
     }
-    if new != id && outline::defining(&actions, &new).is_some() {
+    if new != id && outline::defining(actions, &new).is_some() {
         return Err(RenameError::Taken(new));
     }
-    let edits = occurrences(&open.text, &actions, &id)
+    let edits = occurrences(&open.text, actions, &id)
         .into_iter()
         .map(|span| TextEdit::new(open.lines.range(&open.text, span.range()), new.clone()))
         .collect();

@@ -21,6 +21,16 @@ pub struct Action {
     pub def: Option<&'static dyn ActionDef>,
 }
 
+impl std::fmt::Debug for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Action")
+            .field("name", &self.name)
+            .field("id", &self.id)
+            .field("span", &self.span)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Action {
     pub fn output(&self, name: &str) -> Option<&'static Output> {
         self.def?
