@@ -11,13 +11,15 @@ use crate::lsp::lines::Lines;
 use crate::lsp::outline::{self, Action};
 use crate::parse::source::Source;
 
-/// One open document, checked.
+/// One open document, checked if it is a runbook.
 #[derive(Debug)]
 pub struct Open {
     pub version: i32,
     pub text: String,
     pub lines: Lines,
-    pub checked: Checked,
+    /// `None` for Markdown that is not meant as a runbook ([`check::looks_like_runbook`]:
+    /// no action block, no `<!-- runbook: … -->`), which gets no diagnostics.
+    pub checked: Option<Checked>,
     /// The action blocks, found on the first request after a change (or just after the
     /// change's diagnostics are sent, [`Open::warm`]).
     actions: std::cell::OnceCell<Vec<Action>>,
@@ -26,7 +28,7 @@ pub struct Open {
 impl Open {
     pub fn new(uri: &Uri, version: i32, text: String) -> Open {
         let lines = Lines::new(&text);
-        let checked = check::check_source(Source::new(path(uri), text.clone()));
+        let checked = checked(uri, &text);
         Open {
             version,
             text,
@@ -67,9 +69,14 @@ impl Open {
             self.lines = Lines::new(&self.text);
         }
         self.version = version;
-        self.checked = check::check_source(Source::new(path(uri), self.text.clone()));
+        self.checked = checked(uri, &self.text);
         self.actions = std::cell::OnceCell::new();
     }
+}
+
+fn checked(uri: &Uri, text: &str) -> Option<Checked> {
+    check::looks_like_runbook(text)
+        .then(|| check::check_source(Source::new(path(uri), text.to_string())))
 }
 
 /// The file a URI names (`file:///home/me/runbooks/aws-mfa.md`), so diagnostics read as

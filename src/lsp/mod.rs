@@ -235,8 +235,8 @@ fn bad_params(id: lsp_server::RequestId, error: lsp_server::ExtractError<Request
 pub fn publish(uri: &Uri, open: &Open) -> Notification {
     let diagnostics = open
         .checked
-        .diagnostics
         .iter()
+        .flat_map(|checked| &checked.diagnostics)
         .map(|d| diagnostics::to_lsp(d, uri, &open.text, &open.lines))
         .collect();
     let params = PublishDiagnosticsParams::new(uri.clone(), diagnostics, Some(open.version));
