@@ -108,7 +108,7 @@ pub fn schema(action: &dyn ActionDef) -> serde_json::Value {
         ),
         (
             FOR_EACH,
-            serde_json::json!({ "type": "string", "description": "Run once per item of a list output, e.g. `{{ devices.devices }}`." }),
+            serde_json::json!({ "type": "string", "description": "Run once per item of a list output (an expression), e.g. `devices.devices`." }),
         ),
         (
             AS,

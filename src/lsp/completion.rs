@@ -173,9 +173,9 @@ fn keys(text: &str, block: &Action) -> Vec<CompletionItem> {
         ),
         (
             FOR_EACH,
-            "run once per item of a list output: `{{ devices }}`",
+            "run once per item of a list output: `devices.devices`",
         ),
-        (AS, "the name of each item in `for_each`"),
+        (AS, "the name of each item in `for_each`: `device`"),
     ];
     for (key, doc) in common {
         if !set.contains(&key) {
@@ -260,6 +260,14 @@ fn references(
                     })
                 })
                 .collect();
+            if let Some((name, list)) = block.and_then(|block| block.loop_over.as_ref()) {
+                items.push(CompletionItem {
+                    label: name.clone(),
+                    kind: Some(CompletionItemKind::VARIABLE),
+                    detail: Some(format!("each item of `{list}`")),
+                    ..CompletionItem::default()
+                });
+            }
             if let Some(def) = block.and_then(|block| block.def) {
                 items.extend(
                     def.outputs()
@@ -268,6 +276,14 @@ fn references(
                 );
             }
             items
+        }
+        [name]
+            if block
+                .and_then(|b| b.loop_over.as_ref())
+                .is_some_and(|(n, _)| n == name) =>
+        {
+            let (_, list) = block.and_then(|b| b.loop_over.as_ref()).expect("matched");
+            outline::loop_list(actions, list).map_or_else(Vec::new, fields)
         }
         [id] => {
             let Some(def) = outline::defining(actions, id)

@@ -45,6 +45,14 @@ pub fn hover_at(open: &Open, offset: usize) -> Option<(String, crate::parse::sou
         return None;
     }
     let root = segments[0];
+    if let Some((name, list)) = block.and_then(|block| block.loop_over.as_ref())
+        && name == root
+    {
+        return Some((
+            describe_item(&source, actions, name, list, &segments[1..]),
+            span,
+        ));
+    }
     let Some(defining) = outline::defining(actions, root) else {
         // An output of the block itself (`expect = ["count < 8"]`).
         let output = block?.output(root)?;
@@ -105,6 +113,42 @@ fn describe_id(source: &Source, action: &Action, id: &str) -> String {
         ));
     }
     text
+}
+
+/// The item of a `for_each` loop (`device` of `as = "device"`), or one of its fields.
+fn describe_item(
+    source: &Source,
+    actions: &[Action],
+    name: &str,
+    list: &str,
+    rest: &[&str],
+) -> String {
+    let output = outline::loop_list(actions, list);
+    let from = list
+        .split_once('.')
+        .and_then(|(id, _)| outline::defining(actions, id))
+        .map_or(String::new(), |action| {
+            format!(" — {}", origin(source, action))
+        });
+    match (rest.first(), output) {
+        (Some(field), Some(output)) => match output.items.iter().find(|item| item.name == *field) {
+            Some(item) => format!(
+                "**`{name}.{field}`**: {} (a field of each item of `{list}`){from}\n\n{}",
+                item.ty, item.description
+            ),
+            None => format!("**`{name}`**: each item of `{list}`{from}"),
+        },
+        (_, output) => {
+            let mut text = format!("**`{name}`**: each item of `{list}`, in turn{from}");
+            for item in output.map_or(&[][..], |output| output.items) {
+                text.push_str(&format!(
+                    "\n- `{name}.{}`: {} — {}",
+                    item.name, item.ty, item.description
+                ));
+            }
+            text
+        }
+    }
 }
 
 fn secrecy(output: &Output) -> &'static str {

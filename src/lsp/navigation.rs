@@ -9,7 +9,7 @@ use lsp_types::{
     TextEdit, Uri, WorkspaceEdit,
 };
 
-use crate::bind::binder::{EXPECT, WHEN, is_identifier};
+use crate::bind::binder::{EXPECT, FOR_EACH, WHEN, is_identifier};
 use crate::lsp::documents::{Documents, Open};
 use crate::lsp::outline::{self, Action};
 use crate::parse::source::Span;
@@ -34,7 +34,7 @@ pub fn id_at(open: &Open, actions: &[Action], offset: usize) -> Option<String> {
 }
 
 /// Whether the name starting at `at` is in a place references are: inside `{{ … }}`, or
-/// in a string of a block's `when` or `expect` (expressions, not templates).
+/// in a string of a block's `when`, `expect` or `for_each` (expressions, not templates).
 pub fn is_reference(text: &str, actions: &[Action], at: usize) -> bool {
     let line_start = text[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     let before = &text[line_start..at];
@@ -49,7 +49,7 @@ pub fn is_reference(text: &str, actions: &[Action], at: usize) -> bool {
                 .iter()
                 .find(|action| action.name_span.end < line_start && line_start < action.span.end)
                 .and_then(|action| body_key(text, action, line_start))
-                .is_some_and(|key| key == WHEN || key == EXPECT)
+                .is_some_and(|key| key == WHEN || key == EXPECT || key == FOR_EACH)
 }
 
 /// The key of the body line starting at `line_start`: its own `key =`, or for a line

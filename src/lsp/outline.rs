@@ -4,6 +4,7 @@
 
 use crate::actions;
 use crate::bind::action::{ActionDef, Output};
+use crate::bind::binder::{AS, FOR_EACH};
 use crate::parse::document::{Block, Section};
 use crate::parse::parser;
 use crate::parse::source::{Source, Span};
@@ -19,6 +20,8 @@ pub struct Action {
     pub span: Span,
     /// `None` for an unknown action (check reports it).
     pub def: Option<&'static dyn ActionDef>,
+    /// `as = "device"` and `for_each = "devices.devices"`: the loop's item name and list.
+    pub loop_over: Option<(String, String)>,
 }
 
 impl std::fmt::Debug for Action {
@@ -57,6 +60,7 @@ pub fn actions(source: &Source) -> Vec<Action> {
                 id,
                 span: block.span,
                 def: actions::find(block.name),
+                loop_over: loop_over(block.body),
             });
         }
     };
@@ -70,6 +74,23 @@ pub fn actions(source: &Source) -> Vec<Action> {
     walk(&parsed.document.sections, &mut push);
     found.sort_by_key(|action| action.span.start);
     found
+}
+
+/// A body's `as` and `for_each`, when both are simple strings on their own lines.
+fn loop_over(body: &str) -> Option<(String, String)> {
+    let value = |key: &str| {
+        body.lines().find_map(|line| {
+            let (k, v) = line.split_once('=')?;
+            (k.trim() == key).then(|| v.trim().trim_matches(['"', '\'']).to_string())
+        })
+    };
+    Some((value(AS)?, value(FOR_EACH)?))
+}
+
+/// The list a loop goes over (`devices.devices`): the output that declares its items.
+pub fn loop_list(actions: &[Action], list: &str) -> Option<&'static Output> {
+    let (id, output) = list.split_once('.')?;
+    defining(actions, id.trim())?.output(output.trim())
 }
 
 /// The first block with this id (a second one is check's `duplicate-id`).

@@ -615,3 +615,63 @@ fn symbols_are_parts_steps_and_actions() {
     );
     client.stop();
 }
+
+/// A `for_each` loop's item (`as = "device"`): completed and explained inside its block,
+/// and the list's id is found in `for_each` too.
+#[test]
+fn loop_items_are_known_in_their_block() {
+    let text = std::fs::read_to_string(root().join("runbooks/offboard-user.md")).unwrap();
+    let mut client = Client::start();
+    let uri = uri("offboard-user.md");
+    client.open(&uri, &text);
+    let at = |needle: &str, plus: usize| position(&text, text.find(needle).unwrap() + plus);
+
+    let offered = labels(&mut client, &uri, at("{{ device.serial_number", 10));
+    assert!(
+        offered.contains(&"serial_number".to_string()),
+        "{offered:?}"
+    );
+    assert!(offered.contains(&"kind".to_string()), "{offered:?}");
+    let offered = labels(&mut client, &uri, at("{{ device.serial_number", 3));
+    assert!(offered.contains(&"device".to_string()), "{offered:?}");
+    assert!(offered.contains(&"devices".to_string()), "{offered:?}");
+
+    let hover = client.hover(&uri, at("device.kind == 'virtual'", 8));
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.starts_with("**`device.kind`**: string (a field of each item of `devices.devices`)"),
+        "{value}"
+    );
+    // Anywhere on `device.serial_number`: the whole reference.
+    let hover = client.hover(&uri, at("{{ device.serial_number", 4));
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.starts_with("**`device.serial_number`**: string"),
+        "{value}"
+    );
+
+    let found = client.request(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": uri }, "position": at("{{ devices.count", 4),
+                "context": { "includeDeclaration": false } }),
+    );
+    let lines: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            text.lines()
+                .nth(l["range"]["start"]["line"].as_u64().unwrap() as usize)
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| **l == "for_each = \"devices.devices\"")
+            .count(),
+        text.matches("for_each = \"devices.devices\"").count(),
+        "{lines:#?}"
+    );
+    client.stop();
+}
