@@ -92,6 +92,14 @@ fn action_names() -> Vec<CompletionItem> {
 }
 
 fn attributes(block: &Action, info: &str) -> Vec<CompletionItem> {
+    // In the middle of a `key=value`: nothing to offer.
+    if info
+        .rsplit(char::is_whitespace)
+        .next()
+        .is_some_and(|word| word.contains('='))
+    {
+        return Vec::new();
+    }
     ATTRIBUTES
         .iter()
         .filter(|name| {

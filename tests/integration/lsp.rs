@@ -401,6 +401,11 @@ fn completion_offers_what_fits_the_place() {
     // Attributes after the name.
     let offered = labels(&mut client, uri, after("```iam.list-mfa-devices "));
     assert_eq!(offered, ["id=", "confirm"]);
+    // In the middle of `id=…`, nothing.
+    assert_eq!(
+        labels(&mut client, uri, after("```iam.list-mfa-devices id=")),
+        Vec::<String>::new()
+    );
 
     // A body's keys: `user` is set, so not offered again; the common keys follow.
     let line = text.find("user = \"{{ me.\"\n").unwrap() + "user = \"{{ me.\"\n".len();
@@ -674,4 +679,61 @@ fn loop_items_are_known_in_their_block() {
         "{lines:#?}"
     );
     client.stop();
+}
+
+/// The binary over stdio, as an editor starts it: framed JSON-RPC in, diagnostics out, exit
+/// code 0 after `shutdown` and `exit`.
+#[test]
+fn the_binary_serves_on_stdio_and_exits_cleanly() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let frame = |value: Value| {
+        let text = value.to_string();
+        format!("Content-Length: {}\r\n\r\n{text}", text.len())
+    };
+    let guide = aws_mfa().replace("duo.serial_number", "duo.serial_numbr");
+    let input = [
+        json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": { "capabilities": {} } }),
+        json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} }),
+        json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": { "textDocument": {
+            "uri": uri("aws-mfa.md"), "languageId": "markdown", "version": 1, "text": guide } } }),
+        json!({ "jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null }),
+        json!({ "jsonrpc": "2.0", "method": "exit", "params": null }),
+    ]
+    .map(frame)
+    .concat();
+    let mut child = Command::new(crate::harness::BIN)
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("\"method\":\"textDocument/publishDiagnostics\""),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.matches("\"code\":\"unknown-output\"").count(),
+        2,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\"serverInfo\":{\"name\":\"runbook\""),
+        "{stdout}"
+    );
 }
