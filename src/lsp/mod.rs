@@ -1,8 +1,10 @@
 //! `runbook lsp`: a Language Server over stdio, so an editor shows `runbook check`'s
-//! diagnostics as a guide is typed, and hovers over actions and references.
+//! diagnostics as a guide is typed ([`diagnostics`]), and offers hover ([`hover`]),
+//! completion ([`completion`]), definition, references and rename of block ids
+//! ([`navigation`]) and an outline ([`symbols`]). Positions are converted in [`lines`].
 //!
-//! Synchronous: one thread reads messages (lsp-server's), this loop answers them in
-//! order. Every answer is computed from the open document's text alone (parse, bind,
+//! Synchronous: lsp-server's two threads read and write the framed messages, this loop
+//! answers them in order. Every answer is computed from the open document's text alone (parse, bind,
 //! check); nothing here calls AWS, the network or a subprocess, so nothing blocks.
 //!
 //! A part above bind: it uses parse and bind; no stage uses it.
