@@ -28,7 +28,7 @@ moto_version="$(tr -d '[:space:]' <"$root/scripts/moto-version.txt")"
 # feature). The tests add oathtool (TOTP cross-check), tmux (terminal tests), chromium (the
 # real-browser test of `runbook render`, and scripts/figures.sh) and hyperfine
 # (benches/vs-awscli.sh), dpkg-dev (scripts/deb.sh: cargo-deb's dependency scan) and neovim
-# (the real-editor test of `runbook lsp`, tests/integration/lsp.rs).
+# (the real-editor test of `runbook lsp`, tests/integration/neovim.rs).
 packages=(pkg-config libudev-dev)
 if [ "$mode" = test ]; then
   packages+=(oathtool tmux chromium hyperfine dpkg-dev neovim)
