@@ -11,8 +11,8 @@ use crate::actions;
 use crate::bind::action::{ActionDef, Exports, Output};
 use crate::bind::binder::{AS, ATTRIBUTES, EXPECT, FOR_EACH, WHEN};
 use crate::lsp::documents::{Documents, Open};
+use crate::lsp::navigation;
 use crate::lsp::outline::{self, Action};
-use crate::parse::source::Source;
 
 pub fn completion(documents: &Documents, params: CompletionParams) -> Option<CompletionResponse> {
     let at = params.text_document_position;
@@ -25,7 +25,6 @@ pub fn completion(documents: &Documents, params: CompletionParams) -> Option<Com
 /// What may be typed at byte `offset`.
 pub fn complete_at(open: &Open, offset: usize) -> Vec<CompletionItem> {
     let text = open.text.as_str();
-    let source = Source::new("", text);
     let actions = open.actions();
     let line_start = text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     let before = &text[line_start..offset];
@@ -33,7 +32,9 @@ pub fn complete_at(open: &Open, offset: usize) -> Vec<CompletionItem> {
         .iter()
         .find(|action| action.span.start <= offset && offset <= action.span.end);
     // The info string: on a block's first line, or on a fence not yet an action block.
-    let on_info_line = block.is_none_or(|block| source.line_start(block.span.start) == line_start);
+    let on_info_line = block.is_none_or(|block| {
+        text[..block.span.start].rfind('\n').map_or(0, |i| i + 1) == line_start
+    });
     let fence = before.trim_start();
     let fence = fence
         .strip_prefix("```")
@@ -46,7 +47,9 @@ pub fn complete_at(open: &Open, offset: usize) -> Vec<CompletionItem> {
         (Some(block), Some(info)) => attributes(block, info),
         (Some(block), None) => {
             let body_line = before.trim_start();
-            if in_string(before) || in_template(before) {
+            let expression = navigation::body_key(text, block, line_start)
+                .is_some_and(|key| key == WHEN || key == EXPECT || key == FOR_EACH);
+            if in_template(before) || expression && in_string(before) {
                 references(actions, Some(block), offset, before)
             } else if let Some((key, _)) = body_line.split_once('=') {
                 enum_values(block, key.trim())
