@@ -27,10 +27,11 @@ moto_version="$(tr -d '[:space:]' <"$root/scripts/moto-version.txt")"
 # Debian packages. The build: pkg-config and libudev-dev (USB security keys, the `usb`
 # feature). The tests add oathtool (TOTP cross-check), tmux (terminal tests), chromium (the
 # real-browser test of `runbook render`, and scripts/figures.sh) and hyperfine
-# (benches/vs-awscli.sh) and dpkg-dev (scripts/deb.sh: cargo-deb's dependency scan).
+# (benches/vs-awscli.sh), dpkg-dev (scripts/deb.sh: cargo-deb's dependency scan) and neovim
+# (the real-editor test of `runbook lsp`, tests/integration/neovim.rs).
 packages=(pkg-config libudev-dev)
 if [ "$mode" = test ]; then
-  packages+=(oathtool tmux chromium hyperfine dpkg-dev)
+  packages+=(oathtool tmux chromium hyperfine dpkg-dev neovim)
 fi
 
 # The same test as src/providers/sandbox.rs: moto_server is there, and the marker names this version.

@@ -57,6 +57,8 @@ Examples:
   runbook completions bash > ~/.local/share/bash-completion/completions/runbook
   runbook man --dir ~/.local/share/man/man1   a man page per command
   runbook mdbook                              (in book.toml) the guides inside an mdBook
+  runbook lsp                                 (started by an editor) check's diagnostics as you type
+  runbook schema iam.enable-mfa-device        the JSON Schema of an action's body
 
 A runbook is a Markdown guide: the `#` heading is the title; every heading without
 sub-headings is a step; a heading with sub-headings is a part that groups steps. Fenced code
@@ -198,6 +200,30 @@ enum Command {
         #[command(subcommand)]
         query: Option<MdbookQuery>,
     },
+    /// Print the JSON Schema for the body of an action block (or for every action).
+    ///
+    /// Its parameters with their types and descriptions, and the keys every action takes
+    /// (`when`, `expect`, `for_each`, `as`): for editors and TOML tools. `runbook check`
+    /// checks more (references, types of templates, conditions).
+    #[command(after_help = SCHEMA_EXAMPLES)]
+    Schema {
+        /// The action, e.g. iam.enable-mfa-device (`runbook actions` lists them).
+        #[arg(
+            value_name = "ACTION",
+            required_unless_present = "all",
+            conflicts_with = "all"
+        )]
+        action: Option<String>,
+        /// Every action's schema, in one JSON object keyed by action name.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Serve the Language Server Protocol on stdin and stdout, for an editor.
+    ///
+    /// The editor starts it (see the README's Editor support): it shows `runbook check`'s
+    /// diagnostics as a guide is typed, and an action's reference or a value's type and
+    /// origin on hover. It never calls AWS, the network or another program.
+    Lsp,
     /// Print a shell completion script for runbook to stdout.
     ///
     /// Generated from this very command line, so it completes every command and option
@@ -544,6 +570,14 @@ fn run(command: Command) -> Exit {
         },
         Command::Render(args) => render_files(args),
         Command::Mdbook { query } => mdbook(query),
+        Command::Schema { action, all } => schema(action.as_deref(), all),
+        Command::Lsp => match crate::lsp::serve_stdio() {
+            Ok(()) => Exit::Success,
+            Err(error) => {
+                eprintln!("error: {error}");
+                Exit::Usage
+            }
+        },
         Command::Diff(args) => diff_files(args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
@@ -838,6 +872,37 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// Print a line to stdout; false if stdout is gone (e.g. a closed pipe).
+const SCHEMA_EXAMPLES: &str = "\
+Examples:
+  runbook schema iam.enable-mfa-device     the body of an iam.enable-mfa-device block
+  runbook schema --all > runbook-actions.schema.json";
+
+/// `runbook schema`: one action's body schema, or all of them.
+fn schema(action: Option<&str>, all: bool) -> Exit {
+    let value = match action {
+        Some(name) if !all => match crate::actions::find(name) {
+            Some(action) => catalog::schema(action),
+            None => {
+                let names: Vec<&str> = crate::actions::all().iter().map(|a| a.name()).collect();
+                let mut message = format!("error: there is no action `{}`", escape(name));
+                match crate::parse::diagnostic::did_you_mean(name, names) {
+                    Some(close) => message.push_str(&format!("\nhelp: did you mean `{close}`?")),
+                    None => message.push_str("\nhelp: `runbook actions` lists every action"),
+                }
+                eprintln!("{message}");
+                return Exit::Usage;
+            }
+        },
+        _ => catalog::schemas(),
+    };
+    let text = serde_json::to_string_pretty(&value).expect("a schema serialises");
+    if print(&text) {
+        Exit::Success
+    } else {
+        Exit::Usage
+    }
+}
+
 fn print(text: &str) -> bool {
     let mut stdout = anstream::stdout().lock();
     writeln!(stdout, "{text}").is_ok()

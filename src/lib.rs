@@ -12,6 +12,7 @@
 //! render:    Runbook → HTML | Markdown                          (parse + bind only)
 //! diff:      two checked versions → their plans' semantic diff  (parse + bind + render's words)
 //! testing:   `runbook test`: a recorded run on test backends, compared with snapshots
+//! lsp:       `runbook lsp`: check's diagnostics and hovers for an editor (parse + bind)
 //! ```
 //!
 //! Beside them: [`actions`] (one file per action, used by bind's registry and run by the
@@ -28,6 +29,7 @@ pub mod providers;
 pub mod run;
 
 pub mod diff;
+pub mod lsp;
 pub mod render;
 pub mod testing;
 

@@ -228,6 +228,8 @@ pub trait ActionDef: Sync {
     fn needs_id(&self) -> bool;
     /// Parameters in declaration order, from the `Params` type's schema.
     fn params(&self) -> Vec<Param>;
+    /// The JSON Schema (draft 2020-12) of the `Params` type, subschemas inlined.
+    fn params_schema(&self) -> serde_json::Value;
     /// Deserialise a body into typed params. Errors carry spans relative to the body.
     fn bind(&self, body: toml::de::Deserializer<'_>) -> Result<BoundParams, toml::de::Error>;
     /// [`ActionDef::bind`] straight from a plain body's table ([`crate::parse::body::is_plain`]:
@@ -296,11 +298,15 @@ impl<A: Action> ActionDef for Typed<A> {
     }
 
     fn params(&self) -> Vec<Param> {
-        let schema = schemars::generate::SchemaSettings::draft2020_12()
+        params_from_schema(&self.params_schema())
+    }
+
+    fn params_schema(&self) -> serde_json::Value {
+        schemars::generate::SchemaSettings::draft2020_12()
             .with(|settings| settings.inline_subschemas = true)
             .into_generator()
-            .into_root_schema_for::<A::Params>();
-        params_from_schema(schema.as_value())
+            .into_root_schema_for::<A::Params>()
+            .to_value()
     }
 
     fn bind(&self, body: toml::de::Deserializer<'_>) -> Result<BoundParams, toml::de::Error> {

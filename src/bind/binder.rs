@@ -31,7 +31,7 @@ pub const FOR_EACH: &str = "for_each";
 pub const AS: &str = "as";
 pub const EXPECT: &str = "expect";
 /// Info-string attributes after the action name.
-const ATTRIBUTES: &[&str] = &["id", "confirm"];
+pub const ATTRIBUTES: &[&str] = &["id", "confirm"];
 
 /// The result of binding: a runbook when there were no errors, and every diagnostic
 /// (errors and warnings) in file order.
@@ -2048,7 +2048,8 @@ fn simple_references(text: &str) -> Option<SimpleReferences<'_>> {
     Some(references)
 }
 
-fn is_identifier(text: &str) -> bool {
+/// Whether `text` can be a block's id (`id=duo`): ASCII letters, digits and `_`, from a letter.
+pub fn is_identifier(text: &str) -> bool {
     text.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
         && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }

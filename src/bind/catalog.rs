@@ -85,6 +85,58 @@ pub fn markdown() -> String {
     out
 }
 
+/// The JSON Schema of an action's body (`runbook schema`): its parameters as the action
+/// declares them, and the keys every action takes (`when`, `expect`, `for_each`, `as`).
+/// Values may be `{{ … }}` templates, which the schema cannot tell from literals: it
+/// describes what a body may hold, `runbook check` what it means.
+pub fn schema(action: &dyn ActionDef) -> serde_json::Value {
+    use crate::bind::binder::{AS, EXPECT, FOR_EACH, WHEN};
+    let mut schema = action.params_schema();
+    schema["title"] = action.name().into();
+    schema["description"] = action.summary().into();
+    if !schema["properties"].is_object() {
+        schema["properties"] = serde_json::json!({});
+    }
+    let common = [
+        (
+            WHEN,
+            serde_json::json!({ "type": "string", "description": "Run this block only when the expression holds, e.g. `not me.is_root`." }),
+        ),
+        (
+            EXPECT,
+            serde_json::json!({ "type": "array", "items": { "type": "string" }, "description": "Checks on the outputs after the block runs, e.g. `count < 8`." }),
+        ),
+        (
+            FOR_EACH,
+            serde_json::json!({ "type": "string", "description": "Run once per item of a list output (an expression), e.g. `devices.devices`." }),
+        ),
+        (
+            AS,
+            serde_json::json!({ "type": "string", "description": "The name of each item in `for_each`." }),
+        ),
+    ];
+    for (key, property) in common {
+        schema["properties"][key] = property;
+    }
+    schema
+}
+
+/// Every action's body schema, by action name.
+pub fn schemas() -> serde_json::Value {
+    actions::all()
+        .into_iter()
+        .map(|action| (action.name().to_string(), schema(action)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+/// One action's entry, as `docs/actions.md` has it (what `runbook lsp` shows on hover).
+pub fn action_markdown(action: &dyn ActionDef) -> String {
+    let mut out = String::new();
+    document(&mut out, action);
+    out.trim().to_string()
+}
+
 fn document(out: &mut String, action: &dyn ActionDef) {
     let _ = writeln!(out, "\n### `{}`\n", action.name());
     let _ = writeln!(out, "{}\n", action.summary());

@@ -56,6 +56,35 @@ impl Checked {
     }
 }
 
+/// Whether a Markdown file is meant as a runbook: it has a `<!-- runbook: … -->` directive or a
+/// fenced code block whose info string starts with an action-like name (`iam.x`,
+/// `totp.y`). Other files (a book's introduction, a README) are left alone: `runbook
+/// mdbook` and `runbook lsp` never check them.
+pub fn looks_like_runbook(text: &str) -> bool {
+    text.contains("<!-- runbook:")
+        || text.lines().any(|line| {
+            let line = line.trim_start();
+            let info = line
+                .strip_prefix("```")
+                .or_else(|| line.strip_prefix("~~~"))
+                .map(|rest| rest.trim_start_matches(['`', '~']).trim_start());
+            info.and_then(|info| info.split_whitespace().next())
+                .is_some_and(action_like)
+        })
+}
+
+/// `iam.list-users`, or a misspelt action of a namespace the catalogue has (`iam.lst-users`,
+/// which `check` then reports), but not `file.txt`.
+fn action_like(word: &str) -> bool {
+    let Some((namespace, name)) = word.split_once('.') else {
+        return false;
+    };
+    !name.is_empty()
+        && crate::actions::all()
+            .iter()
+            .any(|action| action.namespace() == namespace)
+}
+
 pub fn check_file(path: &Path) -> Checked {
     match Source::read(path) {
         Ok(source) => check_source(source),

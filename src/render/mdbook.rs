@@ -80,34 +80,8 @@ pub fn preprocess(book: &mut Book, src: &Path, theme: &Theme) -> Result<Preproce
     }
 }
 
-/// Whether a chapter is meant as a runbook: it has a `<!-- runbook: … -->` directive or a
-/// fenced code block whose info string starts with an action-like name (`iam.x`,
-/// `totp.y`). Other chapters (a book's introduction, a Rust chapter) are left alone, and
-/// never checked.
-pub fn looks_like_runbook(text: &str) -> bool {
-    text.contains("<!-- runbook:")
-        || text.lines().any(|line| {
-            let line = line.trim_start();
-            let info = line
-                .strip_prefix("```")
-                .or_else(|| line.strip_prefix("~~~"))
-                .map(|rest| rest.trim_start_matches(['`', '~']).trim_start());
-            info.and_then(|info| info.split_whitespace().next())
-                .is_some_and(action_like)
-        })
-}
-
-/// `iam.list-users`, or a misspelt action of a namespace the catalogue has (`iam.lst-users`,
-/// which `check` then reports), but not `file.txt`.
-fn action_like(word: &str) -> bool {
-    let Some((namespace, name)) = word.split_once('.') else {
-        return false;
-    };
-    !name.is_empty()
-        && crate::actions::all()
-            .iter()
-            .any(|action| action.namespace() == namespace)
-}
+/// Whether a chapter is meant as a runbook (the test `runbook lsp` applies to a file too).
+pub use crate::bind::check::looks_like_runbook;
 
 /// The chapter: the runbook's Markdown as written, each action block replaced by its card
 /// (an HTML block with no blank line inside, so Markdown leaves it whole), with the cards'

@@ -23,6 +23,7 @@ const RULES: &[(&str, &[&str])] = &[
             "actions",
             "providers",
             "cli",
+            "lsp",
         ],
     ),
     // bind never calls a provider; of run it names only the `Context` actions run with.
@@ -34,6 +35,7 @@ const RULES: &[(&str, &[&str])] = &[
             "testing",
             "diff",
             "cli",
+            "lsp",
             "run::executor",
             "run::runner",
             "run::journal",
@@ -44,19 +46,25 @@ const RULES: &[(&str, &[&str])] = &[
         ],
     ),
     // render shows the runbook; it never runs it.
-    ("render", &["run", "providers", "testing", "cli", "diff"]),
+    (
+        "render",
+        &["run", "providers", "testing", "cli", "lsp", "diff"],
+    ),
     // diff compares two plans (with render's Markdown words); it never runs anything.
-    ("diff", &["run", "providers", "testing", "actions", "cli"]),
+    (
+        "diff",
+        &["run", "providers", "testing", "actions", "cli", "lsp"],
+    ),
     // providers are side effects only: they know nothing of runbooks.
     (
         "providers",
         &[
-            "parse", "bind", "run", "render", "testing", "actions", "cli", "diff",
+            "parse", "bind", "run", "render", "testing", "actions", "cli", "lsp", "diff",
         ],
     ),
-    ("run", &["testing", "cli", "diff"]),
-    ("actions", &["render", "testing", "cli", "diff"]),
-    ("testing", &["cli", "diff"]),
+    ("run", &["testing", "cli", "lsp", "diff"]),
+    ("actions", &["render", "testing", "cli", "lsp", "diff"]),
+    ("testing", &["cli", "lsp", "diff"]),
     // The leaves use only each other.
     (
         "secret",
@@ -70,6 +78,7 @@ const RULES: &[(&str, &[&str])] = &[
             "actions",
             "providers",
             "cli",
+            "lsp",
         ],
     ),
     (
@@ -84,6 +93,7 @@ const RULES: &[(&str, &[&str])] = &[
             "actions",
             "providers",
             "cli",
+            "lsp",
         ],
     ),
     (
@@ -98,6 +108,7 @@ const RULES: &[(&str, &[&str])] = &[
             "actions",
             "providers",
             "cli",
+            "lsp",
         ],
     ),
     (
@@ -112,7 +123,13 @@ const RULES: &[(&str, &[&str])] = &[
             "actions",
             "providers",
             "cli",
+            "lsp",
         ],
+    ),
+    // lsp answers an editor from parse, bind and check; it never runs or renders.
+    (
+        "lsp",
+        &["run", "providers", "render", "testing", "diff", "cli"],
     ),
 ];
 
