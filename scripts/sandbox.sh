@@ -10,8 +10,8 @@ bin=target/debug/runbook
 if [ ! -x "$bin" ]; then
   # Measured on a 2-core machine (README, Quick start): the build is most of it.
   echo "sandbox: first run: Debian packages for the build if missing (pkg-config, libudev-dev, python3-venv)," >&2
-  echo "sandbox: a one-time build of runbook (2 to 4 minutes on 2 cores; cargo shows its progress)" >&2
-  echo "sandbox: while the local AWS emulator installs into .venv (about 25 s). Later runs start in seconds." >&2
+  echo "sandbox: a one-time build of runbook (about 3 minutes on 2 cores; cargo shows its progress)" >&2
+  echo "sandbox: while the local AWS emulator installs into .venv (about 35 s). Later runs start in a second." >&2
 fi
 # The Debian packages first (the build needs them), then the emulator's install (network and
 # Python) runs while cargo builds (CPU).
