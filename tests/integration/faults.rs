@@ -295,39 +295,9 @@ fn kill_9_at_every_step_boundary_and_in_every_aws_call_then_resume() {
         crashes.push(Crash::At(format!("pending:{id}")));
         crashes.push(Crash::At(format!("called:{id}")));
     }
-    let total = crashes.len();
-    let queue = Mutex::new(crashes.into_iter().enumerate().collect::<VecDeque<_>>());
-    let failures = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..4 {
-            scope.spawn(|| {
-                loop {
-                    let Some((number, crash)) = queue.lock().unwrap().pop_front() else {
-                        break;
-                    };
-                    let case = crash.describe();
-                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        one_crash(endpoint, upstream, &format!("f{number}"), &crash, &calls)
-                    }));
-                    if let Err(panic) = result {
-                        let message = panic
-                            .downcast_ref::<String>()
-                            .cloned()
-                            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                            .unwrap_or_default();
-                        failures.lock().unwrap().push(format!("{case}: {message}"));
-                    }
-                }
-            });
-        }
+    run_crashes(crashes, "f", |user, crash| {
+        one_crash(endpoint, upstream, user, crash, &calls)
     });
-    let failures = failures.into_inner().unwrap();
-    assert!(
-        failures.is_empty(),
-        "{} of {total} crash cases failed:\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
 }
 
 fn one_crash(endpoint: &str, upstream: u16, user: &str, crash: &Crash, calls: &[String]) {
@@ -694,45 +664,9 @@ fn kill_9_at_every_boundary_of_the_offboarding_guide_then_resume() {
             }
         }
     }
-    let total = crashes.len();
-    let queue = Mutex::new(crashes.into_iter().enumerate().collect::<VecDeque<_>>());
-    let failures = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..4 {
-            scope.spawn(|| {
-                loop {
-                    let Some((number, crash)) = queue.lock().unwrap().pop_front() else {
-                        break;
-                    };
-                    let case = crash.describe();
-                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        one_offboarding_crash(
-                            endpoint,
-                            upstream,
-                            &format!("o{number}"),
-                            &crash,
-                            &calls,
-                        )
-                    }));
-                    if let Err(panic) = result {
-                        let message = panic
-                            .downcast_ref::<String>()
-                            .cloned()
-                            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                            .unwrap_or_default();
-                        failures.lock().unwrap().push(format!("{case}: {message}"));
-                    }
-                }
-            });
-        }
+    let total = run_crashes(crashes, "o", |user, crash| {
+        one_offboarding_crash(endpoint, upstream, user, crash, &calls)
     });
-    let failures = failures.into_inner().unwrap();
-    assert!(
-        failures.is_empty(),
-        "{} of {total} crash cases failed:\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
     eprintln!(
         "offboarding: {total} crash cases in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -1003,45 +937,9 @@ fn kill_9_at_every_boundary_of_the_replacement_guide_then_resume() {
             }
         }
     }
-    let total = crashes.len();
-    let queue = Mutex::new(crashes.into_iter().enumerate().collect::<VecDeque<_>>());
-    let failures = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..4 {
-            scope.spawn(|| {
-                loop {
-                    let Some((number, crash)) = queue.lock().unwrap().pop_front() else {
-                        break;
-                    };
-                    let case = crash.describe();
-                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        one_replacement_crash(
-                            endpoint,
-                            upstream,
-                            &format!("r{number}"),
-                            &crash,
-                            &calls,
-                        )
-                    }));
-                    if let Err(panic) = result {
-                        let message = panic
-                            .downcast_ref::<String>()
-                            .cloned()
-                            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                            .unwrap_or_default();
-                        failures.lock().unwrap().push(format!("{case}: {message}"));
-                    }
-                }
-            });
-        }
+    run_crashes(crashes, "r", |user, crash| {
+        one_replacement_crash(endpoint, upstream, user, crash, &calls)
     });
-    let failures = failures.into_inner().unwrap();
-    assert!(
-        failures.is_empty(),
-        "{} of {total} crash cases failed:\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
 }
 
 fn one_replacement_crash(
@@ -1117,4 +1015,44 @@ fn one_replacement_crash(
             again.stdout
         );
     }
+}
+
+/// Runs each crash case on four threads, `one(user, crash)` per case with a user named
+/// `PREFIX<n>`, and fails naming every case that failed; the number of cases.
+fn run_crashes(crashes: Vec<Crash>, prefix: &str, one: impl Fn(&str, &Crash) + Sync) -> usize {
+    let total = crashes.len();
+    let queue = Mutex::new(crashes.into_iter().enumerate().collect::<VecDeque<_>>());
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                loop {
+                    let Some((number, crash)) = queue.lock().unwrap().pop_front() else {
+                        break;
+                    };
+                    let case = crash.describe();
+                    let user = format!("{prefix}{number}");
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        one(&user, &crash)
+                    }));
+                    if let Err(panic) = result {
+                        let message = panic
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                            .unwrap_or_default();
+                        failures.lock().unwrap().push(format!("{case}: {message}"));
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} of {total} crash cases failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+    total
 }
